@@ -11,7 +11,7 @@ export async function run(cmd: string, args: string[]): Promise<string> {
     return stdout;
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${failure.stderr?.trim() || failure.message}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${failure.stderr?.trim() || failure.message}`, { cause: error });
   }
 }
 

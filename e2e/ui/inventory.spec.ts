@@ -1,0 +1,94 @@
+import { expect, test, type Page } from '@playwright/test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startHeadlessApp, type HeadlessApp } from './headless-app';
+import { keepScreenshot } from './screenshots';
+
+let dataDir: string;
+let app: HeadlessApp | undefined;
+
+test.beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-ui-'));
+});
+test.afterEach(async () => {
+  await app?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function addServer(page: Page, name: string, address: string, user: string, password: string): Promise<void> {
+  await page.getByRole('button', { name: 'Add server' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Add a server' });
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+  await dialog.getByRole('textbox', { name: 'BMC address' }).fill(address);
+  await dialog.getByRole('textbox', { name: 'BMC user' }).fill(user);
+  await dialog.getByLabel('BMC password').fill(password);
+  await dialog.getByRole('button', { name: 'Add server' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+test('servers added and imported in the wizard survive a restart; a bad hardware_info line is reported', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  await expect(page.getByRole('heading', { name: 'Servers and their BMCs' })).toBeVisible();
+  await keepScreenshot(page, '01-bmc-step-empty');
+
+  await addServer(page, 'rack4-u12', '10.1.91.4', 'root', 'password');
+  await addServer(page, 'rack4-u14', '10.1.91.5', 'ADMIN', 'ADMIN');
+  const table = page.getByRole('table', { name: 'Servers' });
+  await expect(table.getByRole('row')).toHaveCount(3);
+
+  const hardwareInfo = path.join(dataDir, 'hardware_info');
+  await writeFile(hardwareInfo, '10.1.91.6 00:1B:24:78:4C:B2 root password\n10.1.91.7 not-a-mac root password\n');
+  await page.getByRole('button', { name: 'Import hardware_info' }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Import hardware_info' });
+  await importDialog.getByLabel('hardware_info file').setInputFiles(hardwareInfo);
+  await expect(importDialog.getByRole('textbox', { name: 'hardware_info lines' })).toHaveValue(/10\.1\.91\.7/);
+  await importDialog.getByRole('button', { name: 'Import' }).click();
+  const report = importDialog.getByRole('status');
+  await expect(report).toContainText('1 server(s) added, 1 line(s) skipped');
+  await expect(report.getByRole('list', { name: 'Skipped lines' })).toContainText('Line 2:');
+  await expect(report).toContainText('not-a-mac');
+  await keepScreenshot(page, '02-import-report');
+  await importDialog.getByRole('button', { name: 'Done' }).click();
+  await expect(table.getByRole('row')).toHaveCount(4);
+
+  await app.stop();
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  const rows = page.getByRole('table', { name: 'Servers' }).getByRole('row');
+  await expect(rows).toHaveCount(4);
+  await expect(rows.filter({ hasText: 'rack4-u12' })).toContainText('10.1.91.4');
+  await expect(rows.filter({ hasText: 'rack4-u14' })).toContainText('ADMIN');
+  await expect(rows.filter({ hasText: '10.1.91.6' })).toContainText('00:1b:24:78:4c:b2');
+  await keepScreenshot(page, '03-after-restart');
+});
+
+test('the form says what is wrong before anything is sent', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  await page.getByRole('button', { name: 'Add server' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add a server' });
+  await dialog.getByRole('textbox', { name: 'Name' }).fill('bad');
+  await dialog.getByRole('textbox', { name: 'BMC address' }).fill('10.1.91.300');
+  await dialog.getByRole('textbox', { name: 'MAC address (optional)' }).fill('00:11');
+  await dialog.getByRole('button', { name: 'Add server' }).click();
+  await expect(dialog).toContainText('BMC address must be an IPv4 address');
+  await expect(dialog).toContainText('MAC must look like');
+  await expect(dialog).toContainText('BMC user is required');
+  await keepScreenshot(page, '04-form-validation');
+});
+
+test('edits and removals go through the API and show at once', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  await addServer(page, 'edit-me', '10.1.91.8', 'root', 'pw');
+  await page.getByRole('button', { name: 'Edit edit-me' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit edit-me' });
+  await dialog.getByRole('textbox', { name: 'MAC address (optional)' }).fill('52:54:00:AA:BB:CC');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  const table = page.getByRole('table', { name: 'Servers' });
+  await expect(table).toContainText('52:54:00:aa:bb:cc');
+  await page.getByRole('button', { name: 'Remove edit-me' }).click();
+  await expect(page.getByText('No servers yet')).toBeVisible();
+});

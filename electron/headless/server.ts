@@ -1,0 +1,155 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { wsRequestSchema, type WsMessage } from '../../shared/api';
+import type { Core } from '../core/core';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+/** Same policy as the Electron window, plus the WebSocket back to this server. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+export interface HeadlessOptions {
+  core: Core;
+  rendererDir: string;
+  host: string;
+  port: number;
+  /** Fixed only by tests; a fresh random token per launch otherwise. */
+  token?: string;
+}
+
+export interface HeadlessServer {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function tokensMatch(expected: string, given: string | null): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A browser on another site could open a WebSocket to 127.0.0.1; only pages served by this server (same host) or
+ * non-browser clients (no Origin header) may talk to the API, and all of them need the launch token.
+ */
+function originAllowed(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+async function serveStatic(rendererDir: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const urlPath = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+  const root = path.resolve(rendererDir);
+  let file = path.resolve(root, `.${urlPath}`);
+  if (file !== root && !file.startsWith(root + path.sep)) {
+    response.writeHead(404).end();
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await fs.readFile(file);
+  } catch {
+    // The wizard is a single page: unknown paths get the page, not a 404.
+    file = path.join(root, 'index.html');
+    try {
+      body = await fs.readFile(file);
+    } catch {
+      response
+        .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`The wizard is not built (${file} is missing): run "npm run build" first.`);
+      return;
+    }
+  }
+  response.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
+}
+
+function send(socket: WebSocket, message: WsMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+/** Serves the built renderer and the core's API over WebSocket (`/api?token=…`), the browser twin of the Electron shell. */
+export async function startHeadlessServer(options: HeadlessOptions): Promise<HeadlessServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const server = http.createServer((request, response) => {
+    serveStatic(options.rendererDir, request, response).catch(() => response.writeHead(500).end());
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/api' || !tokensMatch(token, url.searchParams.get('token')) || !originAllowed(request)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const unsubscribe = options.core.bus.subscribe((event, payload) => send(ws, { kind: 'event', event, payload }));
+    ws.on('close', unsubscribe);
+    ws.on('message', (data) => {
+      let request;
+      try {
+        request = wsRequestSchema.parse(JSON.parse(data.toString()));
+      } catch {
+        ws.close(1003, 'malformed request');
+        return;
+      }
+      const { id } = request;
+      void options.core.call(request.method, request.input).then((result) =>
+        send(ws, result.ok ? { kind: 'result', id, ok: true, output: result.output } : { kind: 'result', id, ok: false, error: result.error }),
+      );
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${hostForUrl}:${port}/?token=${token}`,
+    token,
+    port,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { formatHardwareInfo, parseHardwareInfo } from './hardware-info';
+
+describe('hardware_info parsing', () => {
+  it('reads the DevStack guide example line', () => {
+    const { entries, problems } = parseHardwareInfo('10.1.91.4 00:1B:24:78:4C:B2 root password\n');
+    expect(problems).toEqual([]);
+    expect(entries).toEqual([
+      { line: 1, bmcAddress: '10.1.91.4', mac: '00:1b:24:78:4c:b2', bmcUser: 'root', bmcPassword: 'password' },
+    ]);
+  });
+
+  it('keeps good lines and reports each bad one by its line number', () => {
+    const text = ['10.0.0.1 52:54:00:00:00:01 admin pw1', '10.0.0.999 52:54:00:00:00:02 admin pw2', '', '10.0.0.3 not-a-mac admin pw3', '10.0.0.4 52:54:00:00:00:04 admin'].join('\n');
+    const { entries, problems } = parseHardwareInfo(text);
+    expect(entries.map((entry) => entry.line)).toEqual([1]);
+    expect(problems.map((problem) => problem.line)).toEqual([2, 4, 5]);
+    expect(problems[0]!.reason).toContain('10.0.0.999');
+    expect(problems[1]!.reason).toContain('not-a-mac');
+    expect(problems[2]!.reason).toContain('expected 4 fields');
+  });
+
+  it('never repeats a password in a problem report', () => {
+    const { problems } = parseHardwareInfo('10.0.0.300 52:54:00:00:00:01 admin s3cretPW');
+    expect(JSON.stringify(problems)).not.toContain('s3cretPW');
+  });
+
+  it('skips comments, blank lines and Windows line endings', () => {
+    const { entries, problems } = parseHardwareInfo('# rack 4\r\n\r\n10.0.0.1 52-54-00-00-00-01 root pw\r\n');
+    expect(problems).toEqual([]);
+    expect(entries[0]).toMatchObject({ line: 3, mac: '52:54:00:00:00:01' });
+  });
+});
+
+describe('hardware_info export', () => {
+  it('writes one IP MAC USER PASS line per node that has a MAC, and lists the others', () => {
+    const { text, skipped } = formatHardwareInfo([
+      { name: 'a', bmcAddress: '10.0.0.1', mac: '52:54:00:00:00:01', bmcUser: 'root', bmcPassword: 'pw' },
+      { name: 'b', bmcAddress: '10.0.0.2', mac: null, bmcUser: 'root', bmcPassword: 'pw' },
+    ]);
+    expect(text).toBe('10.0.0.1 52:54:00:00:00:01 root pw\n');
+    expect(skipped).toEqual([{ name: 'b', reason: expect.stringContaining('no MAC') }]);
+  });
+
+  it('round-trips through the parser', () => {
+    const nodes = [
+      { name: 'x', bmcAddress: '192.168.2.20', mac: 'aa:bb:cc:dd:ee:ff', bmcUser: 'ADMIN', bmcPassword: 'ADMIN' },
+      { name: 'y', bmcAddress: 'bmc-7.lab', mac: '00:11:22:33:44:55', bmcUser: 'root', bmcPassword: 'calvin' },
+    ];
+    const parsed = parseHardwareInfo(formatHardwareInfo(nodes).text);
+    expect(parsed.entries.map(({ line: _line, ...rest }) => rest)).toEqual(nodes.map(({ name: _name, ...rest }) => rest));
+  });
+});

@@ -1,0 +1,90 @@
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createCore, type Core } from './core/core';
+import { registerIpc } from './ipc';
+import { safeStorageBox } from './safe-storage-box';
+import { loadWindowState, saveWindowState } from './window-state';
+import { CONTENT_SECURITY_POLICY } from './headless/server';
+
+const rendererDir = path.join(__dirname, '../renderer');
+const rendererIndex = path.join(rendererDir, 'index.html');
+const rendererUrlPrefix = pathToFileURL(rendererDir).href;
+
+let core: Core | undefined;
+
+async function createWindow(): Promise<void> {
+  const stateFile = path.join(app.getPath('userData'), 'window-state.json');
+  const state = await loadWindowState(stateFile);
+  const window = new BrowserWindow({
+    ...state,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Rackboot',
+    webPreferences: {
+      preload: path.join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  if (state.maximized) window.maximize();
+  window.once('ready-to-show', () => window.show());
+
+  // The wizard never navigates away or opens windows; links to docs open in the user's browser.
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!url.startsWith(rendererUrlPrefix)) event.preventDefault();
+  });
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+
+  const unregister = registerIpc(core!, window, rendererUrlPrefix);
+  window.on('close', () => {
+    const bounds = window.getNormalBounds();
+    void saveWindowState(stateFile, { ...bounds, maximized: window.isMaximized() });
+  });
+  window.on('closed', unregister);
+  await window.loadFile(rendererIndex);
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  core = await createCore({
+    dataDir: process.env.RACKBOOT_DATA_DIR ?? app.getPath('userData'),
+    secrets: safeStorageBox(),
+    shell: 'electron',
+    version: app.getVersion(),
+  });
+  await createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows();
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+  app.on('window-all-closed', () => {
+    void (core?.close() ?? Promise.resolve()).then(() => app.quit());
+  });
+  start().catch((error: unknown) => {
+    dialog.showErrorBox('Rackboot could not start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+  });
+}

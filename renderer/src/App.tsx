@@ -1,0 +1,85 @@
+import {
+  AppBar,
+  Box,
+  Button,
+  Container,
+  CssBaseline,
+  IconButton,
+  Paper,
+  Step,
+  StepButton,
+  Stepper,
+  ThemeProvider,
+  Toolbar,
+  Tooltip,
+  Typography,
+  createTheme,
+  useMediaQuery,
+} from '@mui/material';
+import { useMemo, useState } from 'react';
+import { BmcStep } from './steps/BmcStep';
+import { PendingStep } from './steps/PendingStep';
+
+const STEPS = [
+  { label: 'BMC', title: 'Servers and their BMCs' },
+  { label: 'MAC', title: 'Capture each server’s network MAC' },
+  { label: 'Network', title: 'Set up the laptop’s provisioning network' },
+  { label: 'Image', title: 'Choose the OS image' },
+  { label: 'Boot', title: 'Boot and watch the deploy' },
+] as const;
+
+type ThemeChoice = 'light' | 'dark';
+
+export function App(): React.JSX.Element {
+  const prefersDark = useMediaQuery('(prefers-color-scheme: dark)');
+  const [themeChoice, setThemeChoice] = useState<ThemeChoice | null>(null);
+  const mode: ThemeChoice = themeChoice ?? (prefersDark ? 'dark' : 'light');
+  const theme = useMemo(() => createTheme({ palette: { mode } }), [mode]);
+  const [active, setActive] = useState(0);
+  const step = STEPS[active]!;
+
+  return (
+    <ThemeProvider theme={theme}>
+      <CssBaseline />
+      <AppBar position="static" color="primary" enableColorOnDark>
+        <Toolbar variant="dense">
+          <Typography variant="h6" component="h1" sx={{ flexGrow: 1 }}>
+            Rackboot
+          </Typography>
+          <Tooltip title={`Switch to ${mode === 'dark' ? 'light' : 'dark'} theme`}>
+            <IconButton
+              color="inherit"
+              aria-label={`Switch to ${mode === 'dark' ? 'light' : 'dark'} theme`}
+              onClick={() => setThemeChoice(mode === 'dark' ? 'light' : 'dark')}
+            >
+              {mode === 'dark' ? '☀' : '☾'}
+            </IconButton>
+          </Tooltip>
+        </Toolbar>
+      </AppBar>
+      <Container maxWidth="lg" sx={{ py: 3 }}>
+        <Stepper nonLinear activeStep={active} aria-label="Provisioning steps" sx={{ mb: 3 }}>
+          {STEPS.map((entry, index) => (
+            <Step key={entry.label} completed={false}>
+              <StepButton onClick={() => setActive(index)}>{entry.label}</StepButton>
+            </Step>
+          ))}
+        </Stepper>
+        <Paper component="main" sx={{ p: 3 }} aria-labelledby="step-title">
+          <Typography id="step-title" variant="h5" component="h2" gutterBottom>
+            {step.title}
+          </Typography>
+          {active === 0 ? <BmcStep /> : <PendingStep name={step.label} />}
+          <Box sx={{ display: 'flex', justifyContent: 'space-between', mt: 3 }}>
+            <Button disabled={active === 0} onClick={() => setActive(active - 1)}>
+              Back
+            </Button>
+            <Button variant="contained" disabled={active === STEPS.length - 1} onClick={() => setActive(active + 1)}>
+              Next
+            </Button>
+          </Box>
+        </Paper>
+      </Container>
+    </ThemeProvider>
+  );
+}

@@ -1,0 +1,141 @@
+import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from '@mui/material';
+import { useState } from 'react';
+import { z } from 'zod';
+import { nodeInputSchema, type NodeView } from '../../../shared/nodes';
+import { useClient } from '../api/context';
+
+interface Props {
+  /** The node being edited, or null to add a new one. */
+  node: NodeView | null;
+  onClose(): void;
+}
+
+interface FormValues {
+  name: string;
+  bmcAddress: string;
+  bmcPort: string;
+  bmcUser: string;
+  bmcPassword: string;
+  mac: string;
+  notes: string;
+}
+
+type FieldErrors = Partial<Record<keyof FormValues, string>>;
+
+function initialValues(node: NodeView | null): FormValues {
+  return {
+    name: node?.name ?? '',
+    bmcAddress: node?.bmcAddress ?? '',
+    bmcPort: String(node?.bmcPort ?? 623),
+    bmcUser: node?.bmcUser ?? '',
+    bmcPassword: '',
+    mac: node?.mac ?? '',
+    notes: node?.notes ?? '',
+  };
+}
+
+/** The same schema the core enforces, so the operator sees a field's problem before anything is sent. */
+function validate(values: FormValues, editing: boolean) {
+  const schema = editing ? nodeInputSchema.extend({ bmcPassword: z.string().max(20).optional() }) : nodeInputSchema;
+  return schema.safeParse({
+    name: values.name,
+    bmcAddress: values.bmcAddress,
+    bmcPort: Number(values.bmcPort),
+    bmcUser: values.bmcUser,
+    bmcPassword: editing && values.bmcPassword === '' ? undefined : values.bmcPassword,
+    mac: values.mac.trim() === '' ? null : values.mac,
+    notes: values.notes,
+  });
+}
+
+export function NodeDialog({ node, onClose }: Props): React.JSX.Element {
+  const client = useClient();
+  const editing = node !== null;
+  const [values, setValues] = useState<FormValues>(() => initialValues(node));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const field = (key: keyof FormValues) => ({
+    value: values[key],
+    onChange: (event: React.ChangeEvent<HTMLInputElement>) => setValues({ ...values, [key]: event.target.value }),
+    error: Boolean(errors[key]),
+    helperText: errors[key] ?? ' ',
+  });
+
+  const submit = async (): Promise<void> => {
+    const parsed = validate(values, editing);
+    if (!parsed.success) {
+      const next: FieldErrors = {};
+      for (const issue of parsed.error.issues) {
+        const key = issue.path[0] as keyof FormValues;
+        next[key] ??= issue.message;
+      }
+      setErrors(next);
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      if (node) {
+        const { bmcPassword, ...rest } = parsed.data;
+        await client.call('nodes.update', {
+          id: node.id,
+          changes: bmcPassword === undefined ? rest : { ...rest, bmcPassword },
+        });
+      } else {
+        await client.call('nodes.add', { ...parsed.data, bmcPassword: parsed.data.bmcPassword ?? '' });
+      }
+      onClose();
+    } catch (error) {
+      setFailure(error instanceof Error ? error.message : String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="sm" aria-labelledby="node-dialog-title">
+      <DialogTitle id="node-dialog-title">{editing ? `Edit ${node.name}` : 'Add a server'}</DialogTitle>
+      <DialogContent>
+        <Stack
+          component="form"
+          spacing={1}
+          sx={{ pt: 1 }}
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit();
+          }}
+        >
+          <TextField label="Name" autoFocus required {...field('name')} />
+          <Stack direction="row" spacing={2}>
+            <TextField label="BMC address" required sx={{ flex: 3 }} placeholder="10.1.91.4" {...field('bmcAddress')} />
+            <TextField label="BMC port" sx={{ flex: 1 }} inputMode="numeric" {...field('bmcPort')} />
+          </Stack>
+          <Stack direction="row" spacing={2}>
+            <TextField label="BMC user" required sx={{ flex: 1 }} autoComplete="off" {...field('bmcUser')} />
+            <TextField
+              label="BMC password"
+              type="password"
+              sx={{ flex: 1 }}
+              autoComplete="new-password"
+              {...field('bmcPassword')}
+              helperText={errors.bmcPassword ?? (editing ? 'Leave empty to keep the stored password' : ' ')}
+            />
+          </Stack>
+          <TextField label="MAC address (optional)" placeholder="00:1b:24:78:4c:b2" {...field('mac')} />
+          <TextField label="Notes" multiline minRows={2} {...field('notes')} />
+          {failure && <Alert severity="error">{failure}</Alert>}
+          <button type="submit" hidden aria-hidden tabIndex={-1} />
+        </Stack>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button variant="contained" disabled={busy} onClick={() => void submit()}>
+          {editing ? 'Save' : 'Add server'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,17 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connectClient } from './api/client';
+import { ClientContext } from './api/context';
+import { App } from './App';
+import { followNodes } from './store/nodes';
+
+const client = connectClient();
+followNodes(client);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ClientContext.Provider value={client}>
+      <App />
+    </ClientContext.Provider>
+  </StrictMode>,
+);

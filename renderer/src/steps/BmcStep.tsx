@@ -1,0 +1,76 @@
+import { Alert, Box, Button, Stack, Typography } from '@mui/material';
+import { useState } from 'react';
+import type { NodeView } from '../../../shared/nodes';
+import { useClient } from '../api/context';
+import { ImportDialog } from '../components/ImportDialog';
+import { NodeDialog } from '../components/NodeDialog';
+import { NodeTable } from '../components/NodeTable';
+import { useNodes } from '../store/nodes';
+
+type DialogState = { kind: 'closed' } | { kind: 'node'; node: NodeView | null } | { kind: 'import' };
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+export function BmcStep(): React.JSX.Element {
+  const client = useClient();
+  const { nodes, loaded, loadError } = useNodes();
+  const [dialog, setDialog] = useState<DialogState>({ kind: 'closed' });
+  const [message, setMessage] = useState<{ severity: 'error' | 'info'; text: string } | null>(null);
+
+  const remove = async (node: NodeView): Promise<void> => {
+    try {
+      await client.call('nodes.remove', { id: node.id });
+      setMessage({ severity: 'info', text: `Removed ${node.name}.` });
+    } catch (error) {
+      setMessage({ severity: 'error', text: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  const exportFile = async (): Promise<void> => {
+    const result = await client.call('nodes.exportHardwareInfo', {});
+    download('hardware_info', result.text);
+    setMessage(
+      result.skipped.length
+        ? { severity: 'info', text: `Exported; left out: ${result.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` }
+        : { severity: 'info', text: 'Exported hardware_info.' },
+    );
+  };
+
+  return (
+    <Stack spacing={2}>
+      <Typography variant="body2" color="text.secondary">
+        For each server, enter the BMC’s IP address, user and password as set in the BIOS under Server Management → BMC
+        LAN Configuration, or import a DevStack hardware_info file.
+      </Typography>
+      <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+        <Button variant="contained" onClick={() => setDialog({ kind: 'node', node: null })}>
+          Add server
+        </Button>
+        <Button variant="outlined" onClick={() => setDialog({ kind: 'import' })}>
+          Import hardware_info
+        </Button>
+        <Button variant="outlined" disabled={nodes.length === 0} onClick={() => void exportFile()}>
+          Export hardware_info
+        </Button>
+      </Box>
+      {loadError && <Alert severity="error">Could not load the inventory: {loadError}</Alert>}
+      {message && (
+        <Alert severity={message.severity} onClose={() => setMessage(null)}>
+          {message.text}
+        </Alert>
+      )}
+      {loaded && (
+        <NodeTable nodes={nodes} onEdit={(node) => setDialog({ kind: 'node', node })} onRemove={(node) => void remove(node)} />
+      )}
+      {dialog.kind === 'node' && <NodeDialog node={dialog.node} onClose={() => setDialog({ kind: 'closed' })} />}
+      {dialog.kind === 'import' && <ImportDialog onClose={() => setDialog({ kind: 'closed' })} />}
+    </Stack>
+  );
+}

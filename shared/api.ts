@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import {
+  exportResultSchema,
+  importResultSchema,
+  nodeInputSchema,
+  nodeUpdateSchema,
+  nodeViewSchema,
+} from './nodes';
+
+/**
+ * The one contract between the renderer and the core. Every request method and every pushed event is declared here
+ * once, with the schema the core validates against; the Electron IPC adapter, the headless WebSocket server and the
+ * renderer's client are all typed from this table, so a wrong name or payload is a compile error.
+ */
+export const methods = {
+  'app.info': {
+    input: z.object({}),
+    output: z.object({ version: z.string(), shell: z.enum(['electron', 'headless']), dataDir: z.string() }),
+  },
+  'nodes.list': { input: z.object({}), output: z.array(nodeViewSchema) },
+  'nodes.add': { input: nodeInputSchema, output: nodeViewSchema },
+  'nodes.update': { input: nodeUpdateSchema, output: nodeViewSchema },
+  'nodes.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
+  'nodes.importHardwareInfo': { input: z.object({ text: z.string().max(1_000_000) }), output: importResultSchema },
+  'nodes.exportHardwareInfo': { input: z.object({}), output: exportResultSchema },
+} as const;
+
+export const events = {
+  'nodes.changed': z.array(nodeViewSchema),
+  log: z.object({
+    time: z.string(),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    source: z.string(),
+    message: z.string(),
+    nodeId: z.string().optional(),
+  }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export type LogEvent = EventPayload<'log'>;
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+/** What a failed call carries across any transport: a message written for the technician, and a stable code. */
+export const callErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type CallError = z.infer<typeof callErrorSchema>;
+
+/** The client side of the contract, implemented over Electron IPC and over WebSocket. */
+export interface RackbootClient {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** Wire messages of the WebSocket transport (headless mode). */
+export const wsRequestSchema = z.object({ id: z.number().int(), method: z.string(), input: z.unknown() });
+export type WsRequest = z.infer<typeof wsRequestSchema>;
+export type WsMessage =
+  | { kind: 'result'; id: number; ok: true; output: unknown }
+  | { kind: 'result'; id: number; ok: false; error: CallError }
+  | { kind: 'event'; event: EventName; payload: unknown };
+
+/** The Electron IPC channels: one for calls, one for pushed events. */
+export const IPC_CALL_CHANNEL = 'rackboot:call';
+export const IPC_EVENT_CHANNEL = 'rackboot:event';
+
+/** What the preload exposes on `window.rackboot`. */
+export interface PreloadBridge {
+  call(method: string, input: unknown): Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+}
