@@ -13,7 +13,7 @@ const rendererUrlPrefix = pathToFileURL(rendererDir).href;
 
 let core: Core | undefined;
 
-async function createWindow(): Promise<void> {
+async function createWindow(core: Core): Promise<void> {
   const stateFile = path.join(app.getPath('userData'), 'window-state.json');
   const state = await loadWindowState(stateFile);
   const window = new BrowserWindow({
@@ -43,7 +43,7 @@ async function createWindow(): Promise<void> {
     return { action: 'deny' };
   });
 
-  const unregister = registerIpc(core!, window, rendererUrlPrefix);
+  const unregister = registerIpc(core, window, rendererUrlPrefix);
   window.on('close', () => {
     const bounds = window.getNormalBounds();
     void saveWindowState(stateFile, { ...bounds, maximized: window.isMaximized() });
@@ -58,15 +58,16 @@ async function start(): Promise<void> {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  core = await createCore({
+  const started = await createCore({
     dataDir: process.env.RACKBOOT_DATA_DIR ?? app.getPath('userData'),
     secrets: safeStorageBox(),
     shell: 'electron',
     version: app.getVersion(),
   });
-  await createWindow();
+  core = started;
+  await createWindow(started);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow(started);
   });
 }
 
