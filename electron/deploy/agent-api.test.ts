@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { AgentApi, renderJob, type AgentJob, type AgentReport } from './agent-api';
+
+const job: AgentJob = {
+  nodeId: 'n1',
+  mac: '52:54:00:12:34:56',
+  token: 'tok-123',
+  imageUrl: 'http://10.77.0.1:8080/images/abc.img',
+  imageFormat: 'raw',
+  imageSize: 33554432,
+  disk: '/dev/vda',
+};
+
+function setup(): { api: AgentApi; reports: AgentReport[] } {
+  const reports: AgentReport[] = [];
+  const api = new AgentApi((_job, report) => reports.push(report));
+  api.offer(job);
+  return { api, reports };
+}
+
+const request = (method: string, path: string, query: string, body = '') => ({ method, path, query: new URLSearchParams(query), body });
+
+describe('agent API', () => {
+  it('gives the job as key=value lines to the agent with the right MAC and token', () => {
+    const { api, reports } = setup();
+    const response = api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=tok-123'));
+    expect(response).toEqual({
+      status: 200,
+      body: 'image_url=http://10.77.0.1:8080/images/abc.img\nimage_format=raw\nimage_size=33554432\ndisk=/dev/vda\n',
+    });
+    expect(reports).toEqual([{ kind: 'connected' }]);
+  });
+
+  it('refuses another machine that knows the MAC but not the token', () => {
+    const { api, reports } = setup();
+    expect(api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=guess'))?.status).toBe(403);
+    expect(api.handle(request('POST', '/agent/v1/result', 'mac=52:54:00:12:34:56', `sha256=${'a'.repeat(64)}`))?.status).toBe(403);
+    expect(reports).toEqual([]);
+  });
+
+  it('answers 404 for a MAC without a job and leaves other paths to other routes', () => {
+    const { api } = setup();
+    expect(api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:00:00:00&token=tok-123'))?.status).toBe(404);
+    expect(api.handle(request('GET', '/boot/node.ipxe', ''))).toBeNull();
+  });
+
+  it('passes progress, log, result and failure reports on, and rejects malformed ones', () => {
+    const { api, reports } = setup();
+    const q = 'mac=52:54:00:12:34:56&token=tok-123';
+    expect(api.handle(request('POST', '/agent/v1/progress', q, 'written=1048576'))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/log', q, 'job received\n'))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/result', q, `sha256=${'AB'.repeat(32)}`))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/failed', q, 'reason=target disk /dev/vda not found'))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/progress', q, 'written=-4'))?.status).toBe(400);
+    expect(api.handle(request('POST', '/agent/v1/result', q, 'sha256=xyz'))?.status).toBe(400);
+    expect(reports).toEqual([
+      { kind: 'progress', written: 1048576 },
+      { kind: 'log', line: 'job received' },
+      { kind: 'result', sha256: 'ab'.repeat(32) },
+      { kind: 'failed', reason: 'target disk /dev/vda not found' },
+    ]);
+  });
+
+  it('never renders a value the agent shell could misread', () => {
+    expect(() => renderJob({ ...job, disk: '/dev/vda; reboot' })).toThrow(/cannot read safely/);
+  });
+});

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Rackboot deploy agent: runs as /init of the deploy ramdisk (busybox sh), writes the node's image to its disk and
+# reports to Rackboot over HTTP. Protocol: docs/agent-api.md. Kernel command line: rackboot.url= rackboot.token=
+# rackboot.mac= (or BOOTIF=01-aa-bb-…, as iPXE's ${mac} gives it).
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+[ -x /bin/busybox ] && /bin/busybox --install -s /bin 2>/dev/null
+mkdir -p /proc /sys /dev /tmp /run
+mount -t proc proc /proc 2>/dev/null
+mount -t sysfs sysfs /sys 2>/dev/null
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+console() { echo "rackboot-agent: $*" > /dev/console 2>/dev/null || echo "rackboot-agent: $*"; }
+
+param() {
+  for word in $(cat /proc/cmdline); do
+    case "$word" in "$1"=*) echo "${word#*=}" ;; esac
+  done
+}
+
+URL=$(param rackboot.url)
+TOKEN=$(param rackboot.token)
+MAC=$(param rackboot.mac)
+[ -z "$MAC" ] && MAC=$(param BOOTIF | sed 's/^01-//; s/-/:/g')
+MAC=$(echo "$MAC" | tr 'A-F' 'a-f')
+QUERY="mac=$MAC&token=$TOKEN"
+REPORTING=
+
+report() { # report PATH BODY: best effort, the write goes on even if a report is lost
+  wget -q -T 10 -O /dev/null --post-data "$2" "$URL/agent/v1/$1?$QUERY" 2>/dev/null
+}
+
+log() {
+  console "$*"
+  [ -n "$REPORTING" ] && report log "$*"
+}
+
+fail() {
+  log "FAILED: $*"
+  report failed "reason=$*"
+  halt_forever
+}
+
+halt_forever() {
+  while :; do sleep 3600; done
+}
+
+load_drivers() {
+  # A ramdisk Rackboot built lists its modules in load order; an operator's initrd gets the usual NIC and disk drivers.
+  if [ -f /etc/rackboot/modules ]; then
+    while read -r module; do insmod "/lib/rackboot-modules/$module" 2>/dev/null; done < /etc/rackboot/modules
+  else
+    for module in virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e igb ixgbe i40e tg3 bnx2 bnxt_en mlx5_core ahci nvme sd_mod; do
+      modprobe "$module" 2>/dev/null
+    done
+  fi
+}
+
+find_interface() {
+  tries=0
+  while [ $tries -lt 30 ]; do
+    for dir in /sys/class/net/*; do
+      [ "$(cat "$dir/address" 2>/dev/null)" = "$MAC" ] && { basename "$dir"; return 0; }
+    done
+    tries=$((tries + 1))
+    sleep 1
+  done
+  return 1
+}
+
+job_value() { sed -n "s/^$1=//p" /tmp/job | head -n 1; }
+
+[ -n "$URL" ] && [ -n "$TOKEN" ] && [ -n "$MAC" ] || { console "missing rackboot.url, rackboot.token or the MAC on the kernel command line"; halt_forever; }
+console "starting for $MAC, server $URL"
+load_drivers
+IFACE=$(find_interface) || { console "no network interface with MAC $MAC: is its driver in the ramdisk?"; halt_forever; }
+ip link set lo up
+ip link set "$IFACE" up
+udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
+
+wget -q -T 10 -O /tmp/job "$URL/agent/v1/job?$QUERY" || { console "Rackboot at $URL has no job for $MAC (or refused the token)"; halt_forever; }
+REPORTING=1
+IMAGE_URL=$(job_value image_url)
+IMAGE_FORMAT=$(job_value image_format)
+IMAGE_SIZE=$(job_value image_size)
+DISK=$(job_value disk)
+log "job received: $IMAGE_FORMAT image of $IMAGE_SIZE bytes to $DISK, over $IFACE"
+
+tries=0
+while [ ! -b "$DISK" ]; do
+  tries=$((tries + 1))
+  [ $tries -gt 20 ] && fail "target disk $DISK not found (disks: $(ls /sys/block | tr '\n' ' '))"
+  sleep 1
+done
+
+case "$IMAGE_FORMAT" in
+  raw) (wget -q -O - "$IMAGE_URL" | dd of="$DISK" bs=1M 2>/tmp/dd.err) & ;;
+  gzip) (wget -q -O - "$IMAGE_URL" | gunzip -c | dd of="$DISK" bs=1M 2>/tmp/dd.err) & ;;
+  *) fail "unknown image format $IMAGE_FORMAT" ;;
+esac
+WRITER=$!
+while kill -0 "$WRITER" 2>/dev/null; do
+  DD=$(pgrep -n -x dd)
+  WRITTEN=$(sed -n 's/^wchar: //p' "/proc/$DD/io" 2>/dev/null)
+  [ -n "$WRITTEN" ] && report progress "written=$WRITTEN"
+  sleep 1
+done
+wait "$WRITER"
+sync
+echo 3 > /proc/sys/vm/drop_caches
+report progress "written=$IMAGE_SIZE"
+log "image written, reading it back from $DISK"
+SUM=$(head -c "$IMAGE_SIZE" "$DISK" | sha256sum | cut -d ' ' -f 1)
+report result "sha256=$SUM"
+log "done: sha256 $SUM; waiting to be rebooted"
+halt_forever

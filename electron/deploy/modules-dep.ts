@@ -1,0 +1,38 @@
+/**
+ * Orders kernel modules so each comes after what it depends on, from the text of `modules.dep`
+ * (`kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko …`). Names are module names as modprobe
+ * takes them (dashes and underscores are the same).
+ */
+export function resolveModuleOrder(modulesDep: string, wanted: string[]): { order: string[]; missing: string[] } {
+  const deps = new Map<string, string[]>();
+  const byName = new Map<string, string>();
+  for (const line of modulesDep.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const file = line.slice(0, colon).trim();
+    deps.set(file, line.slice(colon + 1).trim().split(/\s+/).filter(Boolean));
+    byName.set(moduleName(file), file);
+  }
+  const order: string[] = [];
+  const missing: string[] = [];
+  const visit = (file: string, trail: Set<string>): void => {
+    if (order.includes(file) || trail.has(file)) return;
+    trail.add(file);
+    for (const dep of deps.get(file) ?? []) visit(dep, trail);
+    order.push(file);
+  };
+  for (const name of wanted) {
+    const file = byName.get(normalize(name));
+    if (file) visit(file, new Set());
+    else missing.push(name);
+  }
+  return { order, missing };
+}
+
+function normalize(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+export function moduleName(file: string): string {
+  return normalize(file.split('/').pop()!.replace(/\.ko(\.(xz|zst|gz))?$/, ''));
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { UserFacingError } from '../core/errors';
+import { writeFileAtomic } from '../inventory/atomic-file';
+import { writeCpio, type CpioEntry } from './cpio';
+import { moduleName, resolveModuleOrder } from './modules-dep';
+import agentInit from './agent/init.sh?raw';
+import agentDhcpScript from './agent/udhcpc.sh?raw';
+
+const execFileAsync = promisify(execFile);
+
+/** Drivers a deploy ramdisk loads when present in the kernel: virtual and common server NICs and disk controllers. */
+export const DEFAULT_DRIVERS = [
+  'virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'igb', 'ixgbe', 'i40e', 'tg3', 'bnx2',
+  'bnxt_en', 'ahci', 'nvme', 'sd_mod',
+];
+
+/** The agent's own files, as a cpio archive the kernel can unpack on top of any initramfs. */
+export function agentEntries(): CpioEntry[] {
+  return [
+    { kind: 'dir', path: 'etc' },
+    { kind: 'dir', path: 'etc/rackboot' },
+    { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
+  ];
+}
+
+/**
+ * Appends the agent to an initrd the operator gives. The kernel unpacks concatenated archives in order and later files
+ * win, so the agent's /init replaces the initrd's own; the initrd must bring a busybox (/bin/sh, wget, udhcpc).
+ */
+export function appendAgent(initrd: Buffer): Buffer {
+  const padding = Buffer.alloc((4 - (initrd.length % 4)) % 4);
+  return Buffer.concat([initrd, padding, writeCpio(agentEntries())]);
+}
+
+export interface KernelTree {
+  /** A folder holding lib/modules/VERSION (an unpacked linux-image package). */
+  root: string;
+  version: string;
+}
+
+/** Finds the module tree in an unpacked kernel package, or unpacks `.deb` files first (Linux, dpkg-deb). */
+export async function openKernelTree(source: string, cacheDir: string): Promise<KernelTree> {
+  let root = source;
+  if (source.endsWith('.deb')) {
+    root = path.join(cacheDir, `deb-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+    if (!existsSync(root)) {
+      await execFileAsync('dpkg-deb', ['-x', source, `${root}.partial`]).catch((error: Error) => {
+        throw new UserFacingError('ramdisk-deb', `Could not unpack ${source} (${error.message}); unpack it yourself and point Rackboot at the folder.`);
+      });
+      await fs.rename(`${root}.partial`, root);
+    }
+  }
+  const versions = await fs.readdir(path.join(root, 'lib/modules')).catch(() => [] as string[]);
+  if (versions.length !== 1) {
+    throw new UserFacingError(
+      'ramdisk-kernel',
+      `${source} should hold exactly one lib/modules/VERSION folder (found ${versions.length}); point Rackboot at an unpacked linux-image package.`,
+    );
+  }
+  return { root, version: versions[0]! };
+}
+
+/** A complete deploy ramdisk: static busybox, the kernel's NIC and disk drivers in load order, and the agent. */
+export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; drivers?: string[] }): Promise<Buffer> {
+  const modulesDir = path.join(options.kernel.root, 'lib/modules', options.kernel.version);
+  const modulesDep = await fs.readFile(path.join(modulesDir, 'modules.dep'), 'utf8');
+  const { order } = resolveModuleOrder(modulesDep, options.drivers ?? DEFAULT_DRIVERS);
+  const busybox = await fs.readFile(options.busybox);
+  const entries: CpioEntry[] = [
+    ...['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run', 'lib', 'lib/rackboot-modules'].map(
+      (dir): CpioEntry => ({ kind: 'dir', path: dir }),
+    ),
+    { kind: 'char-device', path: 'dev/console', major: 5, minor: 1 },
+    { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
+    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+  ];
+  const loadOrder: string[] = [];
+  for (const [index, file] of order.entries()) {
+    const name = `${String(index).padStart(2, '0')}-${moduleName(file)}${path.extname(file)}`;
+    entries.push({ kind: 'file', path: `lib/rackboot-modules/${name}`, data: await fs.readFile(path.join(modulesDir, file)) });
+    loadOrder.push(name);
+  }
+  entries.push(...agentEntries(), { kind: 'file', path: 'etc/rackboot/modules', data: Buffer.from(`${loadOrder.join('\n')}\n`) });
+  return gzipSync(writeCpio(entries), { level: 1 });
+}
+
+/** Builds once per distinct input and keeps the result under the cache folder. */
+export async function cachedRamdisk(cacheDir: string, key: string[], build: () => Promise<Buffer>): Promise<string> {
+  const hash = createHash('sha256').update(agentInit).update(agentDhcpScript);
+  for (const part of key) hash.update(part).update('\0');
+  const file = path.join(cacheDir, `ramdisk-${hash.digest('hex').slice(0, 20)}.img`);
+  if (!existsSync(file)) await writeFileAtomic(file, await build(), 0o644);
+  return file;
+}
