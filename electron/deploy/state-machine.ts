@@ -31,7 +31,8 @@ export function initialRecord(nodeId: string, at: string): DeployRecord {
 }
 
 /**
- * The per-node deploy state machine, pure: phases only move forward while running; failure and cancel can happen in
+ * The per-node deploy state machine, pure: phases only move forward while running (skipping is allowed, going back
+ * is ignored); failure and cancel can happen in
  * any running phase; a start (first run or retry) begins at a given phase, so a retry resumes where it failed.
  */
 export function applyDeployEvent(record: DeployRecord, event: DeployEvent): DeployRecord {
@@ -55,10 +56,9 @@ export function applyDeployEvent(record: DeployRecord, event: DeployEvent): Depl
     }
     case 'reached': {
       if (record.status !== 'running') throw new InvalidTransition(`no deploy is running, cannot reach ${event.phase}`);
-      if (order(event.phase) <= order(record.phase)) {
-        if (event.phase === record.phase) return record;
-        throw new InvalidTransition(`cannot go back from ${record.phase} to ${event.phase}`);
-      }
+      // Signals arrive asynchronously (a DHCP request can beat the power-on's reply): a late one for a phase already
+      // passed changes nothing.
+      if (order(event.phase) <= order(record.phase)) return record;
       return {
         ...record,
         phase: event.phase,

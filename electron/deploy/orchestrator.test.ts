@@ -1,0 +1,225 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeployRecord, Image } from '../../shared/deploy';
+import { AgentApi, type AgentJob } from './agent-api';
+import { DeployStore } from './deploy-store';
+import { Orchestrator, type OrchestratorOptions } from './orchestrator';
+import type { BootNetwork, BootPlan, BootSignal, DeployTarget, PowerControl } from './ports';
+
+const IMAGE: Image = {
+  id: 'img1', name: 'cirros.raw', path: '/images/cirros.raw', format: 'raw', size: 4096, rawSize: 4096,
+  rawSha256: 'a'.repeat(64), bootMode: 'bios', addedAt: '2026-01-01T00:00:00.000Z',
+};
+
+/**
+ * A pretend rack: restarting a server makes its "firmware" send DHCP, fetch the loader and ramdisk, and its "agent"
+ * take the job and write the image, through the same AgentApi the HTTP server uses.
+ */
+class FakeRack implements PowerControl, BootNetwork {
+  readonly agentBaseUrl = 'http://10.77.0.1:8080';
+  readonly log: string[] = [];
+  readonly powerOnTimes: number[] = [];
+  agent!: AgentApi;
+  prepared = new Map<string, BootPlan>();
+  watchers = new Map<string, (signal: BootSignal) => void>();
+  captureWaiters: ((mac: string) => void)[] = [];
+  wrongPassword = new Set<string>();
+  silentNic = new Set<string>();
+  corruptDisk = new Set<string>();
+  macs = new Map<string, string>();
+  bootDevice = new Map<string, string>();
+
+  active = new Set<string>();
+  maxActive = 0;
+
+  async verify(target: DeployTarget) {
+    this.active.add(target.nodeId);
+    this.maxActive = Math.max(this.maxActive, this.active.size);
+    if (this.wrongPassword.has(target.nodeId)) {
+      throw new Error(`BMC ${target.bmc.address} rejected user ${target.bmc.user}: wrong password — check BMC LAN Configuration in BIOS`);
+    }
+    return { systemGuid: `guid-${target.nodeId}`, powerOn: false };
+  }
+  async setBootDevice(target: DeployTarget, device: 'pxe' | 'disk', options: { persistent: boolean }) {
+    this.bootDevice.set(target.nodeId, device);
+    this.log.push(`${target.nodeId} bootdev ${device}${options.persistent ? ' persistent' : ''}`);
+  }
+  async restart(target: DeployTarget) {
+    this.powerOnTimes.push(Date.now());
+    this.log.push(`${target.nodeId} restart`);
+    const mac = this.macs.get(target.nodeId)!;
+    if (this.silentNic.has(target.nodeId) || this.bootDevice.get(target.nodeId) !== 'pxe') return;
+    setTimeout(() => this.firmware(target.nodeId, mac), 5);
+  }
+  async powerOff() {}
+  captureMac(_target: DeployTarget, _guid: string | null, signal: AbortSignal) {
+    return new Promise<{ mac: string; matchedBy: 'system-guid' }>((resolve, reject) => {
+      this.captureWaiters.push((mac) => resolve({ mac, matchedBy: 'system-guid' }));
+      signal.addEventListener('abort', () => reject(new Error('aborted')));
+    });
+  }
+  prepare(plan: BootPlan) {
+    this.prepared.set(plan.mac, plan);
+  }
+  release(mac: string) {
+    this.prepared.delete(mac);
+  }
+  watch(mac: string, listener: (signal: BootSignal) => void) {
+    this.watchers.set(mac, listener);
+    return () => this.watchers.delete(mac);
+  }
+
+  private firmware(nodeId: string, mac: string): void {
+    for (const waiter of this.captureWaiters.splice(0)) waiter(mac);
+    const plan = this.prepared.get(mac);
+    if (!plan) return;
+    const emit = (signal: BootSignal): void => this.watchers.get(mac)?.(signal);
+    emit({ kind: 'dhcp' });
+    emit({ kind: 'bootloader', file: 'undionly.kpxe' });
+    emit({ kind: 'ramdisk', file: plan.kernelUrlPath });
+    const token = plan.kernelArgs.find((arg) => arg.startsWith('rackboot.token='))!.split('=')[1]!;
+    const q = new URLSearchParams({ mac, token });
+    const call = (method: string, endpoint: string, body = '') => this.agent.handle({ method, path: `/agent/v1/${endpoint}`, query: q, body });
+    setTimeout(() => {
+      expect(call('GET', 'job')?.status).toBe(200);
+      call('POST', 'progress', 'written=2048');
+      call('POST', 'progress', 'written=4096');
+      call('POST', 'result', `sha256=${this.corruptDisk.has(nodeId) ? 'b'.repeat(64) : 'a'.repeat(64)}`);
+    }, 5);
+  }
+}
+
+let dir: string;
+let rack: FakeRack;
+let store: DeployStore;
+let changes: DeployRecord[];
+let nodeMacs: Map<string, string | null>;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-orch-'));
+  rack = new FakeRack();
+  store = await DeployStore.open(dir);
+  changes = [];
+  nodeMacs = new Map();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator {
+  const engine: Orchestrator = new Orchestrator(
+    {
+      store,
+      images: { get: () => IMAGE },
+      nodes: {
+        target: (nodeId) => ({ nodeId, name: nodeId, bmc: { address: `10.0.0.${nodeId.slice(1)}`, port: 623, user: 'root', password: 'pw' }, mac: nodeMacs.get(nodeId) ?? null }),
+        setMac: async (nodeId, mac) => {
+          nodeMacs.set(nodeId, mac);
+        },
+      },
+      power: rack,
+      network: rack,
+      ramdisk: { paths: async () => ({ kernelUrlPath: '/boot/vmlinuz', initrdUrlPath: '/boot/initrd' }), imageUrlPath: () => '/images/img1' },
+      agent: { offer: (job: AgentJob) => rack.agent.offer(job), withdraw: (mac) => rack.agent.withdraw(mac) },
+      upCheck: {
+        waitUntilUp: async (target) => {
+          rack.active.delete(target.nodeId);
+          return 'serial console showed the login prompt';
+        },
+      },
+      onChange: (record) => changes.push(record),
+      onLog: () => undefined,
+    },
+    { concurrency: 4, powerOnSpacingMs: 0, timeoutScale: 0.002, disk: 'auto', ...options },
+  );
+  rack.agent = new AgentApi((job, report) => engine.agentReport(job, report));
+  return engine;
+}
+
+function addNode(id: string, mac: string, known = false): void {
+  rack.macs.set(id, mac);
+  nodeMacs.set(id, known ? mac : null);
+}
+
+async function settled(nodeId: string): Promise<DeployRecord> {
+  for (let i = 0; i < 400; i++) {
+    const record = store.get(nodeId);
+    if (record && record.status !== 'running') return record;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`deploy of ${nodeId} did not settle: ${JSON.stringify(store.get(nodeId))}`);
+}
+
+describe('orchestrator', () => {
+  it('takes a node known only by its BMC through capture, boot, write, verify and reboot to deployed', async () => {
+    addNode('n1', '52:54:00:00:00:01');
+    await orchestrator().start('n1', 'img1');
+    const record = await settled('n1');
+    expect(record.status).toBe('deployed');
+    expect(record.history.map((entry) => entry.phase)).toEqual([
+      'enrolled', 'bmc-verified', 'mac-captured', 'booting-pxe', 'dhcp', 'bootloader', 'ramdisk', 'agent-connected',
+      'writing-image', 'verifying', 'switching-to-disk', 'rebooting', 'deployed',
+    ]);
+    expect(nodeMacs.get('n1')).toBe('52:54:00:00:00:01');
+    expect(rack.log).toEqual(['n1 bootdev pxe', 'n1 restart', 'n1 bootdev pxe', 'n1 restart', 'n1 bootdev disk persistent', 'n1 restart']);
+    expect(rack.prepared.size).toBe(0);
+  });
+
+  it('fails only the node whose BMC password is wrong, with the BMC message', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    addNode('n2', '52:54:00:00:00:02', true);
+    rack.wrongPassword.add('n2');
+    const engine = orchestrator();
+    await engine.start('n1', 'img1');
+    await engine.start('n2', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    expect(await settled('n2')).toMatchObject({ status: 'failed', failure: { phase: 'enrolled', reason: expect.stringContaining('wrong password') } });
+  });
+
+  it('times out a server that never PXE-boots in the capture phase, with the hint', async () => {
+    addNode('n1', '52:54:00:00:00:01');
+    rack.silentNic.add('n1');
+    await orchestrator().start('n1', 'img1');
+    expect(await settled('n1')).toMatchObject({
+      status: 'failed',
+      failure: { phase: 'bmc-verified', reason: expect.stringContaining('is PXE enabled on NIC1 and the cable in the provisioning switch?') },
+    });
+  });
+
+  it('fails in verifying when the disk does not hold the image, and a retry boots again', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.corruptDisk.add('n1');
+    const engine = orchestrator();
+    await engine.start('n1', 'img1');
+    expect(await settled('n1')).toMatchObject({ status: 'failed', failure: { phase: 'verifying', reason: expect.stringContaining('sha256 read back') } });
+    rack.corruptDisk.delete('n1');
+    rack.log.length = 0;
+    const resumed = await engine.start('n1', 'img1');
+    expect(resumed.phase).toBe('mac-captured');
+    expect((await settled('n1')).status).toBe('deployed');
+    expect(rack.log[0]).toBe('n1 bootdev pxe');
+  });
+
+  it('cancels a running deploy', async () => {
+    addNode('n1', '52:54:00:00:00:01');
+    rack.silentNic.add('n1');
+    const engine = orchestrator({ timeoutScale: 1 });
+    await engine.start('n1', 'img1');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await engine.cancel('n1');
+    expect((await settled('n1')).status).toBe('cancelled');
+    expect(engine.isRunning('n1')).toBe(false);
+  });
+
+  it('runs no more deploys at once than allowed and spaces power-ons apart', async () => {
+    for (let i = 1; i <= 3; i++) addNode(`n${i}`, `52:54:00:00:00:0${i}`, true);
+    const engine = orchestrator({ concurrency: 2, powerOnSpacingMs: 40 });
+    for (let i = 1; i <= 3; i++) await engine.start(`n${i}`, 'img1');
+    for (let i = 1; i <= 3; i++) expect((await settled(`n${i}`)).status).toBe('deployed');
+    const gaps = rack.powerOnTimes.slice(1).map((time, index) => time - rack.powerOnTimes[index]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(35);
+    expect(rack.maxActive).toBe(2);
+  });
+});

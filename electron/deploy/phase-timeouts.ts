@@ -1,0 +1,35 @@
+import type { DeployPhase } from '../../shared/deploy';
+
+interface PhaseLimit {
+  seconds: number;
+  /** What did not happen, as the sentence's subject: "No PXE request". */
+  missing: string;
+  /** What to check on real hardware. */
+  hint: string;
+}
+
+/** How long the work toward each phase may take (keyed by the phase waited for), and what to check when it does not. */
+export const PHASE_LIMITS: Partial<Record<DeployPhase, PhaseLimit>> = {
+  'bmc-verified': { seconds: 30, missing: 'No answer from the BMC', hint: 'check its address, user and password (BIOS → Server Management → BMC LAN Configuration) and that the laptop can reach it' },
+  'mac-captured': { seconds: 90, missing: 'No PXE request', hint: 'is PXE enabled on NIC1 and the cable in the provisioning switch?' },
+  dhcp: { seconds: 90, missing: 'No DHCP request from the server', hint: 'is network boot first in the BIOS boot order, and is its NIC on the provisioning switch?' },
+  bootloader: { seconds: 60, missing: 'The boot loader was not fetched', hint: 'is another DHCP server answering on this segment? Try proxy mode.' },
+  ramdisk: { seconds: 90, missing: 'The deploy kernel was not fetched', hint: 'can the server reach the laptop’s HTTP port (firewall)?' },
+  'agent-connected': { seconds: 240, missing: 'The deploy agent never called back', hint: 'does the ramdisk have a driver for this NIC? Watch the serial console.' },
+  'writing-image': { seconds: 120, missing: 'The agent did not start writing', hint: 'does the server have the target disk? Check the agent log.' },
+  verifying: { seconds: 3600, missing: 'The image write did not finish', hint: 'check the agent log and the disk' },
+  'switching-to-disk': { seconds: 30, missing: 'The BMC did not accept boot-from-disk', hint: 'does the BMC user have administrator privilege?' },
+  rebooting: { seconds: 30, missing: 'The BMC did not power cycle the server', hint: 'check the BMC' },
+  deployed: { seconds: 300, missing: 'The installed OS did not come up', hint: 'is the disk in the boot order and the image bootable in this mode (BIOS/UEFI)?' },
+};
+
+export class PhaseTimeout extends Error {
+  constructor(
+    readonly phase: DeployPhase,
+    seconds: number,
+  ) {
+    const limit = PHASE_LIMITS[phase];
+    super(`${limit?.missing ?? `No ${phase}`} within ${seconds} s: ${limit?.hint ?? 'check the log'}`);
+    this.name = 'PhaseTimeout';
+  }
+}

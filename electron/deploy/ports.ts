@@ -1,0 +1,72 @@
+import type { BootMode, Image } from '../../shared/deploy';
+
+/**
+ * What the deploy engine needs from the rest of Rackboot, as narrow interfaces: the IPMI layer, the PXE services,
+ * the agent channel and the "is it up" check plug in behind them, and tests plug in fakes.
+ */
+
+/** A node as the engine sees it: where its BMC is and what is known of its NIC. */
+export interface DeployTarget {
+  nodeId: string;
+  name: string;
+  bmc: { address: string; port: number; user: string; password: string };
+  mac: string | null;
+}
+
+export interface BmcFacts {
+  /** The BMC's System GUID, the same as the SMBIOS UUID the PXE ROM sends in DHCP option 97, when it has one. */
+  systemGuid: string | null;
+  powerOn: boolean;
+}
+
+export interface PowerControl {
+  /** Logs in and reads what the deploy needs; throws an error whose message tells the technician what to check. */
+  verify(target: DeployTarget, signal: AbortSignal): Promise<BmcFacts>;
+  setBootDevice(target: DeployTarget, device: 'pxe' | 'disk', options: { persistent: boolean; mode: BootMode }): Promise<void>;
+  /** Power on if off, power cycle if on: either way the server boots from the device just set. */
+  restart(target: DeployTarget): Promise<void>;
+  powerOff(target: DeployTarget): Promise<void>;
+}
+
+export interface CapturedMac {
+  mac: string;
+  matchedBy: 'system-guid' | 'first-new-mac';
+}
+
+/** What the boot services saw a given MAC do, in the order a PXE boot does it. */
+export type BootSignal =
+  | { kind: 'dhcp' }
+  | { kind: 'bootloader'; file: string }
+  | { kind: 'ramdisk'; file: string };
+
+export interface BootPlan {
+  mac: string;
+  mode: BootMode;
+  kernelUrlPath: string;
+  initrdUrlPath: string;
+  kernelArgs: string[];
+}
+
+export interface BootNetwork {
+  /** Resolves with the MAC of the first PXE client that matches this node, from now on. */
+  captureMac(target: DeployTarget, systemGuid: string | null, signal: AbortSignal): Promise<CapturedMac>;
+  /** Makes the DHCP/TFTP/HTTP services answer this MAC with the deploy ramdisk. */
+  prepare(plan: BootPlan): void;
+  /** Stops answering this MAC (the next boot goes to disk). */
+  release(mac: string): void;
+  watch(mac: string, listener: (signal: BootSignal) => void): () => void;
+  /** The base URL the ramdisk's agent reaches Rackboot at. */
+  readonly agentBaseUrl: string;
+}
+
+export interface RamdiskSource {
+  /** URL paths (on the boot HTTP server) of the kernel and of the initrd carrying the agent. */
+  paths(mode: BootMode): Promise<{ kernelUrlPath: string; initrdUrlPath: string }>;
+  /** URL path of an image file for the agent to stream. */
+  imageUrlPath(image: Image): string;
+}
+
+export interface UpCheck {
+  /** Resolves once the installed OS shows it is up (a console marker, or a TCP port that answers). */
+  waitUntilUp(target: DeployTarget, signal: AbortSignal): Promise<string>;
+}
