@@ -6,6 +6,7 @@ import {
   nodeUpdateSchema,
   nodeViewSchema,
 } from './nodes';
+import { bootModeSchema, imageSchema } from './deploy';
 
 /**
  * The one contract between the renderer and the core. Every request method and every pushed event is declared here
@@ -23,10 +24,19 @@ export const methods = {
   'nodes.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
   'nodes.importHardwareInfo': { input: z.object({ text: z.string().max(1_000_000) }), output: importResultSchema },
   'nodes.exportHardwareInfo': { input: z.object({}), output: exportResultSchema },
+  'images.list': { input: z.object({}), output: z.array(imageSchema) },
+  'images.add': {
+    input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),
+    output: imageSchema,
+  },
+  'images.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
 } as const;
 
 export const events = {
   'nodes.changed': z.array(nodeViewSchema),
+  'images.changed': z.array(imageSchema),
+  /** Checksumming an image being added: file bytes read so far. */
+  'images.progress': z.object({ path: z.string(), read: z.number(), total: z.number() }),
   log: z.object({
     time: z.string(),
     level: z.enum(['debug', 'info', 'warn', 'error']),

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
+import { ImageLibrary } from '../deploy/image-library';
 import { dispatch, type DispatchResult, type Handlers } from './dispatch';
 import { EventBus } from './event-bus';
 import type { LogEvent } from '../../shared/api';
@@ -23,6 +24,7 @@ export interface Core {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const bus = new EventBus();
   const nodes = await NodeStore.open(options.dataDir, options.secrets);
+  const images = await ImageLibrary.open(options.dataDir);
 
   const log: Core['log'] = (level, source, message, nodeId) => {
     bus.emit('log', { time: new Date().toISOString(), level, source, message, ...(nodeId ? { nodeId } : {}) });
@@ -59,6 +61,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return result;
     },
     'nodes.exportHardwareInfo': async () => nodes.exportHardwareInfo(),
+    'images.list': async () => images.list(),
+    'images.add': async (input) => {
+      const image = await images.add(input, (read, total) => bus.emit('images.progress', { path: input.path, read, total }));
+      log('info', 'images', `Added image ${image.name} (${image.format}, ${image.rawSize} bytes, sha256 ${image.rawSha256}).`);
+      bus.emit('images.changed', images.list());
+      return image;
+    },
+    'images.remove': async ({ id }) => {
+      const removed = await images.remove(id);
+      if (removed) bus.emit('images.changed', images.list());
+      return { removed };
+    },
   };
 
   return {

@@ -132,7 +132,7 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
       onChange: (record) => changes.push(record),
       onLog: () => undefined,
     },
-    { concurrency: 4, powerOnSpacingMs: 0, timeoutScale: 0.002, disk: 'auto', ...options },
+    { concurrency: 4, powerOnSpacingMs: 0, timeoutScale: 0.01, disk: 'auto', ...options },
   );
   rack.agent = new AgentApi((job, report) => engine.agentReport(job, report));
   return engine;

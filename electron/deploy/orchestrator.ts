@@ -209,12 +209,11 @@ export class Orchestrator {
     }
   }
 
-  /** Spaces power-ons out across all running deploys. */
-  private async restart(target: DeployTarget): Promise<void> {
+  /** Waits for this deploy's turn to power a server on, spacing power-ons out across all running deploys. */
+  private async powerSlot(): Promise<void> {
     const wait = this.lastPowerOn + this.options.powerOnSpacingMs - Date.now();
     this.lastPowerOn = Math.max(Date.now(), this.lastPowerOn + this.options.powerOnSpacingMs);
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    await this.deps.power.restart(target);
   }
 
   private reach(nodeId: string, run: Running, phase: DeployPhase): void {
@@ -254,9 +253,10 @@ export class Orchestrator {
       if (!mac) {
         await this.deps.power.setBootDevice(target, 'pxe', { persistent: false, mode });
         this.log(nodeId, 'info', 'deploy', `Powering on to capture the PXE MAC (${guid ? `matching System GUID ${guid}` : 'no System GUID: first new PXE client'}).`);
+        await this.powerSlot();
         const captured: CapturedMac = await this.withLimit('mac-captured', signal, async (limited) => {
           const capture = this.deps.network.captureMac(target, guid, limited);
-          await this.restart(target);
+          await this.deps.power.restart(target);
           return capture;
         });
         mac = captured.mac;
@@ -298,7 +298,8 @@ export class Orchestrator {
 
       await this.deps.power.setBootDevice(target, 'pxe', { persistent: false, mode });
       await this.reachNow(nodeId, run, 'booting-pxe');
-      await this.restart(target);
+      await this.powerSlot();
+      await this.deps.power.restart(target);
       const { waiter } = run;
       for (const phase of ['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const) {
         await waiter.until(() => waiter.hasReached(phase), phase, this.limit(phase), signal);
@@ -308,7 +309,8 @@ export class Orchestrator {
       await this.withLimit('switching-to-disk', signal, () => this.deps.power.setBootDevice(target, 'disk', { persistent: true, mode }));
       await this.reachNow(nodeId, run, 'switching-to-disk');
       for (const cleanup of cleanups.splice(0)) cleanup();
-      await this.withLimit('rebooting', signal, () => this.restart(target));
+      await this.powerSlot();
+      await this.withLimit('rebooting', signal, () => this.deps.power.restart(target));
       await this.reachNow(nodeId, run, 'rebooting');
       const evidence = await this.withLimit('deployed', signal, (limited) => this.deps.upCheck.waitUntilUp(target, limited));
       this.log(nodeId, 'info', 'deploy', `The installed OS is up (${evidence}).`);
