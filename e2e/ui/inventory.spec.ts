@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,4 +92,26 @@ test('edits and removals go through the API and show at once', async ({ page }) 
   await expect(table).toContainText('52:54:00:aa:bb:cc');
   await page.getByRole('button', { name: 'Remove edit-me' }).click();
   await expect(page.getByText('No servers yet')).toBeVisible();
+});
+
+test('an image added in the Image step shows its checksum, and a qcow2 is turned away with the fix', async ({ page }) => {
+  const imagePath = path.join(dataDir, 'tiny.raw');
+  const content = Buffer.alloc(5 * 1024 * 1024, 0x5a);
+  await writeFile(imagePath, content);
+  await writeFile(path.join(dataDir, 'cloud.qcow2'), Buffer.concat([Buffer.from('QFI\xfb', 'latin1'), Buffer.alloc(64)]));
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  await page.getByRole('tab', { name: 'Image' }).click();
+  await page.getByRole('textbox', { name: 'Image file path' }).fill(imagePath);
+  await page.getByRole('radio', { name: 'UEFI' }).check();
+  await page.getByRole('button', { name: 'Add image' }).click();
+  const row = page.getByRole('table', { name: 'Images' }).getByRole('row', { name: /tiny\.raw/ });
+  const expected = createHash('sha256').update(content).digest('hex');
+  await expect(row).toContainText('5.0 MiB');
+  await expect(row).toContainText('UEFI');
+  await expect(row).toContainText(expected.slice(0, 16));
+  await page.getByRole('textbox', { name: 'Image file path' }).fill(path.join(dataDir, 'cloud.qcow2'));
+  await page.getByRole('button', { name: 'Add image' }).click();
+  await expect(page.getByRole('alert')).toContainText('qemu-img convert -O raw');
+  await keepScreenshot(page, '05-image-step');
 });

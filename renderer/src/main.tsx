@@ -3,10 +3,12 @@ import { createRoot } from 'react-dom/client';
 import { connectClient } from './api/client';
 import { ClientContext } from './api/context';
 import { App } from './App';
+import { followImages } from './store/images';
 import { followNodes } from './store/nodes';
 
 const client = connectClient();
 followNodes(client);
+followImages(client);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
