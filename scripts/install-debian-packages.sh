@@ -9,6 +9,7 @@ PACKAGES=(
   qemu-system-x86 ovmf ipxe ipxe-qemu # simulated servers, UEFI firmware, iPXE loaders and NIC ROMs
   dnsmasq-base tftp-hpa atftp atftpd curl isc-dhcp-client udhcpc  # reference DHCP/TFTP peers
   busybox-static cpio tcpdump         # deploy ramdisk and packet capture
+  syslinux syslinux-common mtools dosfstools  # the bootable test image the deploy tests write
 )
 
 missing=()
