@@ -120,6 +120,7 @@ export class IpmiSession {
   private readonly pending = new Map<number, PendingRequest>();
   private readonly waitingForSlot: Array<() => void> = [];
   private readonly solListeners = new Set<(payload: Buffer) => void>();
+  private readonly listeners = new Set<(event: SessionEvent) => void>();
   private readonly cancels = new Set<(error: Error) => void>();
   private inFlight = 0;
   private nextRequestSequence = 1;
@@ -140,6 +141,10 @@ export class IpmiSession {
     this.keepAliveMs = options.keepAliveMs ?? 20_000;
     this.nameOnly = (options.lookup ?? 'name-only') === 'name-only';
     this.privilege = PRIVILEGE_LEVEL[target.privilege];
+  }
+
+  get port(): number {
+    return this.target.port;
   }
 
   /** The LAN channel the BMC answered on (from Get Channel Authentication Capabilities). */
@@ -222,8 +227,15 @@ export class IpmiSession {
     this.emit({ type: 'closed' });
   }
 
+  /** Listens to what happens to the session (logins, retries, loss); returns the unsubscribe function. */
+  on(listener: (event: SessionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   private emit(event: SessionEvent): void {
     this.options.onEvent?.(event);
+    for (const listener of this.listeners) listener(event);
   }
 
   private loseSession(): void {
