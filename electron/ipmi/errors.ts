@@ -56,11 +56,22 @@ export class WrongPasswordError extends IpmiError {
 
 export class PrivilegeTooLowError extends IpmiError {
   readonly kind = 'privilege-too-low';
-  constructor(bmc: string, user: string, needed: string) {
-    super(
+
+  /** The BMC would not grant the session the privilege asked for. */
+  static forLogin(bmc: string, user: string, privilege: string): PrivilegeTooLowError {
+    return new PrivilegeTooLowError(
       bmc,
-      `User ${user || '(anonymous)'} on BMC ${bmc} may not work at ${needed} privilege — raise the user's privilege ` +
+      `User ${user || '(anonymous)'} on BMC ${bmc} may not work at ${privilege} privilege — raise the user's privilege ` +
         'in the BMC user settings (power and boot control need operator or administrator) or pick a lower privilege',
+    );
+  }
+
+  /** The session works, but at a privilege too low for this command. */
+  static forCommand(bmc: string, user: string, privilege: string, command: string): PrivilegeTooLowError {
+    return new PrivilegeTooLowError(
+      bmc,
+      `BMC ${bmc} refused ${command} at ${privilege} privilege — connect user ${user || '(anonymous)'} with operator ` +
+        "or administrator privilege, raising the user's privilege in the BMC user settings if needed",
     );
   }
 }

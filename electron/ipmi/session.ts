@@ -183,7 +183,9 @@ export class IpmiSession {
   }
 
   commandError(what: string, completionCode: number): Error {
-    if (completionCode === COMPLETION_INSUFFICIENT_PRIVILEGE) return new PrivilegeTooLowError(this.bmc, this.target.user, this.target.privilege);
+    if (completionCode === COMPLETION_INSUFFICIENT_PRIVILEGE) {
+      return PrivilegeTooLowError.forCommand(this.bmc, this.target.user, this.target.privilege, what);
+    }
     if (completionCode === COMPLETION_NODE_BUSY) return new BmcBusyError(this.bmc, `it answered "node busy" to ${what}`);
     return new IpmiCommandError(this.bmc, what, completionCode);
   }
@@ -238,8 +240,9 @@ export class IpmiSession {
     for (const listener of this.listeners) listener(event);
   }
 
+  /** Forgets the session; listeners hear of it only if it had been fully set up. */
   private loseSession(): void {
-    if (this.secure) this.emit({ type: 'session-lost' });
+    if (this.activeSuite !== null) this.emit({ type: 'session-lost' });
     this.secure = null;
     this.activeSuite = null;
     if (this.keepAliveTimer) clearTimeout(this.keepAliveTimer);
@@ -424,8 +427,13 @@ export class IpmiSession {
       if (opened.status !== RakpStatus.NoErrors) throw new IpmiProtocolError(this.bmc, `Open Session status 0x${opened.status.toString(16)}`);
       const secure = await this.authenticate(suite, consoleSessionId, opened);
       this.secure = secure;
+      try {
+        await this.raisePrivilege(secure);
+      } catch (error) {
+        this.loseSession();
+        throw error;
+      }
       this.activeSuite = suite.id;
-      await this.raisePrivilege(secure);
       this.emit({ type: 'logged-in', cipherSuite: suite.id });
       this.scheduleKeepAlive();
       return secure;
@@ -551,7 +559,7 @@ export class IpmiSession {
         throw new UnknownUserError(this.bmc, this.target.user);
       case RakpStatus.InvalidRole:
       case RakpStatus.UnauthorizedRole:
-        throw new PrivilegeTooLowError(this.bmc, this.target.user, this.target.privilege);
+        throw PrivilegeTooLowError.forLogin(this.bmc, this.target.user, this.target.privilege);
       case RakpStatus.InsufficientResources:
       case RakpStatus.InsufficientResourcesForRole:
         throw new BmcBusyError(this.bmc, 'no free session slot');
@@ -568,13 +576,9 @@ export class IpmiSession {
     const granted = (response.data[0] ?? 0) & 0x0f;
     const refused = response.completionCode === 0x80 || response.completionCode === 0x81 || response.completionCode === COMPLETION_INSUFFICIENT_PRIVILEGE;
     if (refused || (response.completionCode === 0 && granted < this.privilege)) {
-      this.loseSession();
-      throw new PrivilegeTooLowError(this.bmc, this.target.user, this.target.privilege);
+      throw PrivilegeTooLowError.forLogin(this.bmc, this.target.user, this.target.privilege);
     }
-    if (response.completionCode !== 0) {
-      this.loseSession();
-      throw this.commandError('Set Session Privilege Level', response.completionCode);
-    }
+    if (response.completionCode !== 0) throw this.commandError('Set Session Privilege Level', response.completionCode);
   }
 
   private takeMessageTag(): number {
