@@ -13,6 +13,7 @@ import {
 import type { SessionEvent, SessionOptions } from '../../electron/ipmi/session';
 import { missingTools, randomPortBase, startIpmiSim, type SimInstance } from './ipmi-sim';
 import { startUdpProxy } from './udp-proxy';
+import { failureOf } from '../../electron/ipmi/testing/failure';
 
 const execFileAsync = promisify(execFile);
 const skipReason = missingTools();
@@ -34,15 +35,6 @@ function client(overrides: Partial<IpmiTargetInput> = {}, options: SessionOption
 async function ipmitool(...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('ipmitool', ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', String(sim.port), '-U', 'root', '-P', 'password', ...args]);
   return stdout;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe.skipIf(skipReason !== null)('IPMI client against ipmi_sim', () => {

@@ -2,17 +2,14 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 import type { DiscoveredBmc, DiscoveryProgress } from '../../shared/ipmi';
 import {
   decodeChannelAuthCapabilities,
-  decodeCipherSuiteIds,
-  decodeCipherSuitePage,
   getChannelAuthCapabilitiesRequest,
   getChannelCipherSuitesRequest,
-  CIPHER_SUITE_PAGE_SIZE,
   type ChannelAuthCapabilities,
 } from './codec/app-commands';
-import { decodeResponseMessage, encodeRequestMessage, type IpmiRequest } from './codec/message';
+import type { IpmiRequest, IpmiResponse } from './codec/message';
+import { decodePreSessionResponse, encodePreSessionRequest, listCipherSuites, type PreSessionWrapper } from './codec/pre-session';
 import { PrivilegeLevel } from './codec/rakp';
 import { decodePresencePong, encodePresencePing, RmcpClass, rmcpClassOf } from './codec/rmcp';
-import { decodeV15Packet, decodeV20Packet, encodeV15Packet, encodeV20Packet, isV20Packet, PayloadType } from './codec/session-wrapper';
 
 export interface DiscoveryOptions {
   readonly port?: number;
@@ -49,19 +46,14 @@ export function cidrHosts(cidr: string): string[] {
   return hosts;
 }
 
-type Answer = { kind: 'pong' } | { kind: 'ipmi'; sequence: number; command: number; completionCode: number; data: Buffer };
+type Answer = { kind: 'pong' } | { kind: 'ipmi'; response: IpmiResponse };
 
 function decodeAnswer(datagram: Buffer): Answer | null {
   const messageClass = rmcpClassOf(datagram);
   if (!messageClass.ok) return null;
   if (messageClass.value === RmcpClass.Asf) return decodePresencePong(datagram).ok ? { kind: 'pong' } : null;
-  const unwrapped = isV20Packet(datagram) ? decodeV20Packet(datagram, null) : decodeV15Packet(datagram);
-  if (!unwrapped.ok) return null;
-  const body = 'payload' in unwrapped.value ? unwrapped.value.payload : unwrapped.value;
-  const response = decodeResponseMessage(body);
-  if (!response.ok) return null;
-  const { requestSequence: sequence, command, completionCode, data } = response.value;
-  return { kind: 'ipmi', sequence, command, completionCode, data };
+  const response = decodePreSessionResponse(datagram);
+  return response.ok ? { kind: 'ipmi', response: response.value } : null;
 }
 
 /**
@@ -85,27 +77,23 @@ export async function discoverBmcs(range: string | readonly string[], options: D
   });
 
   let sequence = 0;
-  const ask = (address: string, request: IpmiRequest, wrapper: 'v1.5' | 'v2.0', withPing: boolean) =>
-    new Promise<{ answer: Answer & { kind: 'ipmi' }; pong: boolean } | null>((resolve) => {
+  const ask = (address: string, request: IpmiRequest, wrapper: PreSessionWrapper, withPing: boolean) =>
+    new Promise<{ response: IpmiResponse; pong: boolean } | null>((resolve) => {
       sequence = (sequence % 63) + 1;
       const mySequence = sequence;
-      const message = encodeRequestMessage(request, mySequence);
-      const packet =
-        wrapper === 'v1.5'
-          ? encodeV15Packet(message)
-          : encodeV20Packet({ payloadType: PayloadType.Ipmi, sessionId: 0, sequence: 0, payload: message }, null);
+      const packet = encodePreSessionRequest(request, mySequence, wrapper);
       let pong = false;
       let tries = 0;
       let timer: NodeJS.Timeout;
       const key = `${address}:${port}`;
-      const done = (result: { answer: Answer & { kind: 'ipmi' }; pong: boolean } | null) => {
+      const done = (result: { response: IpmiResponse; pong: boolean } | null) => {
         clearTimeout(timer);
         listeners.delete(key);
         resolve(result);
       };
       listeners.set(key, (answer) => {
         if (answer.kind === 'pong') pong = true;
-        else if (answer.sequence === mySequence && answer.command === request.command) done({ answer, pong });
+        else if (answer.response.requestSequence === mySequence && answer.response.command === request.command) done({ response: answer.response, pong });
       });
       const send = () => {
         if (options.signal?.aborted) return done(null);
@@ -116,24 +104,13 @@ export async function discoverBmcs(range: string | readonly string[], options: D
       send();
     });
 
-  const cipherSuites = async (address: string): Promise<number[]> => {
-    const pages: Buffer[] = [];
-    for (let index = 0; index < 64; index += 1) {
-      const reply = await ask(address, getChannelCipherSuitesRequest(index), 'v2.0', false);
-      if (!reply || reply.answer.completionCode !== 0) return [];
-      const page = decodeCipherSuitePage(reply.answer.data);
-      if (!page.ok) return [];
-      pages.push(page.value);
-      if (page.value.length < CIPHER_SUITE_PAGE_SIZE) break;
-    }
-    const ids = decodeCipherSuiteIds(Buffer.concat(pages));
-    return ids.ok ? ids.value : [];
-  };
+  const cipherSuites = async (address: string): Promise<number[]> =>
+    (await listCipherSuites(async (index) => (await ask(address, getChannelCipherSuitesRequest(index), 'v2.0', false))?.response ?? null)) ?? [];
 
   const probe = async (address: string): Promise<DiscoveredBmc | null> => {
     const reply = await ask(address, getChannelAuthCapabilitiesRequest(PrivilegeLevel.Administrator), 'v1.5', true);
-    if (!reply || reply.answer.completionCode !== 0) return null;
-    const capabilities = decodeChannelAuthCapabilities(reply.answer.data);
+    if (!reply || reply.response.completionCode !== 0) return null;
+    const capabilities = decodeChannelAuthCapabilities(reply.response.data);
     if (!capabilities.ok) return null;
     return describe(address, port, reply.pong, capabilities.value, capabilities.value.ipmi20 ? await cipherSuites(address) : []);
   };

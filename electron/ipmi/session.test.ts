@@ -13,6 +13,7 @@ import {
 } from './errors';
 import type { SessionEvent } from './session';
 import { FakeBmc, type FakeBmcOptions } from './testing/fake-bmc';
+import { failureOf } from './testing/failure';
 
 const DEVICE_ID = Buffer.from('20038109020f5b0a001d06', 'hex');
 const users = { ADMIN: { password: 'Adm1n-pass', maxPrivilege: 4 }, reader: { password: 'read-only', maxPrivilege: 2 } };
@@ -29,15 +30,6 @@ function setup(bmcOptions: FakeBmcOptions = {}, target: Partial<IpmiTargetInput>
     { initialTimeoutMs: 30, retries: 2, openChannel: async () => bmc.channel(), onEvent: (event) => events.push(event) },
   );
   return { bmc, client, events };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('RMCP+ session login', () => {

@@ -2,14 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { IpmiPrivilege, IpmiTarget } from '../../shared/ipmi';
 import {
   decodeChannelAuthCapabilities,
-  decodeCipherSuiteIds,
-  decodeCipherSuitePage,
   closeSessionRequest,
   getChannelAuthCapabilitiesRequest,
   getChannelCipherSuitesRequest,
   getDeviceIdRequest,
   setSessionPrivilegeRequest,
-  CIPHER_SUITE_PAGE_SIZE,
   type ChannelAuthCapabilities,
 } from './codec/app-commands';
 import { CIPHER_SUITES, deriveSessionKeys, keyBytes, sameBytes, type CipherSuite, type SupportedSuiteId } from './codec/cipher';
@@ -38,7 +35,7 @@ import {
   type OpenSessionResponse,
   type RakpExchange,
 } from './codec/rakp';
-import { decodeV15Packet, decodeV20Packet, encodeV15Packet, encodeV20Packet, isV20Packet, PayloadType, peekV20Header } from './codec/session-wrapper';
+import { decodeV20Packet, encodeV20Packet, isV20Packet, PayloadType, peekV20Header } from './codec/session-wrapper';
 import {
   BmcBusyError,
   BmcUnreachableError,
@@ -50,6 +47,8 @@ import {
   WrongBmcKeyError,
   WrongPasswordError,
 } from './errors';
+import { decodePreSessionResponse, encodePreSessionRequest, listCipherSuites, type PreSessionWrapper } from './codec/pre-session';
+import type { Decoded } from './codec/result';
 import { SecureChannel } from './secure-channel';
 import { openUdpChannel, type DatagramChannel } from './transport';
 
@@ -393,18 +392,11 @@ export class IpmiSession {
   }
 
   /** An IPMI command before any session exists (v1.5 wrapper for auth capabilities, v2.0 for cipher suites). */
-  private preSessionCommand(request: IpmiRequest, what: string, wrapper: 'v1.5' | 'v2.0', retries = this.retries): Promise<IpmiResponse> {
+  private preSessionCommand(request: IpmiRequest, what: string, wrapper: PreSessionWrapper, retries = this.retries): Promise<IpmiResponse> {
     const sequence = this.allocateRequestSequence();
-    const message = encodeRequestMessage(request, sequence);
-    const packet =
-      wrapper === 'v1.5'
-        ? encodeV15Packet(message)
-        : encodeV20Packet({ payloadType: PayloadType.Ipmi, sessionId: 0, sequence: 0, payload: message }, null);
+    const packet = encodePreSessionRequest(request, sequence, wrapper);
     return this.handshake(what, () => packet, (datagram) => {
-      const unwrapped = isV20Packet(datagram) ? decodeV20Packet(datagram, null) : decodeV15Packet(datagram);
-      if (!unwrapped.ok) return undefined;
-      const body = 'payload' in unwrapped.value ? unwrapped.value.payload : unwrapped.value;
-      const response = decodeResponseMessage(body);
+      const response = decodePreSessionResponse(datagram);
       if (!response.ok || response.value.requestSequence !== sequence || response.value.command !== request.command) return undefined;
       return response.value;
     }, retries);
@@ -451,49 +443,51 @@ export class IpmiSession {
 
   /**
    * Pinned suite: just that one. Automatic: 17 then 3, narrowed by the BMC's own list when it gives one
-   * (some BMCs, ipmi_sim among them, do not answer Get Channel Cipher Suites; then Open Session decides).
+   * (some BMCs, ipmi_sim among them, do not answer Get Channel Cipher Suites).
    */
   private async candidateSuites(): Promise<CipherSuite[]> {
     if (this.target.cipherSuite !== 'auto') return [CIPHER_SUITES[this.target.cipherSuite]];
     const preferred = [CIPHER_SUITES[17], CIPHER_SUITES[3]];
-    const offered = await this.offeredSuites().catch(() => null);
+    // Asked once per page, without retries: a silent BMC costs one short wait, then Open Session decides.
+    const offered = await listCipherSuites((index) =>
+      this.preSessionCommand(getChannelCipherSuitesRequest(index), 'Get Channel Cipher Suites', 'v2.0', 0).catch(() => null),
+    );
     if (!offered || offered.length === 0) return preferred;
     const usable = preferred.filter((suite) => offered.includes(suite.id));
     if (usable.length === 0) throw new CipherSuiteUnsupportedError(this.bmc, [17, 3], offered);
     return usable;
   }
 
-  /** Cipher suite ids from Get Channel Cipher Suites, asked once per page without retries. */
-  private async offeredSuites(): Promise<number[]> {
-    const pages: Buffer[] = [];
-    for (let index = 0; index < 64; index += 1) {
-      const response = await this.preSessionCommand(getChannelCipherSuitesRequest(index), 'Get Channel Cipher Suites', 'v2.0', 0);
-      if (response.completionCode !== 0) throw this.commandError('Get Channel Cipher Suites', response.completionCode);
-      const page = decodeCipherSuitePage(response.data);
-      if (!page.ok) throw new IpmiProtocolError(this.bmc, page.reason);
-      pages.push(page.value);
-      if (page.value.length < CIPHER_SUITE_PAGE_SIZE) break;
-    }
-    const ids = decodeCipherSuiteIds(Buffer.concat(pages));
-    if (!ids.ok) throw new IpmiProtocolError(this.bmc, ids.reason);
-    return ids.value;
-  }
-
   private openSession(suite: CipherSuite, consoleSessionId: number): Promise<OpenSessionResponse> {
     const messageTag = this.takeMessageTag();
     const payload = encodeOpenSessionRequest({ messageTag, requestedPrivilege: PrivilegeLevel.Highest, consoleSessionId, suite });
-    return this.handshake(
-      'Open Session',
-      () => encodeV20Packet({ payloadType: PayloadType.OpenSessionRequest, sessionId: 0, sequence: 0, payload }, null),
-      (datagram) => {
-        const packet = decodeV20Packet(datagram, null);
-        if (!packet.ok || packet.value.payloadType !== PayloadType.OpenSessionResponse) return undefined;
-        const response = decodeOpenSessionResponse(packet.value.payload);
-        if (!response.ok || response.value.messageTag !== messageTag) return undefined;
-        if (response.value.status === RakpStatus.NoErrors && response.value.consoleSessionId !== consoleSessionId) return undefined;
-        return response.value;
-      },
-    );
+    return this.setupStep('Open Session', PayloadType.OpenSessionRequest, payload, PayloadType.OpenSessionResponse, (answer) => {
+      const response = decodeOpenSessionResponse(answer);
+      if (!response.ok || response.value.messageTag !== messageTag) return undefined;
+      if (response.value.status === RakpStatus.NoErrors && response.value.consoleSessionId !== consoleSessionId) return undefined;
+      return response.value;
+    });
+  }
+
+  /** One session setup message (Open Session, RAKP 1, RAKP 3) and the answer `recognise` accepts, in the clear. */
+  private setupStep<T>(
+    what: string,
+    requestType: PayloadType,
+    payload: Buffer,
+    answerType: PayloadType,
+    recognise: (answer: Buffer) => T | undefined,
+  ): Promise<T> {
+    const request = encodeV20Packet({ payloadType: requestType, sessionId: 0, sequence: 0, payload }, null);
+    return this.handshake(what, () => request, (datagram) => {
+      const packet = decodeV20Packet(datagram, null);
+      if (!packet.ok || packet.value.payloadType !== answerType) return undefined;
+      return recognise(packet.value.payload);
+    });
+  }
+
+  /** The answer of a RAKP step, if it decodes and carries our message tag. */
+  private static tagged<T extends { readonly messageTag: number }>(decoded: Decoded<T>, messageTag: number): T | undefined {
+    return decoded.ok && decoded.value.messageTag === messageTag ? decoded.value : undefined;
   }
 
   private async authenticate(suite: CipherSuite, consoleSessionId: number, opened: OpenSessionResponse): Promise<SecureChannel> {
@@ -502,16 +496,8 @@ export class IpmiSession {
     const consoleRandom = randomBytes(16);
     const tag1 = this.takeMessageTag();
     const rakp1 = encodeRakp1({ messageTag: tag1, bmcSessionId: opened.bmcSessionId, consoleRandom, role, userName });
-    const rakp2 = await this.handshake(
-      'RAKP 1',
-      () => encodeV20Packet({ payloadType: PayloadType.Rakp1, sessionId: 0, sequence: 0, payload: rakp1 }, null),
-      (datagram) => {
-        const packet = decodeV20Packet(datagram, null);
-        if (!packet.ok || packet.value.payloadType !== PayloadType.Rakp2) return undefined;
-        const message = decodeRakp2(packet.value.payload);
-        if (!message.ok || message.value.messageTag !== tag1) return undefined;
-        return message.value;
-      },
+    const rakp2 = await this.setupStep('RAKP 1', PayloadType.Rakp1, rakp1, PayloadType.Rakp2, (answer) =>
+      IpmiSession.tagged(decodeRakp2(answer), tag1),
     );
     this.throwForRakpStatus(rakp2.status);
     if (rakp2.consoleSessionId !== consoleSessionId) throw new IpmiProtocolError(this.bmc, 'RAKP 2 names another session');
@@ -532,16 +518,8 @@ export class IpmiSession {
     const keys = deriveSessionKeys(suite, this.target.kg ? bmcKeyBytes(this.target.kg) : userKey, sikInput(exchange));
     const tag3 = this.takeMessageTag();
     const rakp3 = encodeRakp3(tag3, RakpStatus.NoErrors, opened.bmcSessionId, rakp3AuthCode(exchange, userKey));
-    const rakp4 = await this.handshake(
-      'RAKP 3',
-      () => encodeV20Packet({ payloadType: PayloadType.Rakp3, sessionId: 0, sequence: 0, payload: rakp3 }, null),
-      (datagram) => {
-        const packet = decodeV20Packet(datagram, null);
-        if (!packet.ok || packet.value.payloadType !== PayloadType.Rakp4) return undefined;
-        const message = decodeRakp4(packet.value.payload);
-        if (!message.ok || message.value.messageTag !== tag3) return undefined;
-        return message.value;
-      },
+    const rakp4 = await this.setupStep('RAKP 3', PayloadType.Rakp3, rakp3, PayloadType.Rakp4, (answer) =>
+      IpmiSession.tagged(decodeRakp4(answer), tag3),
     );
     this.throwForRakpStatus(rakp4.status);
     if (!sameBytes(rakp4CheckValue(exchange, keys.sik), rakp4.integrityCheckValue)) {

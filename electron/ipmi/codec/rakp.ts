@@ -70,13 +70,24 @@ export interface OpenSessionResponse {
   readonly confidentiality: number;
 }
 
+/** Tag, status and console session id: the head every BMC answer in session setup starts with. */
+interface SetupAnswerHead {
+  readonly messageTag: number;
+  readonly status: RakpStatus;
+  readonly consoleSessionId: number;
+}
+
+/** A refusal may be cut short after the status byte (ipmi_sim sends just tag and status). */
+function setupAnswerHead(payload: Buffer): SetupAnswerHead | null {
+  if (payload.length < 2) return null;
+  return { messageTag: payload[0] ?? 0, status: payload[1] ?? 0, consoleSessionId: payload.length >= 8 ? payload.readUInt32LE(4) : 0 };
+}
+
 export function decodeOpenSessionResponse(payload: Buffer): Decoded<OpenSessionResponse> {
-  // A refusal may be cut short after the status byte (ipmi_sim sends just tag and status).
-  if (payload.length < 2) return refuse('Open Session response is truncated');
-  const status = payload[1] ?? 0;
-  const consoleSessionId = payload.length >= 8 ? payload.readUInt32LE(4) : 0;
-  const base = { messageTag: payload[0] ?? 0, status, privilege: payload[2] ?? 0, consoleSessionId };
-  if (status !== RakpStatus.NoErrors) return accept({ ...base, bmcSessionId: 0, auth: 0, integrity: 0, confidentiality: 0 });
+  const head = setupAnswerHead(payload);
+  if (!head) return refuse('Open Session response is truncated');
+  const base = { ...head, privilege: payload[2] ?? 0 };
+  if (head.status !== RakpStatus.NoErrors) return accept({ ...base, bmcSessionId: 0, auth: 0, integrity: 0, confidentiality: 0 });
   if (payload.length < 36) return refuse('Open Session response is truncated');
   return accept({
     ...base,
@@ -128,14 +139,13 @@ export interface Rakp2 {
 }
 
 export function decodeRakp2(payload: Buffer): Decoded<Rakp2> {
-  if (payload.length < 2) return refuse('RAKP 2 is truncated');
-  const status = payload[1] ?? 0;
+  const head = setupAnswerHead(payload);
+  if (!head) return refuse('RAKP 2 is truncated');
   const empty = Buffer.alloc(0);
-  const base = { messageTag: payload[0] ?? 0, status, consoleSessionId: payload.length >= 8 ? payload.readUInt32LE(4) : 0 };
-  if (status !== RakpStatus.NoErrors) return accept({ ...base, bmcRandom: empty, bmcGuid: empty, authCode: empty });
+  if (head.status !== RakpStatus.NoErrors) return accept({ ...head, bmcRandom: empty, bmcGuid: empty, authCode: empty });
   if (payload.length < 40) return refuse('RAKP 2 is truncated');
   return accept({
-    ...base,
+    ...head,
     bmcRandom: Buffer.from(payload.subarray(8, 24)),
     bmcGuid: Buffer.from(payload.subarray(24, 40)),
     authCode: Buffer.from(payload.subarray(40)),
@@ -197,13 +207,9 @@ export interface Rakp4 {
 }
 
 export function decodeRakp4(payload: Buffer): Decoded<Rakp4> {
-  if (payload.length < 2 || (payload[1] === RakpStatus.NoErrors && payload.length < 8)) return refuse('RAKP 4 is truncated');
-  return accept({
-    messageTag: payload[0] ?? 0,
-    status: payload[1] ?? 0,
-    consoleSessionId: payload.length >= 8 ? payload.readUInt32LE(4) : 0,
-    integrityCheckValue: Buffer.from(payload.subarray(8)),
-  });
+  const head = setupAnswerHead(payload);
+  if (!head || (head.status === RakpStatus.NoErrors && payload.length < 8)) return refuse('RAKP 4 is truncated');
+  return accept({ ...head, integrityCheckValue: Buffer.from(payload.subarray(8)) });
 }
 
 /** RAKP4's integrity check value: proof that the BMC derived the same session integrity key. */
