@@ -8,13 +8,20 @@ export type CipherSuiteChoice = z.infer<typeof CipherSuiteChoiceSchema>;
 export const IpmiPrivilegeSchema = z.enum(['administrator', 'operator', 'user']);
 export type IpmiPrivilege = z.infer<typeof IpmiPrivilegeSchema>;
 
-const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'an IPv4 address like 10.1.91.4');
+/** IPMI counts user names and passwords in bytes, and non-ASCII characters take several. */
+const atMostBytes = (limit: number, what: string) =>
+  z.string().refine((text) => new TextEncoder().encode(text).length <= limit, `${what} are at most ${limit} bytes`);
 
 /** A BMC as the UI shows and stores it: everything except the password. */
 export const IpmiTargetPublicSchema = z.object({
-  address: z.union([ipv4, z.string().min(1).max(253)]),
+  address: z
+    .string()
+    .trim()
+    .min(1, 'the BMC address is missing')
+    .max(253)
+    .regex(/^[A-Za-z0-9.-]+$/, 'an IPv4 address like 10.1.91.4 or a host name'),
   port: z.number().int().min(1).max(65535).default(623),
-  user: z.string().max(16, 'IPMI user names are at most 16 bytes'),
+  user: atMostBytes(16, 'IPMI user names'),
   cipherSuite: CipherSuiteChoiceSchema.default('auto'),
   privilege: IpmiPrivilegeSchema.default('administrator'),
 });
@@ -22,9 +29,12 @@ export type IpmiTargetPublic = z.infer<typeof IpmiTargetPublicSchema>;
 
 /** A BMC with its credentials; only the main process holds one of these. */
 export const IpmiTargetSchema = IpmiTargetPublicSchema.extend({
-  password: z.string().max(20, 'IPMI 2.0 passwords are at most 20 bytes'),
-  /** BMC key (Kg), when the BMC has one set: text, or hex with a 0x prefix. */
-  kg: z.string().max(42).optional(),
+  password: atMostBytes(20, 'IPMI 2.0 passwords'),
+  /** BMC key (Kg), when the BMC has one set: up to 20 bytes of text, or up to 40 hex digits after 0x. */
+  kg: z
+    .string()
+    .refine((kg) => /^0x([0-9a-f]{2}){1,20}$/i.test(kg) || (!kg.startsWith('0x') && new TextEncoder().encode(kg).length <= 20), 'a BMC key is up to 20 characters, or 0x and up to 40 hex digits')
+    .optional(),
 });
 export type IpmiTargetInput = z.input<typeof IpmiTargetSchema>;
 export type IpmiTarget = z.infer<typeof IpmiTargetSchema>;
