@@ -45,9 +45,12 @@ export const DEFAULT_USERS: readonly SimUser[] = [
   { name: 'viewer', password: 'viewpass', privilege: 'user' },
 ];
 
-/** A random port range for one test file, so concurrent files and old runs do not collide. */
+/**
+ * A random port range for one test file, so concurrent files and old runs do not collide. It stays below
+ * Linux's ephemeral range (32768+), where the clients' own sockets would take ports first.
+ */
 export function randomPortBase(span = 100): number {
-  return 20_000 + Math.floor(Math.random() * ((40_000 - span) / span)) * span;
+  return 20_000 + Math.floor(Math.random() * Math.floor(12_000 / span)) * span;
 }
 
 const CHASSIS_SCRIPT = `#!/bin/sh
@@ -84,9 +87,10 @@ function lanConf(options: SimOptions, dir: string): string {
   ].join('\n');
 }
 
-async function waitUntilAnswering(address: string, port: number): Promise<void> {
+async function waitUntilAnswering(address: string, port: number, exited: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
+    if (exited()) throw new Error(`ipmi_sim for ${address}:${port} exited at start (port in use?)`);
     const found = await discoverBmcs([address], { port, timeoutMs: 100, retries: 0 });
     if (found.length > 0) return;
   }
@@ -109,8 +113,9 @@ export async function startIpmiSim(options: SimOptions): Promise<SimInstance> {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     sim.stderr?.resume();
+    sim.once('error', () => undefined);
     child = sim;
-    await waitUntilAnswering(address, options.port);
+    await waitUntilAnswering(address, options.port, () => sim.exitCode !== null || sim.signalCode !== null);
   };
   const stopProcess = async () => {
     const sim = child;
@@ -122,7 +127,13 @@ export async function startIpmiSim(options: SimOptions): Promise<SimInstance> {
     await exited;
     clearTimeout(timer);
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    await stopProcess();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const readState = async (name: string) => (await readFile(join(dir, name), 'utf8').catch(() => '')).trim();
   return {
     address,
