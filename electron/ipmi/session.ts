@@ -221,6 +221,8 @@ export class IpmiSession {
       await this.exchangeInSession(secure, closeSessionRequest(secure.bmcSessionId), 'Close Session', 0).catch(() => undefined);
     }
     this.closed = true;
+    // Closing on purpose is not a loss: listeners hear 'closed' only.
+    this.activeSuite = null;
     this.loseSession();
     for (const cancel of this.cancels) cancel(new SessionClosedError(`IPMI session to ${this.bmc} was closed`));
     for (const wake of this.waitingForSlot.splice(0)) wake();
