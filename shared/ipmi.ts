@@ -173,6 +173,3 @@ export const DiscoveryProgressSchema = z.object({
 });
 export type DiscoveryProgress = z.infer<typeof DiscoveryProgressSchema>;
 
-/** State of a Serial-over-LAN console, as the UI's console view shows it. */
-export const SolStateSchema = z.enum(['connecting', 'active', 'closed']);
-export type SolState = z.infer<typeof SolStateSchema>;
