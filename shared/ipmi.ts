@@ -172,4 +172,3 @@ export const DiscoveryProgressSchema = z.object({
   found: z.number().int(),
 });
 export type DiscoveryProgress = z.infer<typeof DiscoveryProgressSchema>;
-
