@@ -7,6 +7,15 @@ import {
   nodeViewSchema,
 } from './nodes';
 import { bootModeSchema, imageSchema } from './deploy';
+import {
+  bmcCredentialsSchema,
+  bmcTestResultSchema,
+  bootDeviceRequestSchema,
+  cidrSchema,
+  consoleOutputSchema,
+  powerRequestSchema,
+} from './bmc';
+import { DiscoveredBmcSchema, DiscoveryProgressSchema } from './ipmi';
 
 /**
  * The one contract between the renderer and the core. Every request method and every pushed event is declared here
@@ -30,9 +39,25 @@ export const methods = {
     output: imageSchema,
   },
   'images.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
+  'bmc.test': { input: z.object({ nodeId: z.string().min(1) }), output: bmcTestResultSchema },
+  'bmc.testCredentials': { input: bmcCredentialsSchema, output: bmcTestResultSchema },
+  'bmc.power': { input: powerRequestSchema, output: z.object({ powerOn: z.boolean() }) },
+  'bmc.powerState': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({ powerOn: z.boolean() }) },
+  'bmc.setBootDevice': { input: bootDeviceRequestSchema, output: z.object({}) },
+  'bmc.discover': {
+    input: z.object({ cidr: cidrSchema, port: z.number().int().min(1).max(65535).default(623) }),
+    output: z.array(DiscoveredBmcSchema),
+  },
+  'console.open': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
+  'console.input': { input: z.object({ nodeId: z.string().min(1), data: z.string().max(4096) }), output: z.object({}) },
+  'console.close': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
 } as const;
 
 export const events = {
+  'power.changed': z.object({ nodeId: z.string(), powerOn: z.boolean() }),
+  'bmc.discovery': DiscoveryProgressSchema.extend({ cidr: z.string() }),
+  'console.output': consoleOutputSchema,
+  'console.closed': z.object({ nodeId: z.string() }),
   'nodes.changed': z.array(nodeViewSchema),
   'images.changed': z.array(imageSchema),
   /** Checksumming an image being added: file bytes read so far. */

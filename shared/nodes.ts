@@ -56,6 +56,8 @@ export type NodeUpdate = z.input<typeof nodeUpdateSchema>;
 export const nodeViewSchema = z.object({
   id: z.string(),
   ...nodeFields,
+  /** The BMC's System GUID, read at the last connection test; the PXE ROM sends the same UUID in DHCP option 97. */
+  systemGuid: z.string().nullable(),
   hasPassword: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -1,6 +1,7 @@
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
 import { ImageLibrary } from '../deploy/image-library';
+import { BmcService } from './bmc-service';
 import { dispatch, type DispatchResult, type Handlers } from './dispatch';
 import { EventBus } from './event-bus';
 import type { LogEvent } from '../../shared/api';
@@ -25,6 +26,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const bus = new EventBus();
   const nodes = await NodeStore.open(options.dataDir, options.secrets);
   const images = await ImageLibrary.open(options.dataDir);
+  const bmc = new BmcService(nodes, bus);
 
   const log: Core['log'] = (level, source, message, nodeId) => {
     bus.emit('log', { time: new Date().toISOString(), level, source, message, ...(nodeId ? { nodeId } : {}) });
@@ -73,6 +75,31 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (removed) bus.emit('images.changed', images.list());
       return { removed };
     },
+    'bmc.test': async ({ nodeId }) => bmc.test(bmc.credentials(nodeId), nodeId),
+    'bmc.testCredentials': async (credentials) => bmc.test(credentials),
+    'bmc.power': async ({ nodeId, action }) => {
+      log('info', 'ipmi', `Power ${action}.`, nodeId);
+      return { powerOn: await bmc.power(nodeId, action) };
+    },
+    'bmc.powerState': async ({ nodeId }) => ({ powerOn: await bmc.powerState(nodeId) }),
+    'bmc.setBootDevice': async ({ nodeId, device, persistent, efi }) => {
+      await bmc.setBootDevice(nodeId, device, persistent, efi);
+      log('info', 'ipmi', `Boot device ${device}${persistent ? ' (persistent)' : ' (next boot)'}${efi ? ', UEFI' : ''}.`, nodeId);
+      return {};
+    },
+    'bmc.discover': async ({ cidr, port }) => bmc.discover(cidr, port),
+    'console.open': async ({ nodeId }) => {
+      await bmc.openConsole(nodeId);
+      return {};
+    },
+    'console.input': async ({ nodeId, data }) => {
+      bmc.writeConsole(nodeId, data);
+      return {};
+    },
+    'console.close': async ({ nodeId }) => {
+      await bmc.closeConsole(nodeId);
+      return {};
+    },
   };
 
   return {
@@ -80,6 +107,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     handlers,
     call: (method, input) => dispatch(handlers, method, input),
     log,
-    close: async () => undefined,
+    close: () => bmc.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { CallError } from '../../shared/api';
+import { IpmiError } from '../ipmi/errors';
 
 /** An error whose message is written for the technician; anything else is reported as an internal error. */
 export class UserFacingError extends Error {
@@ -13,6 +14,7 @@ export class UserFacingError extends Error {
 
 export function toCallError(error: unknown): CallError {
   if (error instanceof UserFacingError) return { code: error.code, message: error.message };
+  if (error instanceof IpmiError) return { code: `ipmi-${error.kind}`, message: error.message };
   const detail = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `Rackboot hit an internal error (${detail}). Please report it with the log.` };
 }

@@ -21,6 +21,7 @@ const storedNodeSchema = z.object({
   bmcUser: z.string(),
   sealedPassword: z.string(),
   mac: z.string().nullable(),
+  systemGuid: z.string().nullable().default(null),
   notes: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -90,6 +91,7 @@ export class NodeStore {
         bmcUser: parsed.bmcUser,
         sealedPassword: this.seal(parsed.bmcPassword),
         mac: parsed.mac,
+        systemGuid: null,
         notes: parsed.notes,
         createdAt: now,
         updatedAt: now,
@@ -114,6 +116,16 @@ export class NodeStore {
         assertUniqueBmc(nodes, next.bmcAddress, next.bmcPort, id);
       }
       if (next.mac && next.mac !== current.mac) assertUniqueMac(nodes, next.mac, id);
+      return { next: nodes.map((node) => (node.id === id ? next : node)), result: toView(next) };
+    });
+  }
+
+  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC. */
+  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string }): Promise<NodeView> {
+    return this.mutate((nodes) => {
+      const current = findNode(nodes, id);
+      if (facts.mac && facts.mac !== current.mac) assertUniqueMac(nodes, facts.mac, id);
+      const next: StoredNode = { ...current, ...facts, updatedAt: new Date().toISOString() };
       return { next: nodes.map((node) => (node.id === id ? next : node)), result: toView(next) };
     });
   }
@@ -152,6 +164,7 @@ export class NodeStore {
           bmcUser: entry.bmcUser,
           sealedPassword: this.seal(entry.bmcPassword),
           mac: entry.mac,
+          systemGuid: null,
           notes: '',
           createdAt: now,
           updatedAt: now,

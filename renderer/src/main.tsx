@@ -4,11 +4,15 @@ import { connectClient } from './api/client';
 import { ClientContext } from './api/context';
 import { App } from './App';
 import { followImages } from './store/images';
+import { followLog } from './store/log';
 import { followNodes } from './store/nodes';
+import { followPower } from './store/power';
 
 const client = connectClient();
 followNodes(client);
 followImages(client);
+followPower(client);
+followLog(client);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

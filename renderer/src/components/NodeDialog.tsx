@@ -3,10 +3,13 @@ import { useState } from 'react';
 import { z } from 'zod';
 import { nodeInputSchema, type NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
+import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 
 interface Props {
   /** The node being edited, or null to add a new one. */
   node: NodeView | null;
+  /** A BMC address to start a new node with (from discovery). */
+  initialAddress?: string | undefined;
   onClose(): void;
 }
 
@@ -22,10 +25,10 @@ interface FormValues {
 
 type FieldErrors = Partial<Record<keyof FormValues, string>>;
 
-function initialValues(node: NodeView | null): FormValues {
+function initialValues(node: NodeView | null, initialAddress: string | undefined): FormValues {
   return {
     name: node?.name ?? '',
-    bmcAddress: node?.bmcAddress ?? '',
+    bmcAddress: node?.bmcAddress ?? initialAddress ?? '',
     bmcPort: String(node?.bmcPort ?? 623),
     bmcUser: node?.bmcUser ?? '',
     bmcPassword: '',
@@ -48,10 +51,11 @@ function validate(values: FormValues, editing: boolean) {
   });
 }
 
-export function NodeDialog({ node, onClose }: Props): React.JSX.Element {
+export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.Element {
   const client = useClient();
   const editing = node !== null;
-  const [values, setValues] = useState<FormValues>(() => initialValues(node));
+  const [values, setValues] = useState<FormValues>(() => initialValues(node, initialAddress));
+  const [connection, setConnection] = useState<ConnectionTest | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -94,6 +98,25 @@ export function NodeDialog({ node, onClose }: Props): React.JSX.Element {
     }
   };
 
+  /** Tries the typed credentials before anything is saved (editing with an empty password tests the stored one). */
+  const testConnection = async (): Promise<void> => {
+    setConnection({ state: 'running' });
+    try {
+      const result =
+        node && values.bmcPassword === ''
+          ? await client.call('bmc.test', { nodeId: node.id })
+          : await client.call('bmc.testCredentials', {
+              address: values.bmcAddress.trim(),
+              port: Number(values.bmcPort),
+              user: values.bmcUser,
+              password: values.bmcPassword,
+            });
+      setConnection({ state: 'ok', result });
+    } catch (error) {
+      setConnection({ state: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="sm" aria-labelledby="node-dialog-title">
       <DialogTitle id="node-dialog-title">{editing ? `Edit ${node.name}` : 'Add a server'}</DialogTitle>
@@ -126,11 +149,18 @@ export function NodeDialog({ node, onClose }: Props): React.JSX.Element {
           </Stack>
           <TextField label="MAC address (optional)" placeholder="00:1b:24:78:4c:b2" {...field('mac')} />
           <TextField label="Notes" multiline minRows={2} {...field('notes')} />
+          {connection && <ConnectionSummary test={connection} />}
           {failure && <Alert severity="error">{failure}</Alert>}
           <button type="submit" hidden aria-hidden tabIndex={-1} />
         </Stack>
       </DialogContent>
       <DialogActions>
+        <Button
+          onClick={() => void testConnection()}
+          disabled={connection?.state === 'running' || values.bmcAddress.trim() === '' || values.bmcUser === ''}
+        >
+          Test connection
+        </Button>
         <Button onClick={onClose}>Cancel</Button>
         <Button variant="contained" disabled={busy} onClick={() => void submit()}>
           {editing ? 'Save' : 'Add server'}

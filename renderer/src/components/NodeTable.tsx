@@ -1,13 +1,17 @@
 import { Button, Chip, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
 import type { NodeView } from '../../../shared/nodes';
+import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 
 interface Props {
   nodes: NodeView[];
+  tests: Record<string, ConnectionTest>;
+  powerOn: Record<string, boolean>;
+  onTest(node: NodeView): void;
   onEdit(node: NodeView): void;
   onRemove(node: NodeView): void;
 }
 
-export function NodeTable({ nodes, onEdit, onRemove }: Props): React.JSX.Element {
+export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onRemove }: Props): React.JSX.Element {
   if (nodes.length === 0) {
     return <Typography color="text.secondary">No servers yet. Add one, or import a hardware_info file.</Typography>;
   }
@@ -20,6 +24,8 @@ export function NodeTable({ nodes, onEdit, onRemove }: Props): React.JSX.Element
             <TableCell>BMC</TableCell>
             <TableCell>User</TableCell>
             <TableCell>MAC</TableCell>
+            <TableCell>Power</TableCell>
+            <TableCell>Connection</TableCell>
             <TableCell align="right">Actions</TableCell>
           </TableRow>
         </TableHead>
@@ -38,7 +44,23 @@ export function NodeTable({ nodes, onEdit, onRemove }: Props): React.JSX.Element
               <TableCell sx={{ fontFamily: 'monospace' }}>
                 {node.mac ?? <Chip size="small" variant="outlined" label="to capture" />}
               </TableCell>
-              <TableCell align="right">
+              <TableCell>
+                {node.id in powerOn ? (
+                  <Chip size="small" color={powerOn[node.id] ? 'success' : 'default'} label={powerOn[node.id] ? 'on' : 'off'} />
+                ) : (
+                  '—'
+                )}
+              </TableCell>
+              <TableCell sx={{ maxWidth: 420 }}>{tests[node.id] ? <ConnectionSummary test={tests[node.id]!} /> : null}</TableCell>
+              <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                <Button
+                  size="small"
+                  aria-label={`Test connection to ${node.name}`}
+                  disabled={tests[node.id]?.state === 'running'}
+                  onClick={() => onTest(node)}
+                >
+                  Test
+                </Button>
                 <Button size="small" aria-label={`Edit ${node.name}`} onClick={() => onEdit(node)}>
                   Edit
                 </Button>

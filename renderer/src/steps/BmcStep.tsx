@@ -5,9 +5,16 @@ import { useClient } from '../api/context';
 import { ImportDialog } from '../components/ImportDialog';
 import { NodeDialog } from '../components/NodeDialog';
 import { NodeTable } from '../components/NodeTable';
+import type { ConnectionTest } from '../components/ConnectionCell';
+import { DiscoverDialog } from '../components/DiscoverDialog';
 import { useNodes } from '../store/nodes';
+import { usePower } from '../store/power';
 
-type DialogState = { kind: 'closed' } | { kind: 'node'; node: NodeView | null } | { kind: 'import' };
+type DialogState =
+  | { kind: 'closed' }
+  | { kind: 'node'; node: NodeView | null; address?: string }
+  | { kind: 'import' }
+  | { kind: 'discover' };
 
 function download(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
@@ -23,6 +30,19 @@ export function BmcStep(): React.JSX.Element {
   const { nodes, loaded, loadError } = useNodes();
   const [dialog, setDialog] = useState<DialogState>({ kind: 'closed' });
   const [message, setMessage] = useState<{ severity: 'error' | 'info'; text: string } | null>(null);
+  const [tests, setTests] = useState<Record<string, ConnectionTest>>({});
+  const powerOn = usePower((state) => state.powerOn);
+
+  const test = async (node: NodeView): Promise<void> => {
+    setTests((current) => ({ ...current, [node.id]: { state: 'running' } }));
+    try {
+      const result = await client.call('bmc.test', { nodeId: node.id });
+      setTests((current) => ({ ...current, [node.id]: { state: 'ok', result } }));
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      setTests((current) => ({ ...current, [node.id]: { state: 'error', message: text } }));
+    }
+  };
 
   const remove = async (node: NodeView): Promise<void> => {
     try {
@@ -59,6 +79,9 @@ export function BmcStep(): React.JSX.Element {
         <Button variant="outlined" disabled={nodes.length === 0} onClick={() => void exportFile()}>
           Export hardware_info
         </Button>
+        <Button variant="outlined" onClick={() => setDialog({ kind: 'discover' })}>
+          Discover BMCs
+        </Button>
       </Box>
       {loadError && <Alert severity="error">Could not load the inventory: {loadError}</Alert>}
       {message && (
@@ -67,9 +90,25 @@ export function BmcStep(): React.JSX.Element {
         </Alert>
       )}
       {loaded && (
-        <NodeTable nodes={nodes} onEdit={(node) => setDialog({ kind: 'node', node })} onRemove={(node) => void remove(node)} />
+        <NodeTable
+          nodes={nodes}
+          tests={tests}
+          powerOn={powerOn}
+          onTest={(node) => void test(node)}
+          onEdit={(node) => setDialog({ kind: 'node', node })}
+          onRemove={(node) => void remove(node)}
+        />
       )}
-      {dialog.kind === 'node' && <NodeDialog node={dialog.node} onClose={() => setDialog({ kind: 'closed' })} />}
+      {dialog.kind === 'node' && (
+        <NodeDialog node={dialog.node} initialAddress={dialog.address} onClose={() => setDialog({ kind: 'closed' })} />
+      )}
+      {dialog.kind === 'discover' && (
+        <DiscoverDialog
+          enrolled={new Set(nodes.map((node) => node.bmcAddress))}
+          onAdd={(address) => setDialog({ kind: 'node', node: null, address })}
+          onClose={() => setDialog({ kind: 'closed' })}
+        />
+      )}
       {dialog.kind === 'import' && <ImportDialog onClose={() => setDialog({ kind: 'closed' })} />}
     </Stack>
   );

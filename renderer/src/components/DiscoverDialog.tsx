@@ -1,0 +1,109 @@
+import {
+  Alert,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  LinearProgress,
+  List,
+  ListItem,
+  ListItemText,
+  Stack,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useEffect, useState } from 'react';
+import type { DiscoveredBmc } from '../../../shared/ipmi';
+import { useClient } from '../api/context';
+
+interface Props {
+  enrolled: Set<string>;
+  onAdd(address: string): void;
+  onClose(): void;
+}
+
+/** Scans a subnet for BMCs (RMCP ping and IPMI capabilities) and offers to enrol what it finds. */
+export function DiscoverDialog({ enrolled, onAdd, onClose }: Props): React.JSX.Element {
+  const client = useClient();
+  const [cidr, setCidr] = useState('');
+  const [port, setPort] = useState('623');
+  const [progress, setProgress] = useState<{ probed: number; total: number; found: number } | null>(null);
+  const [found, setFound] = useState<DiscoveredBmc[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => client.on('bmc.discovery', (event) => setProgress(event)), [client]);
+
+  const scan = async (): Promise<void> => {
+    setError(null);
+    setFound(null);
+    setProgress({ probed: 0, total: 1, found: 0 });
+    try {
+      setFound(await client.call('bmc.discover', { cidr, port: Number(port) }));
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="sm" aria-labelledby="discover-title">
+      <DialogTitle id="discover-title">Discover BMCs</DialogTitle>
+      <DialogContent>
+        <Stack spacing={2} sx={{ pt: 1 }}>
+          <Stack direction="row" spacing={2}>
+            <TextField label="Subnet to scan" placeholder="10.1.91.0/24" value={cidr} onChange={(event) => setCidr(event.target.value)} sx={{ flex: 3 }} />
+            <TextField label="UDP port" value={port} onChange={(event) => setPort(event.target.value)} sx={{ flex: 1 }} inputMode="numeric" />
+          </Stack>
+          {progress && (
+            <div>
+              <Typography variant="body2">
+                Probed {progress.probed} of {progress.total} addresses, {progress.found} BMC(s) found
+              </Typography>
+              <LinearProgress
+                variant="determinate"
+                value={(100 * progress.probed) / Math.max(1, progress.total)}
+                aria-label="Discovery progress"
+              />
+            </div>
+          )}
+          {error && <Alert severity="error">{error}</Alert>}
+          {found && found.length === 0 && (
+            <Alert severity="info">No BMC answered. Check that the BMCs’ LAN ports are cabled to this network and enabled.</Alert>
+          )}
+          {found && found.length > 0 && (
+            <List dense aria-label="Discovered BMCs">
+              {found.map((bmc) => (
+                <ListItem
+                  key={`${bmc.address}:${bmc.port}`}
+                  aria-label={bmc.address}
+                  secondaryAction={
+                    enrolled.has(bmc.address) ? (
+                      <Typography variant="caption">enrolled</Typography>
+                    ) : (
+                      <Button size="small" aria-label={`Add ${bmc.address}`} onClick={() => onAdd(bmc.address)}>
+                        Add
+                      </Button>
+                    )
+                  }
+                >
+                  <ListItemText
+                    primary={bmc.address}
+                    secondary={`IPMI ${bmc.ipmiVersion}${bmc.cipherSuites.length ? `, cipher suites ${bmc.cipherSuites.join(', ')}` : ''}`}
+                  />
+                </ListItem>
+              ))}
+            </List>
+          )}
+        </Stack>
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Close</Button>
+        <Button variant="contained" disabled={cidr.trim() === '' || progress !== null} onClick={() => void scan()}>
+          Scan
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

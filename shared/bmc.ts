@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ChassisActionSchema, DeviceIdSchema, SettableBootDeviceSchema } from './ipmi';
+import { bmcAddressSchema, portSchema } from './nodes';
+
+export const bmcTestResultSchema = z.object({
+  deviceId: DeviceIdSchema,
+  systemGuid: z.string().nullable(),
+  powerOn: z.boolean(),
+  cipherSuite: z.union([z.literal(3), z.literal(17)]).nullable(),
+});
+export type BmcTestResult = z.infer<typeof bmcTestResultSchema>;
+
+export const bmcCredentialsSchema = z.object({
+  address: bmcAddressSchema,
+  port: portSchema.default(623),
+  user: z.string().min(1).max(16),
+  password: z.string().max(20),
+});
+
+export const powerRequestSchema = z.object({ nodeId: z.string().min(1), action: ChassisActionSchema });
+export const bootDeviceRequestSchema = z.object({
+  nodeId: z.string().min(1),
+  device: SettableBootDeviceSchema,
+  persistent: z.boolean().default(false),
+  efi: z.boolean().default(false),
+});
+
+/** An IPv4 CIDR no larger than a /16, as discovery scans every address in it. */
+export const cidrSchema = z
+  .string()
+  .trim()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/, 'use a subnet like 10.1.91.0/24 (at most a /16)');
+
+export const consoleOutputSchema = z.object({ nodeId: z.string(), data: z.string() });
+export type ConsoleOutput = z.infer<typeof consoleOutputSchema>;
