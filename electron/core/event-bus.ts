@@ -14,4 +14,11 @@ export class EventBus {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /** Listens to one kind of event, typed. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    return this.subscribe((name, payload) => {
+      if (name === event) listener(payload as EventPayload<E>);
+    });
+  }
 }

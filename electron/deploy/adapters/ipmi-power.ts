@@ -1,0 +1,26 @@
+import type { BmcService } from '../../core/bmc-service';
+import type { BmcFacts, DeployTarget, PowerControl } from '../ports';
+
+/** The deploy engine's power and boot-device control, over the BMC service's pooled IPMI sessions. */
+export class IpmiPowerControl implements PowerControl {
+  constructor(private readonly bmc: BmcService) {}
+
+  async verify(target: DeployTarget): Promise<BmcFacts> {
+    const result = await this.bmc.test(target.bmc, target.nodeId);
+    return { systemGuid: result.systemGuid, powerOn: result.powerOn };
+  }
+
+  setBootDevice(target: DeployTarget, device: 'pxe' | 'disk', options: { persistent: boolean; mode: 'bios' | 'uefi' }): Promise<void> {
+    return this.bmc.setBootDevice(target.nodeId, device, options.persistent, options.mode === 'uefi');
+  }
+
+  /** Many BMCs refuse a power cycle while the server is off, so an off server is powered on instead. */
+  async restart(target: DeployTarget): Promise<void> {
+    const on = await this.bmc.powerState(target.nodeId);
+    await this.bmc.power(target.nodeId, on ? 'cycle' : 'on');
+  }
+
+  async powerOff(target: DeployTarget): Promise<void> {
+    await this.bmc.power(target.nodeId, 'off');
+  }
+}
