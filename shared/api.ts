@@ -6,6 +6,14 @@ import {
   nodeUpdateSchema,
   nodeViewSchema,
 } from './nodes';
+import {
+  networkApplyResultSchema,
+  networkInterfaceSchema,
+  networkPlanInputSchema,
+  networkPlanSchema,
+  networkProgressSchema,
+  pendingNetworkChangeSchema,
+} from './network';
 
 /**
  * The one contract between the renderer and the core. Every request method and every pushed event is declared here
@@ -23,10 +31,16 @@ export const methods = {
   'nodes.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
   'nodes.importHardwareInfo': { input: z.object({ text: z.string().max(1_000_000) }), output: importResultSchema },
   'nodes.exportHardwareInfo': { input: z.object({}), output: exportResultSchema },
+  'network.interfaces': { input: z.object({}), output: z.array(networkInterfaceSchema) },
+  'network.plan': { input: networkPlanInputSchema, output: networkPlanSchema },
+  'network.apply': { input: z.object({ planId: z.string().min(1) }), output: networkApplyResultSchema },
+  'network.undo': { input: z.object({}), output: z.object({ restored: z.boolean() }) },
+  'network.pendingChange': { input: z.object({}), output: pendingNetworkChangeSchema.nullable() },
 } as const;
 
 export const events = {
   'nodes.changed': z.array(nodeViewSchema),
+  'network.progress': networkProgressSchema,
   log: z.object({
     time: z.string(),
     level: z.enum(['debug', 'info', 'warn', 'error']),
