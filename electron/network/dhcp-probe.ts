@@ -18,12 +18,13 @@ function bound(address: string): Promise<dgram.Socket> {
 }
 
 /**
- * Broadcasts one DHCPDISCOVER out of the interface that holds `source` and collects the OFFERs for `waitMs`.
+ * Broadcasts one DHCPDISCOVER out of the interface that holds `source` and collects the OFFERs for `waitMs`
+ * (longer than the 3 s ping check dnsmasq and others make before offering an address they have not leased yet).
  * Linux sends a limited broadcast out of the device owning the socket's bound source address, which is how this
  * stays on the provisioning segment without SO_BINDTODEVICE (that Node lacks). Binding port 68 needs root or
  * CAP_NET_BIND_SERVICE, so in the app it runs inside the privileged helper.
  */
-export async function probeDhcp(source: string, mac: string, waitMs = 3000): Promise<DhcpOffer[]> {
+export async function probeDhcp(source: string, mac: string, waitMs = 4500): Promise<DhcpOffer[]> {
   const xid = randomInt(1, 0xffffffff);
   const listener = await bound('0.0.0.0');
   let sender: dgram.Socket | undefined;
