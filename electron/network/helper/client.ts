@@ -12,6 +12,9 @@ export interface HelperLaunch {
 
 export class HelperUnavailable extends Error {}
 
+/** Longer than the slowest request (the DHCP probe listens for 4.5 s). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 interface Waiting {
   resolve: (value: { result: HelperResult; socket: dgram.Socket | undefined }) => void;
   reject: (error: Error) => void;
@@ -86,11 +89,19 @@ export class HelperClient implements NetworkExecutor {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new HelperUnavailable(`the network helper did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`));
+      }, REQUEST_TIMEOUT_MS);
+      const settle = <T>(action: (value: T) => void) => (value: T): void => {
+        clearTimeout(timer);
+        action(value);
+      };
+      this.waiting.set(id, { resolve: settle(resolve), reject: settle(reject) });
       this.child.send({ id, request }, (error) => {
         if (error) {
           this.waiting.delete(id);
-          reject(error);
+          settle(reject)(error);
         }
       });
     });

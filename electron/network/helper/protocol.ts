@@ -8,6 +8,8 @@ import { dhcpOfferSchema, interfaceNameSchema, ipv4Schema, networkOpSchema } fro
  */
 export const PRIVILEGED_UDP_PORTS = [67, 69, 4011] as const;
 
+export const requestIdSchema = z.object({ id: z.number().int().nonnegative() });
+
 export const helperRequestSchema = z.strictObject({
   id: z.number().int().nonnegative(),
   request: z.discriminatedUnion('type', [

@@ -103,3 +103,10 @@ describe('privileged helper protocol', () => {
     expect(() => parseHelperArgs(['--interface', 'a/b'])).toThrow(/usage/);
   });
 });
+
+describe('rejections reach the caller', () => {
+  it('answers a malformed request under its id', async () => {
+    const { server } = serverWith();
+    expect((await server.handle({ id: 12, request: { type: 'exec', command: ['id'] } })).response).toMatchObject({ id: 12, ok: false });
+  });
+});

@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import type { NetworkOp } from '../../../shared/network';
 import type { NetworkExecutor } from '../executor';
-import { helperRequestSchema, type HelperRequest, type HelperResponse, type HelperScope } from './protocol';
+import { helperRequestSchema, requestIdSchema, type HelperRequest, type HelperResponse, type HelperScope } from './protocol';
 
 export interface HelperServerDeps {
   executor: NetworkExecutor;
@@ -60,7 +60,9 @@ export class HelperServer {
 
   async handle(raw: unknown): Promise<{ response: HelperResponse; socket?: dgram.Socket }> {
     const parsed = helperRequestSchema.safeParse(raw);
-    const id = parsed.success ? parsed.data.id : -1;
+    // Answer even a rejected request under its id when it has one, so the caller is not left waiting.
+    const claimed = requestIdSchema.safeParse(raw);
+    const id = parsed.success ? parsed.data.id : claimed.success ? claimed.data.id : -1;
     if (!parsed.success) {
       return { response: { kind: 'result', id, ok: false, error: `rejected: not a helper request (${parsed.error.issues[0]?.message ?? 'bad format'})` } };
     }
