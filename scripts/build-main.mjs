@@ -8,7 +8,7 @@ await Promise.all([
   build({ ...common, entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' }, outdir: 'dist/electron', format: 'cjs', outExtension: { '.js': '.cjs' }, external: ['electron'] }),
   build({
     ...common,
-    entryPoints: { headless: 'electron/headless/main.ts' },
+    entryPoints: { headless: 'electron/headless/main.ts', 'net-helper': 'electron/network/helper/main.ts' },
     outdir: 'dist/electron',
     format: 'esm',
     outExtension: { '.js': '.mjs' },

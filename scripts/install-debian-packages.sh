@@ -9,6 +9,7 @@ PACKAGES=(
   qemu-system-x86 ovmf ipxe ipxe-qemu # simulated servers, UEFI firmware, iPXE loaders and NIC ROMs
   dnsmasq-base tftp-hpa atftp atftpd curl isc-dhcp-client udhcpc  # reference DHCP/TFTP peers
   busybox-static cpio tcpdump         # deploy ramdisk and packet capture
+  iputils-arping                      # the address-in-use probe (arping -D) of the network setup
 )
 
 missing=()

@@ -18,6 +18,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.join(here, 'net-entry.ts');
 const HELPER = path.resolve(here, '../../electron/network/helper/main.ts');
 const nodeInNs = (ns: Netns, script: string): string[] => ['netns', 'exec', ns.name, process.execPath, '--import', 'tsx', script];
+/** The helper as pkexec starts it: empty environment, only the IPC channel on fd 0 announced again by the launcher. */
+const helperInNs = (ns: Netns): string[] => ['netns', 'exec', ns.name, 'env', '-i', 'NODE_CHANNEL_FD=0', process.execPath, '--import', 'tsx', HELPER];
 
 type EntryResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -220,7 +222,7 @@ describeLab('laptop network setup in a namespace', () => {
   });
 
   it('the privileged helper rejects other interfaces and arbitrary commands, and hands over a bound port 67', async () => {
-    const helper = await HelperClient.start({ command: 'ip', args: nodeInNs(laptop, HELPER) }, { interface: 'eth-prov', bridge: 'br-eth-prov' });
+    const helper = await HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'eth-prov', bridge: 'br-eth-prov' });
     try {
       const wifiBefore = await deviceState(laptop, 'wlan-sim');
       await expect(helper.run({ op: 'set-down', device: 'wlan-sim' })).rejects.toThrow(/outside this helper's scope/);
@@ -248,6 +250,6 @@ describeLab('laptop network setup in a namespace', () => {
   });
 
   it('the helper refuses to start for the uplink', async () => {
-    await expect(HelperClient.start({ command: 'ip', args: nodeInNs(laptop, HELPER) }, { interface: 'wlan-sim', bridge: null })).rejects.toThrow(/never changes it/);
+    await expect(HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'wlan-sim', bridge: null })).rejects.toThrow(/never changes it/);
   });
 });

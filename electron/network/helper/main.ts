@@ -21,6 +21,8 @@ async function scopeAddresses(scope: HelperScope): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  // Root never trusts a caller's PATH (pkexec sets a safe one anyway): ip, arping, nmcli, ovs-vsctl live here.
+  process.env.PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
   let scope: HelperScope;
   try {
     scope = parseHelperArgs(process.argv.slice(2));
