@@ -3,7 +3,7 @@ import { UserFacingError } from '../core/errors';
 import type { NetworkExecutor } from './executor';
 import type { SystemNetworkState } from './interfaces';
 import type { Journal, NetworkJournal } from './journal';
-import { differencesFromPlan, differencesFromPrior, findInterface, priorStateOf, undoSteps, type ResolvedRequest } from './plan';
+import { differencesFromPlan, differencesFromPrior, findInterface, newJournal, priorStateOf, undoSteps, type ResolvedRequest } from './plan';
 
 export interface ChangeContext {
   executor: NetworkExecutor;
@@ -79,20 +79,7 @@ export async function applyChange(
   const state = await context.readState();
   const iface = findInterface(state, resolved.interface);
   if (!iface) throw new UserFacingError('interface-missing', `${resolved.interface} is gone: plug the adapter back in and plan again.`);
-  let journal: Journal = {
-    version: 1,
-    runId: context.runId,
-    interface: resolved.interface,
-    bridge: resolved.bridge,
-    mode: resolved.mode,
-    address: resolved.address,
-    prefixLength: resolved.subnet.prefixLength,
-    prior: priorStateOf(state, iface),
-    startedAt: new Date().toISOString(),
-    phase: 'applying',
-    stepsStarted: 0,
-    stepsTotal: steps.length,
-  };
+  let journal: Journal = newJournal(resolved, priorStateOf(state, iface), context.runId, steps.length, new Date().toISOString());
   await context.journal.write(journal);
   try {
     await runSteps(steps, 'apply', context, async (index) => {

@@ -58,15 +58,17 @@ export interface SysfsInfo {
   wireless: boolean;
 }
 
-export interface RouteEntry {
-  destination: string;
-  gateway: string | null;
-  device: string | null;
-  protocol: string | null;
-  scope: string | null;
-  metric: number | null;
-  source: string | null;
-}
+/** One IPv4 route as Rackboot keeps it (and records it in the journal). */
+export const routeEntrySchema = z.object({
+  destination: z.string(),
+  gateway: z.string().nullable(),
+  device: z.string().nullable(),
+  protocol: z.string().nullable(),
+  scope: z.string().nullable(),
+  metric: z.number().nullable(),
+  source: z.string().nullable(),
+});
+export type RouteEntry = z.infer<typeof routeEntrySchema>;
 
 export interface RawNetworkState {
   /** `ip -j -d link` */

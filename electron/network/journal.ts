@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { interfaceAddressSchema, networkModeSchema } from '../../shared/network';
 import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
+import { routeEntrySchema } from './interfaces';
 
 /** What the provisioning interface looked like before Rackboot touched it: everything undo puts back. */
 export const priorStateSchema = z.object({
@@ -10,17 +11,7 @@ export const priorStateSchema = z.object({
   adminUp: z.boolean(),
   master: z.string().nullable(),
   ipv4: z.array(interfaceAddressSchema),
-  routes: z.array(
-    z.object({
-      destination: z.string(),
-      gateway: z.string().nullable(),
-      device: z.string().nullable(),
-      protocol: z.string().nullable(),
-      scope: z.string().nullable(),
-      metric: z.number().nullable(),
-      source: z.string().nullable(),
-    }),
-  ),
+  routes: z.array(routeEntrySchema),
   managedByNetworkManager: z.boolean().nullable(),
 });
 export type PriorState = z.infer<typeof priorStateSchema>;

@@ -8,6 +8,7 @@ import {
   defaultBridgeName,
   differencesFromPrior,
   findInterface,
+  newJournal,
   priorStateOf,
   resolveRequest,
   staticChecks,
@@ -35,20 +36,7 @@ function eth(current = state()) {
 const commands = (resolved: ResolvedRequest, current = state()) => applySteps(resolved, eth(current)).map((step) => step.command.join(' '));
 
 function journalFor(resolved: ResolvedRequest, current = state()): Journal {
-  return {
-    version: 1,
-    runId: 'test',
-    interface: resolved.interface,
-    bridge: resolved.bridge,
-    mode: resolved.mode,
-    address: resolved.address,
-    prefixLength: resolved.subnet.prefixLength,
-    prior: priorStateOf(current, eth(current)),
-    startedAt: '2026-01-01T00:00:00.000Z',
-    phase: 'applied',
-    stepsStarted: 0,
-    stepsTotal: 0,
-  };
+  return { ...newJournal(resolved, priorStateOf(current, eth(current)), 'test', 0, '2026-01-01T00:00:00.000Z'), phase: 'applied' };
 }
 
 /** The capture edited the way the kernel would be after some steps (what `ip -j` would then show). */

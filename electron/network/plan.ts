@@ -278,6 +278,24 @@ export function staticChecks(resolved: ResolvedRequest, state: SystemNetworkStat
   return checks;
 }
 
+/** The journal of a change about to start: nothing done yet, the prior state recorded. */
+export function newJournal(resolved: ResolvedRequest, prior: PriorState, runId: string, stepsTotal: number, startedAt: string): Journal {
+  return {
+    version: 1,
+    runId,
+    interface: resolved.interface,
+    bridge: resolved.bridge,
+    mode: resolved.mode,
+    address: resolved.address,
+    prefixLength: resolved.subnet.prefixLength,
+    prior,
+    startedAt,
+    phase: 'applying',
+    stepsStarted: 0,
+    stepsTotal,
+  };
+}
+
 /** The plan as a shell script, for a technician who runs it with sudo because the helper could not start. */
 export function planScript(plan: Pick<NetworkPlan, 'interface' | 'steps'>, undo: NetworkStep[]): string {
   const lines = [
@@ -303,20 +321,7 @@ export function buildPlan(
   const bridge = resolved.bridge?.name ?? null;
   const undo = iface
     ? undoSteps(
-        {
-          version: 1,
-          runId: id,
-          interface: resolved.interface,
-          bridge: resolved.bridge,
-          mode: resolved.mode,
-          address: resolved.address,
-          prefixLength: resolved.subnet.prefixLength,
-          prior: priorStateOf(state, iface),
-          startedAt: '',
-          phase: 'applied',
-          stepsStarted: steps.length,
-          stepsTotal: steps.length,
-        },
+        { ...newJournal(resolved, priorStateOf(state, iface), id, steps.length, ''), phase: 'applied', stepsStarted: steps.length },
         expectedStateAfter(resolved, state, iface),
       )
     : [];
