@@ -1,7 +1,8 @@
 /**
  * Runs the network service inside a test namespace (Node cannot switch namespaces itself):
  *   ip netns exec NS node --import tsx e2e/network/net-entry.ts DATA_DIR COMMAND [JSON]
- * COMMAND: interfaces | plan | apply (plans then applies) | undo | pending. Prints one JSON line: {ok, value|error}.
+ * COMMAND: interfaces | plan | apply (plans then applies) | apply-and-quit (then closes the service, as the app does
+ * on quit) | undo | pending. Prints one JSON line: {ok, value|error}.
  * Test hooks (here only, never in the app): RACKBOOT_TEST_FAIL_AT=N makes the Nth change fail,
  * RACKBOOT_TEST_PAUSE_AT=N prints "paused" and hangs before the Nth change (for kill -9).
  */
@@ -43,6 +44,12 @@ async function main(): Promise<unknown> {
     case 'apply': {
       const plan = await service.plan(networkPlanInputSchema.parse(JSON.parse(json)));
       return service.apply(plan.id);
+    }
+    case 'apply-and-quit': {
+      const plan = await service.plan(networkPlanInputSchema.parse(JSON.parse(json)));
+      await service.apply(plan.id);
+      await service.close();
+      return service.pendingChange();
     }
     case 'undo':
       return service.undo();

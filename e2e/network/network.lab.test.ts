@@ -132,6 +132,18 @@ describeLab('laptop network setup in a namespace', () => {
     expect(await hostInterfaces(Object.keys(hostBefore))).toEqual(hostBefore);
   });
 
+  it('lists the wired port as recommended and the uplink as not', async () => {
+    const interfaces = await ok<Array<{ name: string; kind: string; carrier: boolean; recommended: boolean; carriesDefaultRoute: boolean }>>(runEntry(laptop, dataDir, 'interfaces'));
+    expect(interfaces.find((iface) => iface.name === 'eth-prov')).toMatchObject({ kind: 'wired', carrier: true, recommended: true });
+    expect(interfaces.find((iface) => iface.name === 'wlan-sim')).toMatchObject({ carriesDefaultRoute: true, recommended: false });
+  });
+
+  it('quitting the app undoes its change', async () => {
+    const before = await snapshot(laptop);
+    expect(await ok(runEntry(laptop, dataDir, 'apply-and-quit', { interface: 'eth-prov' }))).toBeNull();
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
   it('applies the bridge plan: the interfaces are exactly as planned and the Wi-Fi is untouched', async () => {
     const before = await snapshot(laptop);
     await ok(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }));
