@@ -23,6 +23,16 @@ export const interfaceNameSchema = z.string().trim().refine((value) => IFNAME.te
   message: 'interface names are 1–15 letters, digits or . _ - : @',
 });
 
+/** An interface as the technician picks it: Linux names, or Windows ones like "Ethernet 2" (shown in commands). */
+export const pickedInterfaceSchema = z
+  .string()
+  .trim()
+  .min(1, 'choose an interface')
+  .max(64, 'interface names are at most 64 characters')
+  .refine((value) => !/["'`\\$]/.test(value) && ![...value].some((char) => char.charCodeAt(0) < 32), {
+    message: 'interface names cannot contain quotes, $, \\ or control characters',
+  });
+
 export const interfaceAddressSchema = z.object({
   family: z.enum(['inet', 'inet6']),
   address: z.string(),
@@ -65,7 +75,7 @@ export type NetworkMode = z.infer<typeof networkModeSchema>;
 
 /** What the technician chooses; everything but the interface has the guide's defaults. */
 export const networkPlanInputSchema = z.object({
-  interface: interfaceNameSchema,
+  interface: pickedInterfaceSchema,
   subnet: cidrSchema.default('192.168.2.0/24'),
   /** The laptop's address on the provisioning subnet; default: the subnet's .10, as the guide's 192.168.2.10. */
   address: ipv4Schema.optional(),

@@ -1,6 +1,7 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { NetworkInterface } from '../../shared/network';
 import { numberToIp } from './ipv4';
+import { shellQuote } from './ops';
 
 /**
  * macOS and Windows: Rackboot cannot change the network for the technician there, so the plan is "address only",
@@ -9,11 +10,12 @@ import { numberToIp } from './ipv4';
 export function manualInstructions(platform: NodeJS.Platform, iface: string, address: string, prefixLength: number): string {
   const mask = numberToIp(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
   if (platform === 'darwin') {
+    const name = shellQuote(iface);
     return [
       `# macOS: run in Terminal. Adds ${address} beside the port's current settings.`,
-      `sudo ifconfig ${iface} alias ${address} netmask ${mask}`,
+      `sudo ifconfig ${name} alias ${address} netmask ${mask}`,
       '# To undo:',
-      `# sudo ifconfig ${iface} -alias ${address}`,
+      `# sudo ifconfig ${name} -alias ${address}`,
       '',
     ].join('\n');
   }

@@ -95,7 +95,11 @@ export class NetworkService {
     const id = randomUUID();
     const tools = await this.detectedTools();
     const resolved = resolveRequest(request, tools);
-    if (this.platform !== 'linux') return this.manualPlan(id, request, resolved);
+    if (this.platform !== 'linux') {
+      const plan = this.manualPlan(id, request, resolved);
+      this.plans.set(id, { request, resolved, plan });
+      return plan;
+    }
     const state = await this.readState();
     const checks = staticChecks(resolved, state);
     if (!checks.some((check) => check.severity === 'blocker')) {
