@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { networkPlanInputSchema, type NetworkOp } from '../../shared/network';
 import { applyChange, type ChangeContext } from './apply';
 import type { NetworkExecutor } from './executor';
 import { parseNetworkState } from './interfaces';
 import { NetworkJournal } from './journal';
 import { applySteps, findInterface, newJournal, priorStateOf, resolveRequest } from './plan';
-import { capturedState } from './test-fixtures';
+import { capturedState, tempDirPerTest } from './test-fixtures';
 
 const state = parseNetworkState(capturedState());
 const resolved = resolveRequest(networkPlanInputSchema.parse({ interface: 'eth-prov', subnet: '10.77.0.0/24' }), { nmcli: false, ovsVsctl: false, arping: false });
@@ -34,13 +31,7 @@ function journalWatchingExecutor(journal: NetworkJournal, failAt: number): Netwo
 }
 
 describe('applying with a write-ahead journal', () => {
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-apply-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = tempDirPerTest('rackboot-apply-');
 
   const contextWith = (executor: NetworkExecutor, journal: NetworkJournal): ChangeContext => ({
     executor,
@@ -51,7 +42,7 @@ describe('applying with a write-ahead journal', () => {
   });
 
   it('records each step in the journal before running it, and a failure rolls back and clears the journal', async () => {
-    const journal = NetworkJournal.inDataDir(dir);
+    const journal = NetworkJournal.inDataDir(tempDir());
     const executor = journalWatchingExecutor(journal, 3);
     await expect(applyChange(resolved, steps, contextWith(executor, journal))).rejects.toMatchObject({
       code: 'apply-failed',
@@ -66,7 +57,7 @@ describe('applying with a write-ahead journal', () => {
   });
 
   it('refuses to start while an earlier change is still recorded, without touching anything', async () => {
-    const journal = NetworkJournal.inDataDir(dir);
+    const journal = NetworkJournal.inDataDir(tempDir());
     await journal.write(newJournal(resolved, priorStateOf(state, eth), 'crashed-run', steps.length, '2026-11-25T01:00:00.000Z'));
     const executor = journalWatchingExecutor(journal, 0);
     await expect(applyChange(resolved, steps, contextWith(executor, journal))).rejects.toMatchObject({ code: 'change-pending' });

@@ -1,8 +1,7 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { NetworkJournal, type Journal } from './journal';
+import { tempDirPerTest } from './test-fixtures';
 
 const journal: Journal = {
   version: 1,
@@ -20,23 +19,17 @@ const journal: Journal = {
 };
 
 describe('network journal', () => {
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-journal-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = tempDirPerTest('rackboot-journal-');
 
   it('reads back what it wrote, private to the user', async () => {
-    const store = NetworkJournal.inDataDir(dir);
+    const store = NetworkJournal.inDataDir(tempDir());
     await store.write(journal);
     expect(await store.read()).toEqual(journal);
     expect((await stat(store.file)).mode & 0o777).toBe(0o600);
   });
 
   it('is null when there is no change to undo, and after clear', async () => {
-    const store = NetworkJournal.inDataDir(dir);
+    const store = NetworkJournal.inDataDir(tempDir());
     expect(await store.read()).toBeNull();
     await store.write(journal);
     await store.clear();
@@ -44,17 +37,16 @@ describe('network journal', () => {
   });
 
   it('refuses a journal that does not match the format rather than guessing an undo', async () => {
-    const store = NetworkJournal.inDataDir(dir);
+    const store = NetworkJournal.inDataDir(tempDir());
     await writeFile(store.file, JSON.stringify({ ...journal, version: 2 }));
     await expect(store.read()).rejects.toThrow(/unreadable/);
   });
 
   it('leaves no temporary files beside it', async () => {
-    const store = NetworkJournal.inDataDir(dir);
+    const store = NetworkJournal.inDataDir(tempDir());
     await store.write(journal);
     await store.write({ ...journal, stepsStarted: 3 });
-    const { readdir } = await import('node:fs/promises');
-    expect(await readdir(dir)).toEqual(['network-journal.json']);
+    expect(await readdir(tempDir())).toEqual(['network-journal.json']);
     expect(JSON.parse(await readFile(store.file, 'utf8'))).toMatchObject({ stepsStarted: 3 });
   });
 });

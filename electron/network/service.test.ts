@@ -1,22 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { networkPlanInputSchema } from '../../shared/network';
 import { NetworkService } from './service';
+import { tempDirPerTest } from './test-fixtures';
 
 describe('NetworkService on macOS and Windows', () => {
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-netsvc-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = tempDirPerTest('rackboot-netsvc-');
 
   const service = (platform: NodeJS.Platform) =>
     new NetworkService({
-      dataDir: dir,
+      dataDir: tempDir(),
       platform,
       tools: { nmcli: false, ovsVsctl: false, arping: false },
       openExecutor: async () => {
