@@ -32,7 +32,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { headless: 'electron/headless/main.ts' },
+    entryPoints: { headless: 'electron/headless/main.ts', 'net-helper': 'electron/network/helper/main.ts' },
     outdir: 'dist/electron',
     format: 'esm',
     outExtension: { '.js': '.mjs' },

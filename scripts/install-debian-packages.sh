@@ -10,6 +10,7 @@ PACKAGES=(
   dnsmasq-base tftp-hpa atftp atftpd curl isc-dhcp-client udhcpc  # reference DHCP/TFTP peers
   busybox-static cpio tcpdump         # deploy ramdisk and packet capture
   syslinux syslinux-common mtools dosfstools  # the bootable test image the deploy tests write
+  iputils-arping                      # the address-in-use probe (arping -D) of the network setup
 )
 
 missing=()

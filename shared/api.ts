@@ -16,6 +16,14 @@ import {
   powerRequestSchema,
 } from './bmc';
 import { DiscoveredBmcSchema, DiscoveryProgressSchema } from './ipmi';
+import {
+  networkApplyResultSchema,
+  networkInterfaceSchema,
+  networkPlanInputSchema,
+  networkPlanSchema,
+  networkProgressSchema,
+  pendingNetworkChangeSchema,
+} from './network';
 
 /**
  * The one contract between the renderer and the core. Every request method and every pushed event is declared here
@@ -51,6 +59,11 @@ export const methods = {
   'console.open': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
   'console.input': { input: z.object({ nodeId: z.string().min(1), data: z.string().max(4096) }), output: z.object({}) },
   'console.close': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
+  'network.interfaces': { input: z.object({}), output: z.array(networkInterfaceSchema) },
+  'network.plan': { input: networkPlanInputSchema, output: networkPlanSchema },
+  'network.apply': { input: z.object({ planId: z.string().min(1) }), output: networkApplyResultSchema },
+  'network.undo': { input: z.object({}), output: z.object({ restored: z.boolean() }) },
+  'network.pendingChange': { input: z.object({}), output: pendingNetworkChangeSchema.nullable() },
 } as const;
 
 export const events = {
@@ -62,6 +75,7 @@ export const events = {
   'images.changed': z.array(imageSchema),
   /** Checksumming an image being added: file bytes read so far. */
   'images.progress': z.object({ path: z.string(), read: z.number(), total: z.number() }),
+  'network.progress': networkProgressSchema,
   log: z.object({
     time: z.string(),
     level: z.enum(['debug', 'info', 'warn', 'error']),

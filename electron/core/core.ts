@@ -5,6 +5,8 @@ import { BmcService } from './bmc-service';
 import { dispatch, type DispatchResult, type Handlers } from './dispatch';
 import { EventBus } from './event-bus';
 import type { LogEvent } from '../../shared/api';
+import { NetworkService } from '../network/service';
+import { isRootProcess, openExecutor } from '../network/open-executor';
 
 export interface CoreOptions {
   dataDir: string;
@@ -32,6 +34,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bus.emit('log', { time: new Date().toISOString(), level, source, message, ...(nodeId ? { nodeId } : {}) });
   };
   const announceNodes = (): void => bus.emit('nodes.changed', nodes.list());
+  const network = new NetworkService({
+    dataDir: options.dataDir,
+    openExecutor,
+    privileged: isRootProcess(),
+    onProgress: (progress) => bus.emit('network.progress', progress),
+    log: (level, message) => log(level, 'network', message),
+  });
+  await network.reportLeftover().catch((error: unknown) => log('error', 'network', String(error)));
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: options.version, shell: options.shell, dataDir: options.dataDir }),
@@ -100,6 +110,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await bmc.closeConsole(nodeId);
       return {};
     },
+    'network.interfaces': async () => network.interfaces(),
+    'network.plan': async (input) => network.plan(input),
+    'network.apply': async ({ planId }) => network.apply(planId),
+    'network.undo': async () => network.undo(),
+    'network.pendingChange': async () => network.pendingChange(),
   };
 
   return {
@@ -107,6 +122,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     handlers,
     call: (method, input) => dispatch(handlers, method, input),
     log,
-    close: () => bmc.close(),
+    close: async () => {
+      await bmc.close();
+      await network.close();
+    },
   };
 }

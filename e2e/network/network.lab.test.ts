@@ -1,0 +1,267 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HelperClient } from '../../electron/network/helper/client';
+import { isRoot, linkNamespaces, Netns, run } from '../support/netns';
+
+/**
+ * The laptop is a namespace: `eth-prov` (a veth) plays the wired provisioning NIC, its peer `far0` sits in a second
+ * namespace (the switch side, where a dnsmasq or another machine can live); `wlan-sim` carries the default route and
+ * plays the Wi-Fi uplink that must never change. The code under test runs inside the laptop namespace through
+ * net-entry.ts (Node cannot switch namespaces).
+ */
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ENTRY = path.join(here, 'net-entry.ts');
+const HELPER = path.resolve(here, '../../electron/network/helper/main.ts');
+const nodeInNs = (ns: Netns, script: string): string[] => ['netns', 'exec', ns.name, process.execPath, '--import', 'tsx', script];
+/** The helper as pkexec starts it: empty environment, only the IPC channel on fd 0 announced again by the launcher. */
+const helperInNs = (ns: Netns): string[] => ['netns', 'exec', ns.name, 'env', '-i', 'NODE_CHANNEL_FD=0', process.execPath, '--import', 'tsx', HELPER];
+
+type EntryResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+
+function runEntry(ns: Netns, dataDir: string, command: string, input: unknown = {}, env: Record<string, string> = {}): Promise<EntryResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', [...nodeInNs(ns, ENTRY), dataDir, command, JSON.stringify(input)], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', () => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line) as EntryResult);
+      } catch {
+        reject(new Error(`net-entry ${command} printed no result: ${stdout} ${stderr}`));
+      }
+    });
+  });
+}
+
+async function ok<T>(result: Promise<EntryResult>): Promise<T> {
+  const settled = await result;
+  if (!settled.ok) throw new Error(`${settled.error.code}: ${settled.error.message}`);
+  return settled.value as T;
+}
+
+/** `ip -j addr` + `ip -j link` of one device, without what the kernel changes by itself (IPv6 DAD in progress). */
+async function deviceState(ns: Netns, device: string): Promise<unknown> {
+  const [addr, link] = await Promise.all([ns.ip('-j', 'addr', 'show', 'dev', device), ns.ip('-j', '-d', 'link', 'show', 'dev', device)]);
+  const addresses = (JSON.parse(addr) as Array<{ addr_info: Array<Record<string, unknown>> }>).map((entry) => ({
+    ...entry,
+    addr_info: entry.addr_info.map(({ tentative: _tentative, ...rest }) => rest),
+  }));
+  return { addresses, link: JSON.parse(link) as unknown };
+}
+
+async function routes(ns: Netns): Promise<unknown> {
+  return JSON.parse(await ns.ip('-j', 'route', 'show', 'table', 'main')) as unknown;
+}
+
+async function snapshot(ns: Netns): Promise<unknown> {
+  return { eth: await deviceState(ns, 'eth-prov'), wifi: await deviceState(ns, 'wlan-sim'), routes: await routes(ns) };
+}
+
+async function exists(ns: Netns, device: string): Promise<boolean> {
+  return ns.ip('link', 'show', 'dev', device).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The host's own interfaces, as `ip -j -d link` and `ip -j addr` show them. Veth ends are left out: test runs
+ * (this one's and other areas') create them in the host namespace for a moment before moving them into theirs.
+ */
+async function hostInterfaces(names?: string[]): Promise<Record<string, unknown>> {
+  const links = JSON.parse(await run('ip', ['-j', '-d', 'link', 'show'])) as Array<{ ifname: string; linkinfo?: { info_kind?: string } }>;
+  const addrs = JSON.parse(await run('ip', ['-j', 'addr', 'show'])) as Array<{ ifname: string }>;
+  const wanted = names ?? links.filter((link) => link.linkinfo?.info_kind !== 'veth').map((link) => link.ifname);
+  return Object.fromEntries(
+    wanted.map((name) => [name, { link: links.find((link) => link.ifname === name), addr: addrs.find((addr) => addr.ifname === name) }]),
+  );
+}
+
+const describeLab = isRoot() ? describe : describe.skip;
+if (!isRoot()) console.log('network lab tests skipped: they need root to create network namespaces');
+
+describeLab('laptop network setup in a namespace', () => {
+  let laptop: Netns;
+  let far: Netns;
+  let dataDir = '';
+  let hostBefore: Record<string, unknown> = {};
+  const started: Array<{ kill: (signal: NodeJS.Signals) => boolean }> = [];
+
+  beforeAll(async () => {
+    hostBefore = await hostInterfaces();
+  });
+
+  beforeEach(async () => {
+    laptop = await Netns.create('rbnl');
+    far = await Netns.create('rbnf');
+    await linkNamespaces(laptop, 'eth-prov', far, 'far0');
+    await linkNamespaces(laptop, 'wlan-sim', far, 'farw');
+    await laptop.ip('addr', 'add', '10.20.0.5/24', 'dev', 'wlan-sim');
+    await laptop.ip('route', 'add', 'default', 'via', '10.20.0.1', 'dev', 'wlan-sim');
+    // The wired port already has an address and a static route: undo must bring both back.
+    await laptop.ip('addr', 'add', '192.168.7.3/24', 'dev', 'eth-prov');
+    await laptop.ip('route', 'add', '10.99.0.0/16', 'via', '192.168.7.1', 'dev', 'eth-prov');
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-net-'));
+  });
+
+  afterEach(async () => {
+    for (const child of started.splice(0)) child.kill('SIGKILL');
+    await laptop.destroy();
+    await far.destroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  afterAll(async () => {
+    // Nothing outside the test namespaces changed: the host's interfaces are exactly as before.
+    expect(await hostInterfaces(Object.keys(hostBefore))).toEqual(hostBefore);
+  });
+
+  it('lists the wired port as recommended and the uplink as not', async () => {
+    const interfaces = await ok<Array<{ name: string; kind: string; carrier: boolean; recommended: boolean; carriesDefaultRoute: boolean }>>(runEntry(laptop, dataDir, 'interfaces'));
+    expect(interfaces.find((iface) => iface.name === 'eth-prov')).toMatchObject({ kind: 'wired', carrier: true, recommended: true });
+    expect(interfaces.find((iface) => iface.name === 'wlan-sim')).toMatchObject({ carriesDefaultRoute: true, recommended: false });
+  });
+
+  it('quitting the app undoes its change', async () => {
+    const before = await snapshot(laptop);
+    expect(await ok(runEntry(laptop, dataDir, 'apply-and-quit', { interface: 'eth-prov' }))).toBeNull();
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
+  it('applies the bridge plan: the interfaces are exactly as planned and the Wi-Fi is untouched', async () => {
+    const before = await snapshot(laptop);
+    await ok(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }));
+
+    const bridge = JSON.parse(await laptop.ip('-j', 'addr', 'show', 'dev', 'br-eth-prov')) as Array<{ flags: string[]; addr_info: Array<Record<string, unknown>> }>;
+    expect(bridge[0]?.flags).toContain('UP');
+    expect(bridge[0]?.addr_info.filter((info) => info.family === 'inet')).toEqual([
+      expect.objectContaining({ local: '192.168.2.10', prefixlen: 24, broadcast: '192.168.2.255', scope: 'global' }),
+    ]);
+    const eth = JSON.parse(await laptop.ip('-j', 'addr', 'show', 'dev', 'eth-prov')) as Array<{ master?: string; flags: string[]; addr_info: Array<{ family: string }> }>;
+    expect(eth[0]).toMatchObject({ master: 'br-eth-prov' });
+    expect(eth[0]?.flags).toContain('UP');
+    expect(eth[0]?.addr_info.filter((info) => info.family === 'inet')).toEqual([]);
+    expect(((await snapshot(laptop)) as { wifi: unknown }).wifi).toEqual((before as { wifi: unknown }).wifi);
+  });
+
+  it('undo restores exactly the state before: addresses, master, up/down and routes', async () => {
+    const before = await snapshot(laptop);
+    await ok(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }));
+    expect(await ok(runEntry(laptop, dataDir, 'undo'))).toEqual({ restored: true });
+    expect(await snapshot(laptop)).toEqual(before);
+    expect(await exists(laptop, 'br-eth-prov')).toBe(false);
+    expect(await fileExists(path.join(dataDir, 'network-journal.json'))).toBe(false);
+  });
+
+  it('address-only mode on a port that was down: applies, and undo takes it back down', async () => {
+    await laptop.ip('link', 'set', 'eth-prov', 'down');
+    const before = await snapshot(laptop);
+    await ok(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov', mode: 'address-only', subnet: '10.77.0.0/24', address: '10.77.0.1' }));
+    const inet = (JSON.parse(await laptop.ip('-j', 'addr', 'show', 'dev', 'eth-prov')) as Array<{ flags: string[]; addr_info: Array<{ family: string; local: string }> }>)[0];
+    expect(inet?.flags).toContain('UP');
+    expect(inet?.addr_info.filter((info) => info.family === 'inet').map((info) => info.local)).toEqual(['192.168.7.3', '10.77.0.1']);
+    await ok(runEntry(laptop, dataDir, 'undo'));
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
+  it('a failure half-way rolls back by itself', async () => {
+    const before = await snapshot(laptop);
+    const result = await runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }, { RACKBOOT_TEST_FAIL_AT: '4' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'apply-failed', message: expect.stringContaining('put eth-prov back as it was') } });
+    expect(await snapshot(laptop)).toEqual(before);
+    expect(await exists(laptop, 'br-eth-prov')).toBe(false);
+    expect(await fileExists(path.join(dataDir, 'network-journal.json'))).toBe(false);
+  });
+
+  it('the journal survives kill -9 half-way and a new process undoes to exactly the state before', async () => {
+    const before = await snapshot(laptop);
+    const child = spawn('ip', [...nodeInNs(laptop, ENTRY), dataDir, 'apply', JSON.stringify({ interface: 'eth-prov' })], {
+      env: { ...process.env, RACKBOOT_TEST_PAUSE_AT: '4' },
+    });
+    started.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('paused') && resolve());
+      child.on('exit', (code) => reject(new Error(`apply exited (${code}) before pausing`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // Half-way: the bridge exists, the old address is gone, the port is in the bridge.
+    expect(await exists(laptop, 'br-eth-prov')).toBe(true);
+
+    const pending = await ok<Record<string, unknown>>(runEntry(laptop, dataDir, 'pending'));
+    expect(pending).toMatchObject({ interface: 'eth-prov', bridge: 'br-eth-prov', phase: 'applying', stepsStarted: 4, stepsTotal: 5, fromEarlierRun: true });
+    expect(await ok(runEntry(laptop, dataDir, 'undo'))).toEqual({ restored: true });
+    expect(await snapshot(laptop)).toEqual(before);
+    expect(await ok(runEntry(laptop, dataDir, 'pending'))).toBeNull();
+  });
+
+  it('the ARP probe finds the laptop address already taken on the segment', async () => {
+    await far.ip('addr', 'add', '192.168.2.10/24', 'dev', 'far0');
+    const farMac = (JSON.parse(await far.ip('-j', 'link', 'show', 'dev', 'far0')) as Array<{ address: string }>)[0]?.address;
+    const plan = await ok<{ canApply: boolean; checks: Array<{ id: string; message: string }> }>(runEntry(laptop, dataDir, 'plan', { interface: 'eth-prov' }));
+    expect(plan.canApply).toBe(false);
+    expect(plan.checks).toEqual([expect.objectContaining({ id: 'address-in-use', message: expect.stringContaining(farMac ?? 'missing') })]);
+  });
+
+  it('the DHCP probe finds a dnsmasq on the far side and recommends proxy mode', async () => {
+    await far.ip('addr', 'add', '192.168.2.1/24', 'dev', 'far0');
+    const dnsmasq = far.spawn('dnsmasq', [
+      '--keep-in-foreground', '--conf-file=/dev/null', '--port=0', '--interface=far0', '--bind-interfaces',
+      '--dhcp-range=192.168.2.150,192.168.2.160,2m', `--dhcp-leasefile=${path.join(dataDir, 'far.leases')}`, '--pid-file=',
+    ]);
+    started.push(dnsmasq);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const result = await ok<{ checks: Array<{ id: string; message: string }> }>(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }));
+    expect(result.checks).toEqual([
+      expect.objectContaining({ id: 'other-dhcp-server', message: expect.stringMatching(/192\.168\.2\.1 offered 192\.168\.2\.1[56]\d\. Run Rackboot's DHCP in proxy mode/) }),
+    ]);
+  });
+
+  it('the privileged helper rejects other interfaces and arbitrary commands, and hands over a bound port 67', async () => {
+    const helper = await HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'eth-prov', bridge: 'br-eth-prov' });
+    try {
+      const wifiBefore = await deviceState(laptop, 'wlan-sim');
+      await expect(helper.run({ op: 'set-down', device: 'wlan-sim' })).rejects.toThrow(/outside this helper's scope/);
+      await expect(helper.run({ op: 'address-delete', device: 'wlan-sim', address: '10.20.0.5', prefixLength: 24 })).rejects.toThrow(/outside/);
+      await expect(helper.sendRaw({ type: 'exec', command: ['ip', 'link', 'set', 'wlan-sim', 'down'] })).rejects.toThrow(/not a helper request/);
+      await expect(helper.sendRaw({ type: 'bind-udp', port: 53, address: '0.0.0.0' })).rejects.toThrow(/not a helper request/);
+      expect(await deviceState(laptop, 'wlan-sim')).toEqual(wifiBefore);
+
+      await helper.run({ op: 'set-down', device: 'eth-prov' });
+      expect(((JSON.parse(await laptop.ip('-j', 'link', 'show', 'dev', 'eth-prov')) as Array<{ flags: string[] }>)[0]?.flags ?? []).includes('UP')).toBe(false);
+
+      // The socket was bound by the root helper inside the namespace; this (test) process receives on it.
+      const socket = await helper.bindUdp(67, '0.0.0.0');
+      try {
+        expect(socket.address()).toMatchObject({ address: '0.0.0.0', port: 67 });
+        const received = new Promise<string>((resolve) => socket.once('message', (message) => resolve(message.toString())));
+        await laptop.exec(process.execPath, ['-e', "const s=require('dgram').createSocket('udp4');s.send('discover?',67,'127.0.0.1',()=>s.close())"]);
+        expect(await received).toBe('discover?');
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await helper.close();
+    }
+  });
+
+  it('the helper refuses to start for the uplink', async () => {
+    await expect(HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'wlan-sim', bridge: null })).rejects.toThrow(/never changes it/);
+  });
+});

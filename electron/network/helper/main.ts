@@ -1,0 +1,56 @@
+/**
+ * rackboot-net-helper: the only part of Rackboot that runs as root. Started through pkexec by the main process with
+ * the provisioning interface (and bridge) it may touch; talks only over the IPC socketpair on fd 0 it inherits.
+ * Exits as soon as the main process goes away.
+ */
+import { LocalExecutor } from '../executor';
+import { readNetworkState } from '../system-state';
+import { parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
+import { HelperServer } from './server';
+
+function refuse(message: string): never {
+  process.stderr.write(`rackboot-net-helper: ${message}\n`);
+  process.exit(2);
+}
+
+async function scopeAddresses(scope: HelperScope): Promise<string[]> {
+  const state = await readNetworkState();
+  return state.interfaces
+    .filter((iface) => iface.name === scope.interface || iface.name === scope.bridge)
+    .flatMap((iface) => iface.addresses.filter((address) => address.family === 'inet').map((address) => address.address));
+}
+
+async function main(): Promise<void> {
+  // Root never trusts a caller's PATH (pkexec sets a safe one anyway): ip, arping, nmcli, ovs-vsctl live here.
+  process.env.PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+  let scope: HelperScope;
+  try {
+    scope = parseHelperArgs(process.argv.slice(2));
+  } catch (error) {
+    refuse(error instanceof Error ? error.message : String(error));
+  }
+  const send = process.send?.bind(process);
+  if (!send) refuse('talks only to Rackboot over the channel Rackboot starts it with (fd 0, NODE_CHANNEL_FD=0).');
+  if (process.getuid?.() !== 0) refuse('must run as root (Rackboot starts it through pkexec).');
+  const iface = (await readNetworkState()).interfaces.find((candidate) => candidate.name === scope.interface);
+  if (!iface) refuse(`there is no interface ${scope.interface}.`);
+  if (iface.kind === 'wireless' || iface.carriesDefaultRoute) {
+    refuse(`${scope.interface} is Wi-Fi or your uplink; Rackboot never changes it.`);
+  }
+
+  const server = new HelperServer(scope, {
+    executor: new LocalExecutor(),
+    scopeAddresses: () => scopeAddresses(scope),
+  });
+  process.on('message', (raw: unknown) => {
+    void server.handle(raw).then(({ response, socket }) => {
+      // Once the descriptor has crossed, only the main process may read from it.
+      send(response, socket, {}, () => socket?.close());
+    });
+  });
+  process.on('disconnect', () => process.exit(0));
+  const ready: HelperResponse = { kind: 'ready', interface: scope.interface, bridge: scope.bridge };
+  send(ready);
+}
+
+void main().catch((error: unknown) => refuse(error instanceof Error ? error.message : String(error)));

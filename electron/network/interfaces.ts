@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import type { InterfaceAddress, NetworkInterface } from '../../shared/network';
+
+/**
+ * Pure parsers for what iproute2, sysfs and nmcli say about the laptop's interfaces. The commands are run elsewhere
+ * (system-state.ts); these functions take their output, so they are tested with output captured from a real namespace.
+ */
+
+const FOREVER = 4294967295;
+
+const ipAddrInfoSchema = z.object({
+  family: z.string(),
+  local: z.string(),
+  prefixlen: z.number(),
+  scope: z.string().default('global'),
+  broadcast: z.string().optional(),
+  label: z.string().optional(),
+  dynamic: z.boolean().optional(),
+  valid_life_time: z.number().optional(),
+  preferred_life_time: z.number().optional(),
+});
+
+const ipAddrSchema = z.array(
+  z.object({ ifname: z.string(), addr_info: z.array(ipAddrInfoSchema).default([]) }),
+);
+
+const ipLinkSchema = z.array(
+  z.object({
+    ifname: z.string(),
+    flags: z.array(z.string()).default([]),
+    mtu: z.number(),
+    operstate: z.string().default('UNKNOWN'),
+    link_type: z.string().default('none'),
+    address: z.string().optional(),
+    master: z.string().optional(),
+    linkinfo: z.object({ info_kind: z.string().optional() }).optional(),
+  }),
+);
+
+const ipRouteSchema = z.array(
+  z.object({
+    dst: z.string(),
+    gateway: z.string().optional(),
+    dev: z.string().optional(),
+    protocol: z.string().optional(),
+    scope: z.string().optional(),
+    metric: z.number().optional(),
+    prefsrc: z.string().optional(),
+    flags: z.array(z.string()).default([]),
+  }),
+);
+
+/** What /sys/class/net/IF says (files that cannot be read are null). */
+export interface SysfsInfo {
+  type: number | null;
+  carrier: boolean | null;
+  speedMbps: number | null;
+  wireless: boolean;
+}
+
+/** One IPv4 route as Rackboot keeps it (and records it in the journal). */
+export const routeEntrySchema = z.object({
+  destination: z.string(),
+  gateway: z.string().nullable(),
+  device: z.string().nullable(),
+  protocol: z.string().nullable(),
+  scope: z.string().nullable(),
+  metric: z.number().nullable(),
+  source: z.string().nullable(),
+});
+export type RouteEntry = z.infer<typeof routeEntrySchema>;
+
+export interface RawNetworkState {
+  /** `ip -j -d link` */
+  links: string;
+  /** `ip -j addr` */
+  addresses: string;
+  /** `ip -j route` (IPv4 main table) */
+  routes: string;
+  sysfs: Record<string, SysfsInfo>;
+  /** `nmcli -t -f DEVICE,STATE device`, or null when nmcli is not installed. */
+  nmcli: string | null;
+}
+
+export interface SystemNetworkState {
+  interfaces: NetworkInterface[];
+  routes: RouteEntry[];
+}
+
+const ARPHRD_LOOPBACK = 772;
+const BRIDGE_KINDS = new Set(['bridge', 'openvswitch']);
+
+/** Devices NetworkManager manages: every state but "unmanaged" (and "unavailable" still counts: it will manage it). */
+export function parseNmcliDevices(text: string): Map<string, boolean> {
+  const managed = new Map<string, boolean>();
+  for (const line of text.split('\n')) {
+    // nmcli -t escapes ':' inside a field as '\:'; device names cannot contain ':' in practice but be exact anyway.
+    const match = /^((?:[^:\\]|\\.)*):(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const device = (match[1] ?? '').replace(/\\(.)/g, '$1');
+    const state = match[2] ?? '';
+    if (device) managed.set(device, !state.startsWith('unmanaged'));
+  }
+  return managed;
+}
+
+function lifetime(value: number | undefined): number | null {
+  return value === undefined || value === FOREVER ? null : value;
+}
+
+function toAddress(info: z.infer<typeof ipAddrInfoSchema>): InterfaceAddress | null {
+  if (info.family !== 'inet' && info.family !== 'inet6') return null;
+  return {
+    family: info.family,
+    address: info.local,
+    prefixLength: info.prefixlen,
+    scope: info.scope,
+    broadcast: info.broadcast ?? null,
+    label: info.label ?? null,
+    validLifetime: lifetime(info.valid_life_time),
+    preferredLifetime: lifetime(info.preferred_life_time),
+  };
+}
+
+export function parseRoutes(json: string): RouteEntry[] {
+  return ipRouteSchema.parse(JSON.parse(json)).map((route) => ({
+    destination: route.dst,
+    gateway: route.gateway ?? null,
+    device: route.dev ?? null,
+    protocol: route.protocol ?? null,
+    scope: route.scope ?? null,
+    metric: route.metric ?? null,
+    source: route.prefsrc ?? null,
+  }));
+}
+
+function kindOf(linkType: string, linkKind: string | null, sysfs: SysfsInfo | undefined): NetworkInterface['kind'] {
+  if (sysfs?.wireless) return 'wireless';
+  if (linkType === 'loopback' || sysfs?.type === ARPHRD_LOOPBACK) return 'loopback';
+  if (linkKind && BRIDGE_KINDS.has(linkKind)) return 'bridge';
+  if (linkType === 'ether' && (linkKind === null || linkKind === 'veth')) return 'wired';
+  return 'other';
+}
+
+function assess(candidate: Omit<NetworkInterface, 'recommended' | 'notes'>): { recommended: boolean; notes: string[] } {
+  const notes: string[] = [];
+  if (candidate.kind === 'wireless') notes.push('Wi-Fi: Rackboot never changes it; servers are provisioned over a cable.');
+  else if (candidate.kind !== 'wired') notes.push('Not a wired Ethernet port.');
+  if (candidate.carriesDefaultRoute) notes.push('Carries the default route (your uplink): Rackboot leaves it alone.');
+  if (candidate.master) notes.push(`Already part of ${candidate.master}.`);
+  if (candidate.kind === 'wired' && candidate.carrier === false) notes.push('No link: plug the cable into the provisioning switch.');
+  if (candidate.kind === 'wired' && candidate.linkKind === 'veth') notes.push('A virtual Ethernet pair (container or lab).');
+  const recommended =
+    candidate.kind === 'wired' && candidate.carrier === true && !candidate.carriesDefaultRoute && candidate.master === null;
+  if (recommended) {
+    const speed = candidate.speedMbps ? `, ${candidate.speedMbps} Mb/s` : '';
+    notes.unshift(`Wired, link up${speed}, not your uplink: a good provisioning port.`);
+  }
+  return { recommended, notes };
+}
+
+export function parseNetworkState(raw: RawNetworkState): SystemNetworkState {
+  const links = ipLinkSchema.parse(JSON.parse(raw.links));
+  const addressesByName = new Map(
+    ipAddrSchema.parse(JSON.parse(raw.addresses)).map((entry) => [
+      entry.ifname,
+      entry.addr_info.map(toAddress).filter((address): address is InterfaceAddress => address !== null),
+    ]),
+  );
+  const routes = parseRoutes(raw.routes);
+  const defaultDevices = new Set(routes.filter((route) => route.destination === 'default').map((route) => route.device));
+  const nm = raw.nmcli === null ? null : parseNmcliDevices(raw.nmcli);
+
+  const interfaces = links.map((link) => {
+    const sysfs = raw.sysfs[link.ifname];
+    const linkKind = link.linkinfo?.info_kind ?? null;
+    const base = {
+      name: link.ifname,
+      mac: link.link_type === 'ether' && link.address ? link.address.toLowerCase() : null,
+      kind: kindOf(link.link_type, linkKind, sysfs),
+      linkKind,
+      adminUp: link.flags.includes('UP'),
+      carrier: sysfs?.carrier ?? (link.flags.includes('UP') ? link.flags.includes('LOWER_UP') : null),
+      speedMbps: sysfs?.speedMbps ?? null,
+      operState: link.operstate,
+      mtu: link.mtu,
+      master: link.master ?? null,
+      addresses: addressesByName.get(link.ifname) ?? [],
+      carriesDefaultRoute: defaultDevices.has(link.ifname),
+      managedByNetworkManager: nm === null ? null : (nm.get(link.ifname) ?? false),
+    };
+    return { ...base, ...assess(base) };
+  });
+  return { interfaces, routes };
+}
+
+/** sysfs speed is -1 (or unreadable) when the link is down or the driver does not say. */
+export function parseSysfs(files: { type: string | null; carrier: string | null; speed: string | null; wireless: boolean }): SysfsInfo {
+  const number = (text: string | null): number | null => {
+    if (text === null) return null;
+    const value = Number.parseInt(text.trim(), 10);
+    return Number.isFinite(value) ? value : null;
+  };
+  const speed = number(files.speed);
+  const carrier = number(files.carrier);
+  return {
+    type: number(files.type),
+    carrier: carrier === null ? null : carrier === 1,
+    speedMbps: speed !== null && speed > 0 ? speed : null,
+    wireless: files.wireless,
+  };
+}

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseNetworkState, parseSysfs, type SysfsInfo, type SystemNetworkState } from './interfaces';
+
+/** Runs a program (never through a shell) and resolves with its stdout; rejects with its stderr on failure. */
+export type CommandRunner = (program: string, args: readonly string[]) => Promise<string>;
+
+export class CommandFailed extends Error {
+  constructor(
+    readonly command: readonly string[],
+    readonly stderr: string,
+    readonly exitCode: number | null,
+    readonly stdout = '',
+  ) {
+    super(`${command.join(' ')} failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${stderr.trim() || 'no message'}`);
+    this.name = 'CommandFailed';
+  }
+}
+
+export const runCommand: CommandRunner = (program, args) =>
+  new Promise((resolve, reject) => {
+    execFile(program, [...args], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout);
+      const code = typeof error.code === 'number' ? error.code : null;
+      reject(new CommandFailed([program, ...args], String(stderr) || error.message, code, String(stdout)));
+    });
+  });
+
+/** The tools Rackboot can use on this machine, found on PATH (plus the sbin folders a desktop PATH may lack). */
+export interface Tools {
+  nmcli: boolean;
+  ovsVsctl: boolean;
+  arping: boolean;
+}
+
+const SEARCH_PATH = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
+
+export async function findProgram(name: string): Promise<string | null> {
+  for (const dir of SEARCH_PATH.filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      await fs.access(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return null;
+}
+
+export async function detectTools(): Promise<Tools> {
+  const [nmcli, ovsVsctl, arping] = await Promise.all(['nmcli', 'ovs-vsctl', 'arping'].map(findProgram));
+  return { nmcli: nmcli !== null, ovsVsctl: ovsVsctl !== null, arping: arping !== null };
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readSysfs(name: string, root: string): Promise<SysfsInfo> {
+  const dir = path.join(root, name);
+  const [type, carrier, speed, wireless, phy] = await Promise.all([
+    readText(path.join(dir, 'type')),
+    readText(path.join(dir, 'carrier')),
+    readText(path.join(dir, 'speed')),
+    exists(path.join(dir, 'wireless')),
+    exists(path.join(dir, 'phy80211')),
+  ]);
+  return parseSysfs({ type, carrier, speed, wireless: wireless || phy });
+}
+
+/** Reads the laptop's interfaces and routes. Needs no privileges. */
+export async function readNetworkState(
+  run: CommandRunner = runCommand,
+  options: { tools?: Tools; sysfsRoot?: string } = {},
+): Promise<SystemNetworkState> {
+  const tools = options.tools ?? (await detectTools());
+  const sysfsRoot = options.sysfsRoot ?? '/sys/class/net';
+  const [links, addresses, routes, nmcli] = await Promise.all([
+    run('ip', ['-j', '-d', 'link', 'show']),
+    run('ip', ['-j', 'addr', 'show']),
+    run('ip', ['-j', '-4', 'route', 'show', 'table', 'main']),
+    tools.nmcli ? run('nmcli', ['-t', '-f', 'DEVICE,STATE', 'device']).catch(() => null) : Promise.resolve(null),
+  ]);
+  const names = (JSON.parse(links) as { ifname: string }[]).map((link) => link.ifname);
+  const sysfs = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readSysfs(name, sysfsRoot)] as const)));
+  return parseNetworkState({ links, addresses, routes, sysfs, nmcli });
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
+import type { RawNetworkState, SysfsInfo } from './interfaces';
+import { parseSysfs } from './interfaces';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+export function fixture(name: string): string {
+  return readFileSync(path.join(dir, name), 'utf8');
+}
+
+export function fixtureBytes(name: string): Buffer {
+  return Buffer.from(fixture(name).trim(), 'hex');
+}
+
+/** The namespace capture as readNetworkState would see it, with optional sysfs overrides per interface. */
+export function capturedState(overrides: Record<string, Partial<SysfsInfo>> = {}, nmcli: string | null = null): RawNetworkState {
+  const files = JSON.parse(fixture('ns-sysfs.json')) as Record<string, { type: string | null; carrier: string | null; speed: string | null; wireless: boolean }>;
+  const sysfs = Object.fromEntries(Object.entries(files).map(([name, info]) => [name, { ...parseSysfs(info), ...overrides[name] }]));
+  return { links: fixture('ns-link.json'), addresses: fixture('ns-addr.json'), routes: fixture('ns-route.json'), sysfs, nmcli };
+}
+
+/** A fresh temporary folder for each test of the calling suite; returns a getter for the current one. */
+export function tempDirPerTest(prefix: string): () => string {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
