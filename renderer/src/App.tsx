@@ -19,6 +19,7 @@ import {
 import { useMemo, useState } from 'react';
 import { BmcStep } from './steps/BmcStep';
 import { ImageStep } from './steps/ImageStep';
+import { NetworkStep } from './steps/NetworkStep';
 import { PendingStep } from './steps/PendingStep';
 
 const STEPS = [
@@ -70,7 +71,15 @@ export function App(): React.JSX.Element {
           <Typography id="step-title" variant="h5" component="h2" gutterBottom>
             {step.title}
           </Typography>
-          {active === 0 ? <BmcStep /> : active === 3 ? <ImageStep /> : <PendingStep name={step.label} />}
+          {active === 0 ? (
+            <BmcStep />
+          ) : active === 2 ? (
+            <NetworkStep />
+          ) : active === 3 ? (
+            <ImageStep />
+          ) : (
+            <PendingStep name={step.label} />
+          )}
           <Box sx={{ display: 'flex', justifyContent: 'space-between', mt: 3 }}>
             <Button disabled={active === 0} onClick={() => setActive(active - 1)}>
               Back
