@@ -175,7 +175,7 @@ export async function buildInitramfs(spec: InitramfsSpec): Promise<string> {
   };
   put('init', spec.init, 0o755);
   put('bin/load-modules', LOAD_MODULES_SCRIPT, 0o755);
-  put('usr/share/udhcpc/default.script', UDHCPC_SCRIPT, 0o755);
+  put('etc/udhcpc/default.script', UDHCPC_SCRIPT, 0o755);
   put('lib/modules/load-order', modulePaths.map((path) => `${path}\n`).join(''));
   for (const path of modulePaths) put(`lib/modules/${path}`, await readFile(join(spec.kernel!.modulesDir, path)));
   for (const [path, file] of Object.entries(spec.extraFiles ?? {})) put(path, file);
