@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,66 @@ async function waitForPowerOff(lab: Lab, server: LabServer, timeoutMs: number): 
 
 async function startCapture(lab: Lab, name: string): Promise<PacketCapture> {
   return PacketCapture.start(lab.prov, lab.provInterface, join(lab.workDir, `${name}.pcap`), ['udp', 'port', '67', 'or', 'udp', 'port', '68']);
+}
+
+const BOOT_MARKER = 'RACKBOOT-LAB-BOOTED';
+
+/**
+ * dnsmasq (DHCP, iPXE clients get an HTTP boot script) and busybox httpd (kernel, initramfs) in the provisioner
+ * namespace. The initramfs loads the virtio NIC modules, takes a lease, prints BOOT_MARKER and powers off.
+ */
+async function startReferenceBootServer(lab: Lab): Promise<{ stop: () => Promise<void> }> {
+  const kernel = await ensureKernel();
+  const initrd = await buildInitramfs({
+    kernel,
+    modules: ['virtio_pci', 'virtio_net'],
+    init: [
+      '#!/bin/sh',
+      'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
+      'exec >/dev/console 2>&1',
+      'load-modules',
+      'for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done',
+      'udhcpc -i eth0 -t 5 -T 1 -q -n',
+      `echo "${BOOT_MARKER} uuid=$(cat /sys/class/dmi/id/product_uuid) ip=$(ip -4 -o addr show eth0 | awk '{print $4}')"`,
+      'poweroff -f',
+      '',
+    ].join('\n'),
+  });
+  const www = join(lab.workDir, 'www');
+  await mkdir(www, { recursive: true });
+  await copyFile(kernel.vmlinuzPath, join(www, 'vmlinuz'));
+  await copyFile(initrd, join(www, 'initrd.gz'));
+  const url = `http://${lab.provAddress}:8080`;
+  await writeFile(
+    join(www, 'boot.ipxe'),
+    `#!ipxe\nkernel ${url}/vmlinuz initrd=initrd.gz console=ttyS0 quiet\ninitrd ${url}/initrd.gz\nboot\n`,
+  );
+  const httpd = lab.prov.spawn('busybox', ['httpd', '-f', '-p', `${lab.provAddress}:8080`, '-h', www], { stdio: 'ignore' });
+  // Router advertisements spare iPXE its ~13 s wait for IPv6 autoconfiguration (lab-notes).
+  await lab.prov.ip('addr', 'add', 'fd77::1/64', 'dev', lab.provInterface);
+  const dnsmasq = lab.prov.spawn('dnsmasq', [
+    '--keep-in-foreground', '--conf-file=/dev/null', '--port=0', '--user=root',
+    `--interface=${lab.provInterface}`, '--bind-interfaces', `--dhcp-leasefile=${join(lab.workDir, 'dnsmasq.leases')}`,
+    `--dhcp-range=${lab.dhcpPool.start},${lab.dhcpPool.end},255.255.255.0,10m`,
+    '--dhcp-range=fd77::,ra-only', '--enable-ra',
+    '--dhcp-match=set:ipxe,175', `--dhcp-boot=tag:ipxe,${url}/boot.ipxe`,
+  ], { stdio: 'ignore' });
+  return {
+    stop: async () => {
+      dnsmasq.kill();
+      httpd.kill();
+      await lab.prov.ip('addr', 'del', 'fd77::1/64', 'dev', lab.provInterface);
+    },
+  };
+}
+
+async function expectNetworkBoot(lab: Lab, server: LabServer, timeoutMs: number): Promise<void> {
+  const { at, serialFrom } = await powerOnFresh(lab, server, 'pxe');
+  const pattern = new RegExp(`${BOOT_MARKER} uuid=\\S+ ip=\\S+`);
+  const [line] = await waitForSerial(server, pattern, { from: serialFrom, timeoutMs });
+  console.log(`${server.firmware} power on → marker: ${Date.now() - at} ms (${line})`);
+  expect(line).toContain(`uuid=${server.uuid}`);
+  expect(line).toMatch(/ip=10\.77\.0\.(1[5-9]\d|2[0-4]\d|250)\//);
 }
 
 describe.skipIf(!root)('a one-server rack', () => {
@@ -157,61 +217,20 @@ describe.skipIf(!root)('a one-server rack', () => {
   });
 
   describe('with a reference dnsmasq and busybox httpd in the provisioner namespace', () => {
-    let dnsmasq: ChildProcess;
-    let httpd: ChildProcess;
-    const marker = 'RACKBOOT-LAB-BOOTED';
+    let bootServer: { stop: () => Promise<void> } | undefined;
 
     beforeAll(async () => {
-      const kernel = await ensureKernel();
-      const initrd = await buildInitramfs({
-        kernel,
-        modules: ['virtio_pci', 'virtio_net'],
-        init: [
-          '#!/bin/sh',
-          'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
-          'exec >/dev/console 2>&1',
-          'load-modules',
-          'for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done',
-          'udhcpc -i eth0 -t 5 -T 1 -q -n',
-          `echo "${marker} uuid=$(cat /sys/class/dmi/id/product_uuid) ip=$(ip -4 -o addr show eth0 | awk '{print $4}')"`,
-          'poweroff -f',
-          '',
-        ].join('\n'),
-      });
-      const www = join(lab.workDir, 'www');
-      await mkdir(www, { recursive: true });
-      await copyFile(kernel.vmlinuzPath, join(www, 'vmlinuz'));
-      await copyFile(initrd, join(www, 'initrd.gz'));
-      const url = `http://${lab.provAddress}:8080`;
-      await writeFile(
-        join(www, 'boot.ipxe'),
-        `#!ipxe\nkernel ${url}/vmlinuz initrd=initrd.gz console=ttyS0 quiet\ninitrd ${url}/initrd.gz\nboot\n`,
-      );
-      httpd = lab.prov.spawn('busybox', ['httpd', '-f', '-p', `${lab.provAddress}:8080`, '-h', www], { stdio: 'ignore' });
-      // Router advertisements spare iPXE its ~13 s wait for IPv6 autoconfiguration (lab-notes).
-      await lab.prov.ip('addr', 'add', 'fd77::1/64', 'dev', lab.provInterface);
-      dnsmasq = lab.prov.spawn('dnsmasq', [
-        '--keep-in-foreground', '--conf-file=/dev/null', '--port=0', '--user=root',
-        `--interface=${lab.provInterface}`, '--bind-interfaces', `--dhcp-leasefile=${join(lab.workDir, 'dnsmasq.leases')}`,
-        `--dhcp-range=${lab.dhcpPool.start},${lab.dhcpPool.end},255.255.255.0,10m`,
-        '--dhcp-range=fd77::,ra-only', '--enable-ra',
-        '--dhcp-match=set:ipxe,175', `--dhcp-boot=tag:ipxe,${url}/boot.ipxe`,
-      ], { stdio: 'ignore' });
+      bootServer = await startReferenceBootServer(lab);
     });
-    afterAll(() => {
-      dnsmasq?.kill();
-      httpd?.kill();
+    afterAll(async () => {
+      await bootServer?.stop();
     });
 
     it('boots kernel and busybox initramfs from the network, prints the marker on its serial log, and powers off', async () => {
-      const { at, serialFrom } = await powerOnFresh(lab, server, 'pxe');
-      const pattern = new RegExp(`${marker} uuid=\\S+ ip=\\S+`);
-      const [line] = await waitForSerial(server, pattern, { from: serialFrom, timeoutMs: 90_000 });
-      console.log(`power on → marker: ${Date.now() - at} ms (${line})`);
-      expect(line).toContain(`uuid=${server.uuid}`);
-      expect(line).toMatch(/ip=10\.77\.0\.(1[5-9]\d|2[0-4]\d|250)\//);
+      const startedAt = Date.now();
+      await expectNetworkBoot(lab, server, 90_000);
       await waitForPowerOff(lab, server, 15_000);
-      expect((await lab.uplinkDhcpMessages()).filter((message) => message.timeMs >= at)).toEqual([]);
+      expect((await lab.uplinkDhcpMessages()).filter((message) => message.timeMs >= startedAt)).toEqual([]);
     });
 
     it('does not PXE boot with bootdev disk', async () => {
@@ -305,5 +324,41 @@ describe.skipIf(!root)('Ctrl-C during a run', () => {
     const names = Object.values(described.namespaces);
     expect((await Netns.list()).filter((name) => names.includes(name))).toEqual([]);
     expect(await processesMentioning(described.workDir)).toEqual([]);
+  });
+});
+
+describe.skipIf(!root)('a UEFI server', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await startLab({ servers: 1, firmware: 'uefi' });
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('boots kernel and busybox initramfs from the network through OVMF and iPXE', async () => {
+    const bootServer = await startReferenceBootServer(lab);
+    try {
+      await expectNetworkBoot(lab, lab.servers[0]!, 120_000);
+    } finally {
+      await bootServer.stop();
+      await lab.ipmitool(lab.servers[0]!, 'chassis', 'power', 'off');
+    }
+  });
+
+  it('PXE boots through OVMF: the DISCOVER names the x86-64 UEFI architecture (option 93 = 7) and the UUID', async () => {
+    const server = lab.servers[0]!;
+    const capture = await startCapture(lab, 'uefi');
+    try {
+      const { at } = await powerOnFresh(lab, server, 'pxe');
+      const discover = await capture.waitForDhcp(discoverFrom(server), 30_000, `DHCPDISCOVER from ${server.mac}`);
+      console.log(`UEFI power on → DHCPDISCOVER: ${Math.round(discover.timeMs - at)} ms`);
+      expect(discover.options.get(93)?.readUInt16BE(0)).toBe(7);
+      expect(clientUuid(discover)).toBe(server.uuid);
+    } finally {
+      await capture.stop();
+      await lab.ipmitool(server, 'chassis', 'power', 'off');
+    }
   });
 });

@@ -299,8 +299,13 @@ function installExitHandlers(): void {
     for (const [id, lab] of activeLabs) removeLabSync(id, lab.workDir);
     activeLabs.clear();
   });
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    // `on`, not `once`: a wrapper like tsx forwards the terminal's Ctrl-C, so the signal can arrive twice, and a
+    // second one must not cut the teardown short.
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       void stopLab().finally(() => process.exit(128 + constants.signals[signal]));
     });
   }
