@@ -67,7 +67,7 @@ export function serverEnv(server: ServerPlan, files: ServerFiles, settings: Serv
     TAP: server.tap,
     DISK: assertPlainPath(files.diskPath),
     SERIAL_LOG: assertPlainPath(files.serialLogPath),
-    SOL_PORT: String(server.solPort),
+    SERIAL_PORT: String(server.serialPort),
     FIRMWARE: settings.firmware,
     OVMF: assertPlainPath(settings.ovmfPath),
     MEMORY_MIB: String(settings.memoryMiB),

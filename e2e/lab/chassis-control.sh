@@ -12,7 +12,8 @@
 # persistentBootDevice, which keeps it (PERSISTENT_BOOT_DEVICE=yes in server.env).
 #
 # QEMU runs in the background in the rack namespace (inherited from ipmi_sim); its pid is in SERVER_DIR/qemu.pid.
-# The power state is "that QEMU is alive", so a guest that powers itself off reads as off.
+# The power state is "that QEMU is alive", so a guest that powers itself off reads as off. Its serial port connects
+# to the lab's serial relay (serial-relay.ts), which ipmi_sim's SOL stays connected to, and is logged to SERIAL_LOG.
 set -u
 
 dir=$1
@@ -59,6 +60,7 @@ power_on() {
     fi
     event "power on: boot device $device, firmware $FIRMWARE"
     # -nographic (with our own -serial) makes the firmware and iPXE print on the serial port as well.
+    # ipmi_sim leaks descriptors (its SOL socket among them) into this script; QEMU gets none of them.
     # shellcheck disable=SC2086
     qemu-system-x86_64 -name "rackboot-lab-$SERVER_NAME" -m "$MEMORY_MIB" -smp 1 \
         -nodefaults -nographic -monitor none $firmware_args \
@@ -68,9 +70,9 @@ power_on() {
         -drive "file=$DISK,format=raw,if=none,id=disk0" \
         -device "virtio-blk-pci,drive=disk0$disk_boot" \
         -boot strict=on \
-        -chardev "socket,id=serial0,host=127.0.0.1,port=$SOL_PORT,server=on,wait=off,logfile=$SERIAL_LOG,logappend=on" \
+        -chardev "socket,id=serial0,host=127.0.0.1,port=$SERIAL_PORT,logfile=$SERIAL_LOG,logappend=on" \
         -serial chardev:serial0 \
-        </dev/null >>"$dir/qemu.log" 2>&1 &
+        </dev/null >>"$dir/qemu.log" 2>&1 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&- &
     echo $! >"$dir/qemu.pid"
 }
 

@@ -5,5 +5,5 @@ export { PacketCapture } from './capture';
 export { ipmitool, type BmcAccess } from './ipmitool';
 export { clientUuid, dhcpMessageTypeName, dhcpMessages, parsePcap, type CapturedFrame, type DhcpMessage } from './pcap';
 export { uuidToSmbiosBytes, smbiosBytesToUuid, type Firmware } from './rack-plan';
-export { readSerial, serialLogSize, serverDiagnostics, waitForSerial, type WaitForSerialOptions } from './serial';
+export { plainText, readSerial, serialLogSize, serverDiagnostics, waitForSerial, type WaitForSerialOptions } from './serial';
 export { findLabs, removeLab } from './teardown';

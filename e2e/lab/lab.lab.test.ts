@@ -8,6 +8,7 @@ import {
   clientUuid,
   ensureKernel,
   ipmitool,
+  plainText,
   PacketCapture,
   serialLogSize,
   serverDiagnostics,
@@ -206,6 +207,21 @@ describe.skipIf(!root)('a one-server rack', () => {
     } finally {
       await capture.stop();
     }
+  });
+
+  it('streams the serial console over SOL from the start of a power-on (ipmitool sol activate)', async () => {
+    const bmc = server.bmc;
+    // ipmitool's SOL needs a terminal on stdin: script(1) gives it one. timeout ends the session; --foreground keeps
+    // ipmitool in the terminal's process group, or it is stopped (SIGTTOU) when it sets the terminal to raw mode.
+    const sol = `timeout --foreground 5 ipmitool -I lanplus -C 3 -H ${bmc.address} -U ${bmc.user} -E sol activate; true`;
+    const session = lab.prov.exec('script', ['-qc', sol, '/dev/null'], {
+      env: { ...process.env, IPMI_PASSWORD: bmc.password },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await powerOnFresh(lab, server, 'pxe');
+    const seen = plainText(await session);
+    expect(seen).toContain('SOL Session operational');
+    expect(seen).toMatch(/iPXE/);
   });
 
   it('records DHCP that leaves the laptop through its uplink', async () => {

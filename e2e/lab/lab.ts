@@ -89,6 +89,8 @@ export interface Lab {
 
 const REQUIRED_TOOLS = ['ip', 'ipmi_sim', 'ipmitool', 'qemu-system-x86_64', 'tcpdump'];
 const CHASSIS_CONTROL_SCRIPT = fileURLToPath(new URL('./chassis-control.sh', import.meta.url));
+const SERIAL_RELAY_SCRIPT = fileURLToPath(new URL('./serial-relay.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BMC_READY_TIMEOUT_MS = 15_000;
 
 /** Labs of this process that are up; the exit and signal handlers take them down. */
@@ -121,6 +123,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     const { rack, prov, uplink } = await buildNetwork(plan);
     const uplinkCapturePath = join(workDir, 'uplink.pcap');
     await PacketCapture.start(uplink, UPLINK_PEER_INTERFACE, uplinkCapturePath);
+    // Before the BMCs: each ipmi_sim connects its SOL to the relay when it starts.
+    await startSerialRelay(rack, plan.servers, workDir);
     const servers = await Promise.all(
       plan.servers.map((server) => startServer(rack, server, workDir, settings, options.diskMiB ?? 64)),
     );
@@ -228,6 +232,34 @@ async function buildNetwork(plan: LabPlan): Promise<{ rack: Netns; prov: Netns; 
   await uplink.ip('addr', 'add', `${UPLINK_GATEWAY}/${UPLINK_PREFIX_LENGTH}`, 'dev', UPLINK_PEER_INTERFACE);
   await prov.ip('route', 'add', 'default', 'via', UPLINK_GATEWAY, 'dev', UPLINK_INTERFACE);
   return { rack, prov, uplink };
+}
+
+/** The relay (serial-relay.ts) runs with node + tsx in the rack namespace for the lab's lifetime. */
+async function startSerialRelay(rack: Netns, servers: ServerPlan[], workDir: string): Promise<void> {
+  const log = openSync(join(workDir, 'serial-relay.log'), 'a');
+  const pairs = servers.map((server) => `${server.solPort}:${server.serialPort}`);
+  const relay = rack.spawn(process.execPath, ['--import', 'tsx', SERIAL_RELAY_SCRIPT, ...pairs], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', log],
+  });
+  closeSync(log);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The serial relay did not start within 10 s.')), 10_000);
+    relay.stdout?.on('data', (chunk: Buffer) => {
+      if (!chunk.toString().includes('ready')) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    relay.once('exit', async (code) => {
+      clearTimeout(timer);
+      const said = await readFile(join(workDir, 'serial-relay.log'), 'utf8').catch(() => '');
+      reject(new Error(`The serial relay exited (${code}): ${said.trim()}`));
+    });
+  });
+  relay.stdout?.destroy();
+  relay.removeAllListeners('exit');
+  relay.unref();
 }
 
 async function startServer(

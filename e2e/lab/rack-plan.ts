@@ -36,7 +36,10 @@ export interface ServerPlan {
   mac: string;
   uuid: string;
   tap: string;
+  /** Where ipmi_sim's SOL connects (the serial relay). */
   solPort: number;
+  /** Where QEMU's serial port connects (the other side of the relay). */
+  serialPort: number;
 }
 
 export interface LabPlan {
@@ -85,6 +88,7 @@ function planServer(labId: string, index: number): ServerPlan {
     uuid: randomUUID(),
     tap: `tap${index}`,
     solPort: 9000 + index,
+    serialPort: 9100 + index,
   };
 }
 
