@@ -16,6 +16,7 @@ import {
   waitForSerial,
   type DhcpMessage,
   type Lab,
+  type LabDescription,
   type LabServer,
 } from './index';
 
@@ -328,11 +329,7 @@ describe.skipIf(!root)('Ctrl-C during a run', () => {
       if (Date.now() > deadline) throw new Error(`lab up --foreground did not come up: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const described = JSON.parse(stdout) as {
-      workDir: string;
-      namespaces: { rack: string; prov: string; uplink: string };
-      servers: LabServer[];
-    };
+    const described = JSON.parse(stdout) as LabDescription;
     await ipmitool(Netns.existing(described.namespaces.prov), described.servers[0]!.bmc, ['chassis', 'power', 'on']);
 
     process.kill(-cli.pid!, 'SIGINT');

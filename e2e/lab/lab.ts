@@ -181,7 +181,20 @@ class RunningLab implements Lab {
 }
 
 /** What `lab up` prints and lab.json holds: everything a test or a person needs to use the lab. */
-export function describeLab(lab: Lab): object {
+export interface LabDescription {
+  id: string;
+  namespaces: { rack: string; prov: string; uplink: string };
+  provInterface: string;
+  /** CIDR form, e.g. 10.77.0.1/24. */
+  provAddress: string;
+  dhcpPool: { start: string; end: string };
+  uplinkInterface: string;
+  uplinkCapturePath: string;
+  workDir: string;
+  servers: LabServer[];
+}
+
+export function describeLab(lab: Lab): LabDescription {
   return {
     id: lab.id,
     namespaces: { rack: lab.rack.name, prov: lab.prov.name, uplink: lab.uplink.name },
