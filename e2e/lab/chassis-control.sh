@@ -26,11 +26,15 @@ event() {
     printf '%s %s\n' "$(date -u +%H:%M:%S.%N | cut -c1-12)" "$*" >>"$dir/events.log"
 }
 
+# Our QEMU is alive: a recycled pid does not count (ours carries this server's UUID on its command line), and
+# neither does a zombie (empty command line) — QEMU is orphaned once this script exits, and pid 1 may be slow to reap.
+is_our_qemu() {
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "-uuid $UUID"
+}
+
 running_pid() {
     pid=$(cat "$dir/qemu.pid" 2>/dev/null) || return 1
-    [ -n "$pid" ] || return 1
-    # A recycled pid must not read as "on": the QEMU we started carries this server's UUID on its command line.
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-uuid $UUID" || return 1
+    [ -n "$pid" ] && is_our_qemu "$pid" || return 1
     echo "$pid"
 }
 
@@ -76,15 +80,17 @@ power_on() {
     echo $! >"$dir/qemu.pid"
 }
 
+# Must return well within a second: ipmi_sim waits for this script, and ipmitool resends a request it has no answer
+# to after about a second — a resent reset would restart the machine twice.
 power_off() {
     pid=$(running_pid) || return 0
     event "power off"
     kill "$pid" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        is_our_qemu "$pid" || break
+        sleep 0.05
     done
-    kill -9 "$pid" 2>/dev/null
+    is_our_qemu "$pid" && kill -9 "$pid" 2>/dev/null
     rm -f "$dir/qemu.pid"
 }
 

@@ -210,6 +210,20 @@ describe.skipIf(!root)('a one-server rack', () => {
     }
   });
 
+  it('restarts the server from the current boot device on a reset', async () => {
+    const capture = await startCapture(lab, 'reset');
+    try {
+      const { serialFrom } = await powerOnFresh(lab, server, 'disk');
+      await waitForSerial(server, /Booting from Hard Disk/, { from: serialFrom, timeoutMs: 20_000 });
+      await lab.ipmitool(server, 'chassis', 'bootdev', 'pxe');
+      const resetAt = Date.now();
+      await lab.ipmitool(server, 'chassis', 'power', 'reset');
+      await capture.waitForDhcp(discoverFrom(server, resetAt), DISCOVER_TIMEOUT_MS, 'DHCPDISCOVER after the reset');
+    } finally {
+      await capture.stop();
+    }
+  });
+
   it('streams the serial console over SOL from the start of a power-on (ipmitool sol activate)', async () => {
     const bmc = server.bmc;
     // ipmitool's SOL needs a terminal on stdin: script(1) gives it one. timeout ends the session; --foreground keeps
@@ -337,6 +351,24 @@ describe.skipIf(!root)('Ctrl-C during a run', () => {
     const names = Object.values(described.namespaces);
     expect((await Netns.list()).filter((name) => names.includes(name))).toEqual([]);
     expect(await processesMentioning(described.workDir)).toEqual([]);
+  });
+});
+
+describe.skipIf(!root)('a rack whose BMCs keep boot overrides (persistentBootDevice)', () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await startLab({ servers: 1, persistentBootDevice: true });
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('still boots from the override after a power-on has used it', async () => {
+    const server = lab.servers[0]!;
+    await powerOnFresh(lab, server, 'pxe');
+    await lab.ipmitool(server, 'chassis', 'power', 'off');
+    expect(await lab.ipmitool(server, 'chassis', 'bootparam', 'get', '5')).toContain('Force PXE');
   });
 });
 
