@@ -1,34 +1,29 @@
-import { closeSync, openSync } from 'node:fs';
-import { copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot, linkNamespaces, Netns, run } from '../support/netns';
-import { assertPlainPath, lanConf, serverEnv, simEmu, type ServerFiles, type ServerSettings } from './bmc-config';
+import { isRoot, run, type Netns } from '../support/netns';
+import { assertPlainPath, type ServerSettings } from './bmc-config';
 import { ovmfPath, OVMF_PATH } from './boot-materials';
 import { PacketCapture } from './capture';
-import { ipmitool, type BmcAccess } from './ipmitool';
+import { ipmitool } from './ipmitool';
 import { dhcpMessages, parsePcap, type DhcpMessage } from './pcap';
 import {
   DHCP_POOL,
-  IPMI_PORT,
   newLabId,
   planLab,
   PROV_ADDRESS,
   PROV_INTERFACE,
-  RACK_BRIDGE,
   RACK_SUBNET,
-  UPLINK_ADDRESS,
-  UPLINK_GATEWAY,
   UPLINK_INTERFACE,
   UPLINK_PEER_INTERFACE,
-  UPLINK_PREFIX_LENGTH,
   type Firmware,
-  type LabPlan,
-  type ServerPlan,
 } from './rack-plan';
-import type { SerialSource } from './serial';
+import { buildNetwork } from './rack-network';
+import { startSerialRelay, startServer, waitForBmc, type LabServer } from './rack-servers';
 import { defaultWorkDir, removeLab, removeLabSync } from './teardown';
+
+export type { LabServer } from './rack-servers';
 
 export interface StartLabOptions {
   servers: number;
@@ -44,22 +39,6 @@ export interface StartLabOptions {
   workDir?: string;
   /** Leave the lab running when this process exits (`lab up`); `lab down` removes it. */
   outliveProcess?: boolean;
-}
-
-export interface LabServer extends SerialSource {
-  name: string;
-  bmc: BmcAccess;
-  mac: string;
-  uuid: string;
-  diskPath: string;
-  serialLogPath: string;
-  /** What chassis control did (power on with boot device, off, boot device changes), one line each. */
-  eventsLogPath: string;
-  /** TCP port on the rack namespace's loopback where QEMU serves the serial port and ipmi_sim's SOL connects. */
-  solPort: number;
-  firmware: Firmware;
-  /** The server's files: lan.conf, server.env, qemu.log, bmc.log, boot-device. */
-  dir: string;
 }
 
 export interface Lab {
@@ -89,9 +68,6 @@ export interface Lab {
 
 const REQUIRED_TOOLS = ['ip', 'ipmi_sim', 'ipmitool', 'qemu-system-x86_64', 'tcpdump'];
 const CHASSIS_CONTROL_SCRIPT = fileURLToPath(new URL('./chassis-control.sh', import.meta.url));
-const SERIAL_RELAY_SCRIPT = fileURLToPath(new URL('./serial-relay.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BMC_READY_TIMEOUT_MS = 15_000;
 
 /** Labs of this process that are up; the exit and signal handlers take them down. */
 const activeLabs = new Map<string, { workDir: string; stop: () => Promise<void> }>();
@@ -217,121 +193,6 @@ async function requireTools(uefi: boolean): Promise<void> {
     throw new Error(`The lab needs ${missing.join(', ')}: run "sh e2e/lab/setup.sh" as root to install them.`);
   }
   if (uefi) ovmfPath();
-}
-
-/**
- * rack: br0 holding the BMC addresses, one tap per server and the port towards the laptop;
- * prov: prov0 on the rack segment plus wlan0, the uplink that holds the default route;
- * up: the far end of wlan0.
- */
-async function buildNetwork(plan: LabPlan): Promise<{ rack: Netns; prov: Netns; uplink: Netns }> {
-  const rack = await Netns.createNamed(plan.namespaces.rack);
-  const prov = await Netns.createNamed(plan.namespaces.prov);
-  const uplink = await Netns.createNamed(plan.namespaces.uplink);
-
-  await rack.ip('link', 'add', RACK_BRIDGE, 'type', 'bridge');
-  await rack.ip('link', 'set', RACK_BRIDGE, 'up');
-  await linkNamespaces(rack, 'prov-port', prov, PROV_INTERFACE);
-  await rack.ip('link', 'set', 'prov-port', 'master', RACK_BRIDGE);
-  await prov.ip('addr', 'add', `${PROV_ADDRESS}/${RACK_SUBNET.prefixLength}`, 'dev', PROV_INTERFACE);
-  for (const server of plan.servers) {
-    await rack.ip('addr', 'add', `${server.bmcAddress}/${RACK_SUBNET.prefixLength}`, 'dev', RACK_BRIDGE);
-    await rack.ip('tuntap', 'add', server.tap, 'mode', 'tap');
-    await rack.ip('link', 'set', server.tap, 'master', RACK_BRIDGE, 'up');
-  }
-
-  await linkNamespaces(prov, UPLINK_INTERFACE, uplink, UPLINK_PEER_INTERFACE);
-  await prov.ip('addr', 'add', `${UPLINK_ADDRESS}/${UPLINK_PREFIX_LENGTH}`, 'dev', UPLINK_INTERFACE);
-  await uplink.ip('addr', 'add', `${UPLINK_GATEWAY}/${UPLINK_PREFIX_LENGTH}`, 'dev', UPLINK_PEER_INTERFACE);
-  await prov.ip('route', 'add', 'default', 'via', UPLINK_GATEWAY, 'dev', UPLINK_INTERFACE);
-  return { rack, prov, uplink };
-}
-
-/** The relay (serial-relay.ts) runs with node + tsx in the rack namespace for the lab's lifetime. */
-async function startSerialRelay(rack: Netns, servers: ServerPlan[], workDir: string): Promise<void> {
-  const log = openSync(join(workDir, 'serial-relay.log'), 'a');
-  const pairs = servers.map((server) => `${server.solPort}:${server.serialPort}`);
-  const relay = rack.spawn(process.execPath, ['--import', 'tsx', SERIAL_RELAY_SCRIPT, ...pairs], {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', log],
-  });
-  closeSync(log);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The serial relay did not start within 10 s.')), 10_000);
-    relay.stdout?.on('data', (chunk: Buffer) => {
-      if (!chunk.toString().includes('ready')) return;
-      clearTimeout(timer);
-      resolve();
-    });
-    relay.once('exit', async (code) => {
-      clearTimeout(timer);
-      const said = await readFile(join(workDir, 'serial-relay.log'), 'utf8').catch(() => '');
-      reject(new Error(`The serial relay exited (${code}): ${said.trim()}`));
-    });
-  });
-  relay.stdout?.destroy();
-  relay.removeAllListeners('exit');
-  relay.unref();
-}
-
-async function startServer(
-  rack: Netns,
-  server: ServerPlan,
-  workDir: string,
-  settings: ServerSettings,
-  diskMiB: number,
-): Promise<LabServer> {
-  const dir = join(workDir, 'servers', server.name);
-  const files: ServerFiles = { dir, diskPath: join(dir, 'disk.raw'), serialLogPath: join(dir, 'serial.log') };
-  await mkdir(join(dir, 'bmc-state'), { recursive: true });
-  const disk = await open(files.diskPath, 'w');
-  await disk.truncate(diskMiB * 1024 * 1024);
-  await disk.close();
-  await writeFile(join(dir, 'lan.conf'), lanConf(server, files, settings));
-  await writeFile(join(dir, 'sim.emu'), simEmu());
-  await writeFile(join(dir, 'server.env'), serverEnv(server, files, settings));
-
-  // ipmi_sim runs in the rack namespace, so the QEMU that chassis control starts lands there too.
-  const log = openSync(join(dir, 'bmc.log'), 'a');
-  try {
-    const args = ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'bmc-state'), '-n'];
-    rack.spawn('ipmi_sim', args, { cwd: dir, detached: true, stdio: ['ignore', log, log] }).unref();
-  } finally {
-    closeSync(log);
-  }
-  return {
-    name: server.name,
-    bmc: { address: server.bmcAddress, port: IPMI_PORT, user: server.bmcUser, password: server.bmcPassword },
-    mac: server.mac,
-    uuid: server.uuid,
-    diskPath: files.diskPath,
-    serialLogPath: files.serialLogPath,
-    eventsLogPath: join(dir, 'events.log'),
-    solPort: server.solPort,
-    firmware: settings.firmware,
-    dir,
-  };
-}
-
-/** The BMC answers an RMCP+ session from the laptop's side: the whole rack segment works. */
-async function waitForBmc(prov: Netns, server: LabServer): Promise<void> {
-  const deadline = Date.now() + BMC_READY_TIMEOUT_MS;
-  for (;;) {
-    try {
-      await ipmitool(prov, server.bmc, ['-N', '1', '-R', '1', 'chassis', 'power', 'status'], { timeoutMs: 5000 });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        const log = await readFile(join(server.dir, 'bmc.log'), 'utf8').catch(() => '');
-        throw new Error(
-          `The BMC of ${server.name} (${server.bmc.address}) did not answer within ${BMC_READY_TIMEOUT_MS} ms: ` +
-            `${(error as Error).message}\nipmi_sim said: ${log.trim() || '(nothing)'}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 let exitHandlersInstalled = false;
