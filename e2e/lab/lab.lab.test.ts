@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, Netns } from '../support/netns';
+import { isRoot, Netns, run } from '../support/netns';
 import {
   buildInitramfs,
   clientUuid,
@@ -314,8 +314,17 @@ describe.skipIf(!root)('a three-server rack', () => {
   });
 });
 
-describe.skipIf(!root)('Ctrl-C during a run', () => {
-  it('takes the lab down before the process exits', async () => {
+describe.skipIf(!root)('a process that ends without stopping its lab', () => {
+  it('takes the lab down on a plain exit (a test run that fails or forgets lab.stop())', async () => {
+    const index = join(import.meta.dirname, 'index.ts');
+    const script = `import { startLab } from '${index}'; console.log((await startLab({ servers: 1 })).workDir); process.exit(0);`;
+    const workDir = (await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script])).trim();
+    expect(workDir).toMatch(/rackboot-lab-[0-9a-f]{6}$/);
+    expect((await Netns.list()).filter((name) => name.startsWith(`rbl-${workDir.slice(-6)}-`))).toEqual([]);
+    expect(await processesMentioning(workDir)).toEqual([]);
+  });
+
+  it('takes the lab down on Ctrl-C before the process exits', async () => {
     // Its own process group, like a job in a terminal: Ctrl-C there signals exactly that group.
     const cli = spawn(join(process.cwd(), 'node_modules/.bin/tsx'), [join(import.meta.dirname, 'cli.ts'), 'up', '--servers', '1', '--foreground'], {
       stdio: ['ignore', 'pipe', 'pipe'],

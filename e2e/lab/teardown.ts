@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,37 +43,14 @@ export async function removeNamespaces(names: string[]): Promise<void> {
   for (const ns of namespaces) await ns.destroy();
 }
 
-/** For process.on('exit'), where nothing asynchronous runs any more. */
-export function removeNamespacesSync(names: string[]): void {
-  for (const name of names) {
-    let pids = '';
-    try {
-      pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      continue;
-    }
-    for (const pid of pids.split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // exited meanwhile
-      }
-    }
-    try {
-      execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-  }
-}
-
 export async function removeLab(labId: string, workDir: string | undefined): Promise<void> {
   await removeNamespaces(Object.values(labNamespaces(labId)));
   if (workDir) await rm(workDir, { recursive: true, force: true });
 }
 
+/** removeLab for process.on('exit'): no grace period, everything gets SIGKILL. */
 export function removeLabSync(labId: string, workDir: string | undefined): void {
-  removeNamespacesSync(Object.values(labNamespaces(labId)));
+  for (const name of Object.values(labNamespaces(labId))) Netns.existing(name).destroySync();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }
 

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -97,6 +97,31 @@ export class Netns {
       }
     }
     await run('ip', ['netns', 'delete', this.name]).catch(() => undefined);
+  }
+
+  /** destroy() for process.on('exit'), where nothing asynchronous runs any more. */
+  destroySync(): void {
+    let pids = '';
+    try {
+      pids = execFileSync('ip', ['netns', 'pids', this.name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch {
+      return;
+    }
+    for (const pid of pids.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      execFileSync('ip', ['netns', 'delete', this.name], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
   }
 }
 
