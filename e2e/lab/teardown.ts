@@ -19,7 +19,7 @@ export function defaultWorkDir(labId: string): string {
 }
 
 /** SIGTERM to everything in the namespaces, SIGKILL to what is left after a grace period, then delete them. */
-export async function removeNamespaces(names: string[]): Promise<void> {
+async function removeNamespaces(names: string[]): Promise<void> {
   const namespaces = names.map((name) => Netns.existing(name));
   const signal = async (sig: NodeJS.Signals | 0): Promise<number> => {
     let alive = 0;
