@@ -1,13 +1,26 @@
-import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
+export interface RunOptions {
+  /** Replaces the environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Kills the command after this long (default: no limit). */
+  timeoutMs?: number;
+}
+
 /** Runs a command and returns its stdout; throws with stderr on a non-zero exit. */
-export async function run(cmd: string, args: string[]): Promise<string> {
+export async function run(cmd: string, args: string[], options: RunOptions = {}): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(cmd, args, { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(cmd, args, {
+      maxBuffer: 64 * 1024 * 1024,
+      env: options.env,
+      cwd: options.cwd,
+      timeout: options.timeoutMs ?? 0,
+    });
     return stdout;
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
@@ -27,11 +40,36 @@ export function uniqueName(prefix: string): string {
 export class Netns {
   private constructor(readonly name: string) {}
 
-  static async create(prefix: string): Promise<Netns> {
-    const ns = new Netns(uniqueName(prefix));
+  static create(prefix: string): Promise<Netns> {
+    return Netns.createNamed(uniqueName(prefix));
+  }
+
+  /** Creates a namespace with exactly this name (the caller guarantees it is unique). */
+  static async createNamed(name: string): Promise<Netns> {
+    const ns = new Netns(name);
     await run('ip', ['netns', 'add', ns.name]);
     await ns.ip('link', 'set', 'lo', 'up');
     return ns;
+  }
+
+  /** A handle on a namespace that already exists, e.g. one left behind by a crashed run. */
+  static existing(name: string): Netns {
+    return new Netns(name);
+  }
+
+  /** Names of all network namespaces on the host. */
+  static async list(): Promise<string[]> {
+    const out = await run('ip', ['netns', 'list']);
+    return out
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[0] ?? '')
+      .filter(Boolean);
+  }
+
+  /** PIDs of the processes that live in the namespace. */
+  async pids(): Promise<number[]> {
+    const out = await run('ip', ['netns', 'pids', this.name]).catch(() => '');
+    return out.split(/\s+/).filter(Boolean).map(Number);
   }
 
   /** `ip -n NAME …` */
@@ -40,8 +78,8 @@ export class Netns {
   }
 
   /** Runs a command inside the namespace and waits for it. */
-  exec(cmd: string, args: string[]): Promise<string> {
-    return run('ip', ['netns', 'exec', this.name, cmd, ...args]);
+  exec(cmd: string, args: string[], options: RunOptions = {}): Promise<string> {
+    return run('ip', ['netns', 'exec', this.name, cmd, ...args], options);
   }
 
   /** Starts a long-running command inside the namespace; the caller owns the process. */
@@ -51,7 +89,27 @@ export class Netns {
 
   /** Kills every process still inside the namespace, then deletes it. Safe to call twice. */
   async destroy(): Promise<void> {
-    const pids = await run('ip', ['netns', 'pids', this.name]).catch(() => '');
+    for (const pid of await this.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await run('ip', ['netns', 'delete', this.name]).catch(() => undefined);
+  }
+
+  /** destroy() for process.on('exit'), where nothing asynchronous runs any more. */
+  destroySync(): void {
+    let pids = '';
+    try {
+      pids = execFileSync('ip', ['netns', 'pids', this.name], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch {
+      return;
+    }
     for (const pid of pids.split(/\s+/).filter(Boolean)) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -59,7 +117,11 @@ export class Netns {
         // already gone
       }
     }
-    await run('ip', ['netns', 'delete', this.name]).catch(() => undefined);
+    try {
+      execFileSync('ip', ['netns', 'delete', this.name], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
   }
 }
 
