@@ -8,7 +8,7 @@ PACKAGES=(
   openipmi ipmitool freeipmi-tools   # BMC simulator and reference IPMI clients
   qemu-system-x86 ovmf ipxe ipxe-qemu # simulated servers, UEFI firmware, iPXE loaders and NIC ROMs
   dnsmasq-base tftp-hpa atftp atftpd curl isc-dhcp-client udhcpc  # reference DHCP/TFTP peers
-  busybox-static cpio tcpdump         # deploy ramdisk and packet capture
+  busybox-static cpio gzip kmod tcpdump  # deploy ramdisk, module dependencies (depmod) and packet capture
   syslinux syslinux-common mtools dosfstools  # the bootable test image the deploy tests write
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
 )

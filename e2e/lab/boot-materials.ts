@@ -4,6 +4,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { resolveModuleOrder } from '../../electron/deploy/modules-dep';
 import { run } from '../support/netns';
 
 /**
@@ -103,35 +104,11 @@ export function ovmfPath(): string {
   return OVMF_PATH;
 }
 
-/**
- * Module files to load for `names`, dependencies first, as paths relative to the modules dir. Pure: takes the
- * text of modules.dep, where each line lists a module's whole dependency closure, the last one to load first.
- */
+/** Module files to load for `names`, dependencies first, as paths relative to the modules dir. */
 export function moduleLoadOrder(modulesDep: string, names: string[]): string[] {
-  const deps = new Map<string, string[]>();
-  const byName = new Map<string, string>();
-  for (const line of modulesDep.split('\n')) {
-    const [path, rest] = line.split(':');
-    if (!path || rest === undefined) continue;
-    deps.set(path, rest.trim().split(/\s+/).filter(Boolean));
-    byName.set(moduleName(path), path);
-  }
-  const order: string[] = [];
-  const visit = (path: string): void => {
-    if (order.includes(path)) return;
-    for (const dep of [...(deps.get(path) ?? [])].reverse()) visit(dep);
-    order.push(path);
-  };
-  for (const name of names) {
-    const path = byName.get(name.replace(/-/g, '_'));
-    if (!path) throw new Error(`Kernel module ${name} is not in modules.dep (built in, or misspelt?).`);
-    visit(path);
-  }
+  const { order, missing } = resolveModuleOrder(modulesDep, names);
+  if (missing.length) throw new Error(`Kernel module ${missing.join(', ')} is not in modules.dep (built in, or misspelt?).`);
   return order;
-}
-
-function moduleName(path: string): string {
-  return (path.split('/').at(-1) ?? path).replace(/\.ko(\.[a-z]+)?$/, '').replace(/-/g, '_');
 }
 
 const LOAD_MODULES_SCRIPT = `#!/bin/sh

@@ -190,7 +190,7 @@ async function requireTools(uefi: boolean): Promise<void> {
     await run('sh', ['-c', 'command -v "$1"', 'sh', tool]).catch(() => missing.push(tool));
   }
   if (missing.length > 0) {
-    throw new Error(`The lab needs ${missing.join(', ')}: run "sh e2e/lab/setup.sh" as root to install them.`);
+    throw new Error(`The lab needs ${missing.join(', ')}: run "npm run lab:setup" as root to install them.`);
   }
   if (uefi) ovmfPath();
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveModuleOrder } from './modules-dep';
 
 // The relevant lines of Debian 6.1's modules.dep.
-const DEBIAN_6_1 = `kernel/drivers/virtio/virtio.ko:
+const DEBIAN_6_1 = `kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
 kernel/drivers/virtio/virtio_ring.ko:
 kernel/drivers/virtio/virtio_pci_modern_dev.ko:
 kernel/drivers/virtio/virtio_pci_legacy_dev.ko:

@@ -18,7 +18,8 @@ export function resolveModuleOrder(modulesDep: string, wanted: string[]): { orde
   const visit = (file: string, trail: Set<string>): void => {
     if (order.includes(file) || trail.has(file)) return;
     trail.add(file);
-    for (const dep of deps.get(file) ?? []) visit(dep, trail);
+    // modules.dep lists a module's whole dependency closure with the first to load last, as modprobe reads it.
+    for (const dep of [...(deps.get(file) ?? [])].reverse()) visit(dep, trail);
     order.push(file);
   };
   for (const name of wanted) {
