@@ -113,6 +113,7 @@ export async function waitForBmc(prov: Netns, server: LabServer): Promise<void> 
         throw new Error(
           `The BMC of ${server.name} (${server.bmc.address}) did not answer within ${BMC_READY_TIMEOUT_MS} ms: ` +
             `${(error as Error).message}\nipmi_sim said: ${log.trim() || '(nothing)'}`,
+          { cause: error },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -101,7 +101,7 @@ export class Netns {
 
   /** destroy() for process.on('exit'), where nothing asynchronous runs any more. */
   destroySync(): void {
-    let pids = '';
+    let pids: string;
     try {
       pids = execFileSync('ip', ['netns', 'pids', this.name], {
         encoding: 'utf8',
