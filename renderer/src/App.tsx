@@ -18,6 +18,7 @@ import {
 } from '@mui/material';
 import { useMemo, useState } from 'react';
 import { BmcStep } from './steps/BmcStep';
+import { BootStep } from './steps/BootStep';
 import { ImageStep } from './steps/ImageStep';
 import { NetworkStep } from './steps/NetworkStep';
 import { PendingStep } from './steps/PendingStep';
@@ -77,6 +78,8 @@ export function App(): React.JSX.Element {
             <NetworkStep />
           ) : active === 3 ? (
             <ImageStep />
+          ) : active === 4 ? (
+            <BootStep />
           ) : (
             <PendingStep name={step.label} />
           )}
