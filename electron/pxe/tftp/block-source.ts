@@ -89,7 +89,9 @@ export class FileBlockSource implements BlockSource {
       (chunk) => {
         this.loading.delete(index);
         this.chunks.set(index, chunk);
-        for (const key of this.chunks.keys()) if (key < index - KEPT_CHUNKS + 2) this.chunks.delete(key);
+        // Transfers only move forward (a retransmission never goes back further than one window), so the
+        // chunks furthest behind are the ones to drop.
+        while (this.chunks.size > KEPT_CHUNKS) this.chunks.delete(Math.min(...this.chunks.keys()));
       },
       (error: unknown) => {
         this.loading.delete(index);
