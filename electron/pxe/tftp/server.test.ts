@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TftpTransferEvent } from '../../../shared/pxe-transfer';
 import { ServiceBindError } from '../bind-errors';
-import { buildAck, buildRequest, parsePacket, type TftpPacket } from './codec';
+import { buildAck, buildRequest, parsePacket, type Malformed, type TftpPacket } from './codec';
 import { TftpServer, type TftpServerOptions } from './server';
 
 let dir: string;
@@ -36,7 +36,7 @@ async function startServer(options: Partial<TftpServerOptions> = {}): Promise<{ 
 
 /** A scripted client: records every packet with its source port. */
 class Client {
-  readonly received: { packet: TftpPacket; port: number }[] = [];
+  readonly received: { packet: TftpPacket | Malformed; port: number }[] = [];
   private readonly socket = dgram.createSocket('udp4');
   private waiters: (() => void)[] = [];
 

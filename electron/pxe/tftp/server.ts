@@ -96,7 +96,7 @@ export class TftpServer {
     if (packet.type === 'malformed') {
       // Answer broken requests and unknown opcodes; stray DATA/ACK/ERROR/OACK and runts are dropped so two
       // servers can never bounce errors at each other.
-      if (packet.opcode === 1 || packet.opcode === 2 || (packet.opcode !== null && packet.opcode > 6)) {
+      if (packet.opcode !== null && (packet.opcode < 3 || packet.opcode > 6)) {
         this.replyError(peer, ErrorCode.ILLEGAL_OPERATION, `Illegal TFTP request (${packet.reason})`);
       }
       return;
