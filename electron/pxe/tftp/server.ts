@@ -216,6 +216,8 @@ class ActiveTransfer {
   private nextBlock = 1;
   private lastBlock = 0;
   private waitingForRead = false;
+  /** The most recently built DATA packet, kept for a resend or for the block the next ACK asks for. */
+  private prepared: { block: number; packet: Buffer } | null = null;
   private lastProgressAt = 0;
   private stopped = false;
 
@@ -327,32 +329,44 @@ class ActiveTransfer {
 
   /** Sends the pending range; pauses while the next bytes are read from disk and resumes after. */
   private pump(): void {
-    const machine = this.machine;
-    const source = this.source;
     const socket = this.socket;
-    if (!machine || !source || !socket || this.waitingForRead) return;
+    if (!socket || this.waitingForRead) return;
     while (this.nextBlock <= this.lastBlock && !this.stopped) {
-      const { offset, length } = machine.blockRange(this.nextBlock);
-      const packet = Buffer.allocUnsafe(4 + length);
-      if (!source.copyTo(packet, 4, offset, length)) {
-        this.waitingForRead = true;
-        source.load(offset, length).then(
-          () => {
-            this.waitingForRead = false;
-            if (!this.stopped) this.pump();
-          },
-          (error: unknown) => {
-            if (this.stopped) return;
-            socket.send(buildError(ErrorCode.NOT_DEFINED, 'Server could not read the file'));
-            this.finish('failed', `reading the file failed: ${(error as Error).message}`);
-          },
-        );
-        return;
-      }
-      writeDataHeader(packet, this.nextBlock);
+      const packet = this.packetFor(this.nextBlock);
+      if (packet === null) return;
       socket.send(packet);
       this.nextBlock += 1;
     }
+    // Lock-step waits a round trip per block: build the next DATA now, while idle, so the ACK only has to send it.
+    if (!this.stopped && this.machine && this.lastBlock < this.machine.totalBlocks) this.packetFor(this.lastBlock + 1);
+  }
+
+  /** The DATA packet for a block, or null while its bytes are being read (pump resumes after the read). */
+  private packetFor(block: number): Buffer | null {
+    if (this.prepared?.block === block) return this.prepared.packet;
+    const machine = this.machine;
+    const source = this.source;
+    if (!machine || !source) return null;
+    const { offset, length } = machine.blockRange(block);
+    const packet = Buffer.allocUnsafe(4 + length);
+    if (!source.copyTo(packet, 4, offset, length)) {
+      this.waitingForRead = true;
+      source.load(offset, length).then(
+        () => {
+          this.waitingForRead = false;
+          if (!this.stopped) this.pump();
+        },
+        (error: unknown) => {
+          if (this.stopped) return;
+          this.socket?.send(buildError(ErrorCode.NOT_DEFINED, 'Server could not read the file'));
+          this.finish('failed', `reading the file failed: ${(error as Error).message}`);
+        },
+      );
+      return null;
+    }
+    writeDataHeader(packet, block);
+    this.prepared = { block, packet };
+    return packet;
   }
 
   private maybeProgress(): void {
