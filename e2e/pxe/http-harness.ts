@@ -3,6 +3,7 @@
 import type { BootTarget } from '../../electron/pxe/http/ipxe-script';
 import { normalizeMac } from '../../electron/pxe/http/mac';
 import { HttpBootServer } from '../../electron/pxe/http/server';
+import { printLine, runHarnessService } from './lab';
 
 interface HarnessConfig {
   address: string;
@@ -21,19 +22,6 @@ const server = new HttpBootServer({
   bootTarget: (mac) => nodes.get(mac) ?? null,
   macForAddress: (address) => config.leases?.[address] ?? null,
 });
-server.onTransfer((event) => process.stdout.write(`${JSON.stringify(event)}\n`));
+server.onTransfer((event) => printLine(event));
 
-const stop = (): void => {
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.stdin.on('end', stop);
-process.stdin.resume();
-
-server.listen().then(
-  (bound) => process.stdout.write(`${JSON.stringify({ type: 'listening', ...bound })}\n`),
-  (error: Error) => {
-    process.stdout.write(`${JSON.stringify({ type: 'error', message: error.message })}\n`);
-    process.exit(2);
-  },
-);
+runHarnessService(server);

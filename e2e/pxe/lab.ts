@@ -100,3 +100,30 @@ export class Harness<E extends object> {
     clearTimeout(timer);
   }
 }
+
+/**
+ * The main of a harness entry: prints, `{"type":"listening"}` once the service is up
+ * (or `{"type":"error"}` and exit 2), and closes the service on SIGTERM or when stdin ends.
+ */
+export function runHarnessService(service: {
+  listen(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}): void {
+  const stop = (): void => {
+    void service.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+  service.listen().then(
+    (bound) => printLine({ type: 'listening', ...bound }),
+    (error: Error) => {
+      printLine({ type: 'error', message: error.message });
+      process.exit(2);
+    },
+  );
+}
+
+export function printLine(value: object): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}

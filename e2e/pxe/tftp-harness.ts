@@ -1,6 +1,7 @@
 // Runs our TFTP server with a JSON config (argv[2]) inside a test namespace; prints one JSON line per event.
 // First line: {"type":"listening",...}; exits cleanly on SIGTERM or when stdin closes.
 import { TftpServer, type TftpServerOptions } from '../../electron/pxe/tftp/server';
+import { printLine, runHarnessService } from './lab';
 
 interface HarnessConfig extends Omit<TftpServerOptions, 'extraFiles'> {
   extraFiles?: Record<string, string>;
@@ -14,20 +15,7 @@ const server = new TftpServer({
   extraFiles: config.extraFiles ? new Map(Object.entries(config.extraFiles)) : undefined,
 });
 server.onTransfer((event) => {
-  if (event.phase !== 'progress' || config.progress) process.stdout.write(`${JSON.stringify(event)}\n`);
+  if (event.phase !== 'progress' || config.progress) printLine(event);
 });
 
-const stop = (): void => {
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.stdin.on('end', stop);
-process.stdin.resume();
-
-server.listen().then(
-  (bound) => process.stdout.write(`${JSON.stringify({ type: 'listening', ...bound })}\n`),
-  (error: Error) => {
-    process.stdout.write(`${JSON.stringify({ type: 'error', message: error.message })}\n`);
-    process.exit(2);
-  },
-);
+runHarnessService(server);

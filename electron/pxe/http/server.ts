@@ -2,7 +2,7 @@
 // from a jailed root, JSON routes added by other services, and transfer events per client.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { HttpTransferEvent, TransferPhase } from '../../../shared/pxe-transfer';
+import type { HttpTransferEvent } from '../../../shared/pxe-transfer';
 import { describeBindError } from '../bind-errors';
 import { Listeners } from '../listeners';
 import { resolveInRoot } from '../path-jail';
@@ -164,7 +164,7 @@ export class HttpBootServer {
   private refuse(req: IncomingMessage, res: ServerResponse, url: URL, mac: string | null, status: number, error: string): void {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`${error}\n`);
-    this.emit(req, url, randomUUID(), mac, 'refused', status, 0, 0, error);
+    this.emit(req, url, { id: randomUUID(), mac, phase: 'refused', status, bytes: 0, total: 0, error });
   }
 
   private macOf(req: IncomingMessage, url: URL): string | null {
@@ -189,47 +189,36 @@ export class HttpBootServer {
         status = s;
         total = t;
         lastAt = Date.now();
-        this.emit(req, url, id, mac, 'started', status, 0, total);
+        this.emit(req, url, { id, mac, phase: 'started', status, bytes: 0, total });
       },
       bytes: (n) => {
         sent = n;
         const now = Date.now();
         if (now - lastAt < interval) return;
         lastAt = now;
-        this.emit(req, url, id, mac, 'progress', status, sent, total);
+        this.emit(req, url, { id, mac, phase: 'progress', status, bytes: sent, total });
       },
       finished: (error) => {
         if (finished) return;
         finished = true;
-        this.emit(req, url, id, mac, error === undefined ? 'done' : 'failed', status, sent, total, error);
+        this.emit(req, url, { id, mac, phase: error === undefined ? 'done' : 'failed', status, bytes: sent, total, error });
       },
     };
   }
 
-  private emit(
-    req: IncomingMessage,
-    url: URL,
-    id: string,
-    mac: string | null,
-    phase: TransferPhase,
-    status: number,
-    bytes: number,
-    total: number | null,
-    error?: string,
-  ): void {
+  private emit(req: IncomingMessage, url: URL, fields: EventFields): void {
+    const { error, ...rest } = fields;
     this.listeners.emit({
       kind: 'http-transfer',
-      id,
-      phase,
+      ...rest,
       client: { address: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: req.socket.remotePort ?? 0 },
-      mac,
       method: req.method ?? 'GET',
       path: url.pathname,
-      status,
-      bytes,
-      total,
       at: Date.now(),
       ...(error === undefined ? {} : { error }),
     });
   }
 }
+
+/** What differs between the events of one response; the request supplies the rest. */
+type EventFields = Pick<HttpTransferEvent, 'id' | 'mac' | 'phase' | 'status' | 'bytes' | 'total'> & { error?: string };
