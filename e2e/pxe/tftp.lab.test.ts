@@ -142,6 +142,20 @@ describe.skipIf(!root)('TFTP server with real clients', () => {
     expect(await downloaded('after-fuzz')).toBe(sha256(files.odd));
   });
 
+  it('tells an unprivileged user exactly how to get port 69', async () => {
+    const config = JSON.stringify({ address: SERVER_ADDRESS, port: 69, root: served });
+    const child = lab.server.spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp',
+      'node', '--import', 'tsx', path.resolve('e2e/pxe/tftp-harness.ts'), config]);
+    child.stdin?.end();
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(output).toContain(`UDP port 69 on ${SERVER_ADDRESS}`);
+    expect(output).toContain('sudo setcap cap_net_bind_service=+ep');
+    expect(output).toContain('net.ipv4.ip_unprivileged_port_start=69');
+  });
+
   it('serves 24 clients at once, mixing tools and block sizes', async () => {
     const jobs = Array.from({ length: 24 }, (_, i) => {
       const local = path.join(downloads, `many-${i}`);
