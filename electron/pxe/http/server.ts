@@ -2,6 +2,7 @@
 // from a jailed root, JSON routes added by other services, and transfer events per client.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import type { HttpTransferEvent } from '../../../shared/pxe-transfer';
 import { describeBindError } from '../bind-errors';
 import { Listeners } from '../listeners';
@@ -30,9 +31,14 @@ export interface HttpBootServerOptions {
 
 const NODE_SCRIPT = /^\/ipxe\/([0-9A-Fa-f:-]{12,17})\.ipxe$/;
 
+/** A handler that owns its requests entirely (status, headers, body); returns false to pass a request on. */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
 export class HttpBootServer {
   private readonly listeners = new Listeners<HttpTransferEvent>();
   private readonly router = new Router();
+  private readonly rawHandlers: RawHandler[] = [];
+  private readonly outsideFiles = new Map<string, string>();
   private server: Server | null = null;
   private origin = '';
 
@@ -45,6 +51,23 @@ export class HttpBootServer {
   /** Adds a JSON route (e.g. the deploy agent's API); routes are matched before scripts and files. */
   route(method: HttpMethod, pattern: string, handler: RouteHandler): void {
     this.router.add(method, pattern, handler);
+  }
+
+  /** Adds a handler that sees every request first (the deploy agent's plain-text API, which busybox can speak). */
+  addRawHandler(handler: RawHandler): void {
+    this.rawHandlers.push(handler);
+  }
+
+  /**
+   * Serves one file from outside the root under a URL path (an OS image where the operator keeps it), with the same
+   * Range, HEAD and progress handling; it is jailed to its own folder.
+   */
+  serveFile(urlPath: string, file: string): void {
+    this.outsideFiles.set(urlPath, file);
+  }
+
+  stopServingFile(urlPath: string): void {
+    this.outsideFiles.delete(urlPath);
   }
 
   /** http://ADDRESS:PORT once listening. */
@@ -100,6 +123,7 @@ export class HttpBootServer {
       res.writeHead(400).end();
       return;
     }
+    for (const handler of this.rawHandlers) if (await handler(req, res, url)) return;
     if (await this.router.handle(req, res, url)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -152,7 +176,10 @@ export class HttpBootServer {
       this.refuse(req, res, url, null, 400, 'malformed percent-encoding in the path');
       return;
     }
-    const resolved = await resolveInRoot(this.options.root, requested);
+    const outside = this.outsideFiles.get(url.pathname);
+    const resolved = outside
+      ? await resolveInRoot(path.dirname(outside), path.basename(outside))
+      : await resolveInRoot(this.options.root, requested);
     if (!resolved.ok) {
       const notFound = resolved.refusal === 'not-found' || resolved.refusal === 'not-a-file' || resolved.refusal === 'empty';
       this.refuse(req, res, url, this.macOf(req, url), notFound ? 404 : 403, notFound ? 'file not found' : `refused: ${resolved.refusal}`);
