@@ -86,12 +86,22 @@ IMAGE_SIZE=$(job_value image_size)
 DISK=$(job_value disk)
 log "job received: $IMAGE_FORMAT image of $IMAGE_SIZE bytes to $DISK, over $IFACE"
 
+first_disk() {
+  for name in $(ls /sys/block); do
+    case "$name" in vd* | sd* | nvme*n* | hd* | xvd*) echo "/dev/$name"; return 0 ;; esac
+  done
+  return 1
+}
+
 tries=0
-while [ ! -b "$DISK" ]; do
+while [ "$DISK" = auto ] || [ ! -b "$DISK" ]; do
+  [ "$(job_value disk)" = auto ] && DISK=$(first_disk || echo auto)
+  [ "$DISK" != auto ] && [ -b "$DISK" ] && break
   tries=$((tries + 1))
   [ $tries -gt 20 ] && fail "target disk $DISK not found (disks: $(ls /sys/block | tr '\n' ' '))"
   sleep 1
 done
+log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
 
 case "$IMAGE_FORMAT" in
   raw) (wget -q -O - "$IMAGE_URL" | dd of="$DISK" bs=1M 2>/tmp/dd.err) & ;;
