@@ -104,6 +104,16 @@ export function ipToBytes(address: string): Uint8Array | null {
   return bytes;
 }
 
+function join(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 function nulTerminated(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
   return Buffer.from(end === -1 ? bytes : bytes.subarray(0, end)).toString('latin1');
@@ -166,7 +176,7 @@ export function parseDhcp(input: Uint8Array): DhcpParseResult {
   }
 
   const options = new Map<number, Uint8Array>();
-  for (const [code, parts] of collected) options.set(code, Buffer.concat(parts));
+  for (const [code, parts] of collected) options.set(code, join(parts));
 
   return {
     ok: true,
@@ -260,7 +270,7 @@ export function text(value: string): Uint8Array {
 }
 
 export function ipList(addresses: readonly string[]): Uint8Array {
-  return Buffer.concat(addresses.map((address) => ipToBytes(address) ?? new Uint8Array(4)));
+  return join(addresses.map((address) => ipToBytes(address) ?? new Uint8Array(4)));
 }
 
 export function readU16(value: Uint8Array | undefined): number | null {
@@ -284,7 +294,7 @@ export function readSubOptions(value: Uint8Array | undefined): Map<number, Uint8
   if (!value) return null;
   const collected = new Map<number, Uint8Array[]>();
   if (!readOptionArea(value, collected)) return null;
-  return new Map([...collected].map(([code, parts]) => [code, Buffer.concat(parts)]));
+  return new Map([...collected].map(([code, parts]) => [code, join(parts)]));
 }
 
 /** Sub-options of an encapsulated option, ended by 255 as PXE ROMs expect. */
