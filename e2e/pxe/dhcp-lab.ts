@@ -94,12 +94,23 @@ export class JsonLinesProcess {
     });
   }
 
+  /** Resolves when the process has exited or `timeoutMs` has passed, whichever comes first. */
+  exited(timeoutMs: number): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await this.exited(3000);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 
@@ -114,8 +125,7 @@ export function spawnEntry(ns: Netns, entry: string, config: object): JsonLinesP
 /** Runs an entry point to completion and returns its last JSON line. */
 export async function runEntry(ns: Netns, entry: string, config: object, timeoutMs = 120_000): Promise<Record<string, unknown>> {
   const process = spawnEntry(ns, entry, config);
-  const exited = new Promise<void>((resolve) => process.child.once('exit', () => resolve()));
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+  await process.exited(timeoutMs);
   await process.stop();
   const last = process.lines.at(-1);
   if (!last) throw new Error(`${entry} printed nothing: ${process.stderr.slice(-2000)}`);
