@@ -2,6 +2,7 @@
 // Usage: ip netns exec NS npx tsx e2e/pxe/dhcp-harness.ts '<json>'
 import { z } from 'zod';
 import { DhcpSettings } from '../../shared/pxe';
+import { feedCapture, MacCapture } from '../../electron/pxe/dhcp/capture';
 import { createStandardPolicy, nodeTable } from '../../electron/pxe/dhcp/policy';
 import { probeDhcpServers } from '../../electron/pxe/dhcp/probe';
 import { DhcpServer } from '../../electron/pxe/dhcp/server';
@@ -12,6 +13,8 @@ const ServeConfig = z.object({
   nodes: z.array(z.object({ id: z.string(), mac: z.string(), fixedAddress: z.string().nullable().optional() })),
   leaseFile: z.string().nullable().default(null),
   ipxeScriptBase: z.string(),
+  /** Capture sessions to run against the requests the server sees; poweredOnAt 0 means "since the start". */
+  captures: z.array(z.object({ nodeId: z.string(), systemGuid: z.string().nullable(), poweredOnAt: z.number().default(0) })).default([]),
 });
 
 const ProbeConfig = z.object({
@@ -38,6 +41,10 @@ async function serve(config: z.infer<typeof ServeConfig>): Promise<void> {
   });
   const server = new DhcpServer({ settings: config.settings, policy, leaseFile: config.leaseFile });
   server.subscribe((event) => print(event));
+  const enrolledMacs = new Set(config.nodes.map((node) => node.mac.toLowerCase()));
+  const capture = new MacCapture((mac) => enrolledMacs.has(mac));
+  for (const target of config.captures) capture.start(target);
+  feedCapture(server, capture, (event) => print(event));
   server.onError((error) => print({ type: 'server-error', message: error.message }));
   await server.start();
   print({ type: 'ready' });

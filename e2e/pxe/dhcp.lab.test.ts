@@ -162,6 +162,19 @@ describe.skipIf(!root)('DHCP server in the lab', () => {
       });
     });
 
+    it("binds a capture session to the PXE client whose UUID is the BMC's System GUID with swapped byte order", async () => {
+      const config = { ...serverConfig('full'), captures: [{ nodeId: 'node-9', systemGuid: '89ABCDEF-0123-4567-89AB-CDEF01234567' }] };
+      await withServer(config, async (server) => {
+        await runEntry(lab.rack, 'dhcp-client.ts', {
+          mode: 'discover', address: CLIENT_ADDRESS, waitMs: 1000,
+          client: pxeClient({ mac: UNKNOWN_MAC, uuid: 'efcdab89-2301-6745-89ab-cdef01234567' }),
+        });
+        expect(await server.waitFor((line) => line.type === 'capture-bound')).toMatchObject({
+          nodeId: 'node-9', mac: UNKNOWN_MAC, match: 'system-guid-byte-swapped',
+        });
+      });
+    });
+
     it('hands a client that already runs iPXE the HTTP URL of its script', async () => {
       await withServer(serverConfig('full'), async () => {
         const result = await runEntry(lab.rack, 'dhcp-client.ts', {
@@ -200,6 +213,11 @@ describe.skipIf(!root)('DHCP server in the lab', () => {
         expect(result.offers).toEqual([expect.objectContaining({ file: 'undionly.kpxe' })]);
         expect(server.child.exitCode).toBeNull();
       });
+    });
+
+    it('the probe finds no other DHCP server on a quiet segment and recommends full mode', async () => {
+      const result = await runEntry(lab.prov, 'dhcp-harness.ts', { mode: 'probe', interfaceName: 'prov0', interfaceAddress: PROV_ADDRESS, mac: '52:54:00:77:00:01', timeoutMs: 2000 });
+      expect(result).toEqual({ type: 'probe-result', interface: 'prov0', servers: [], recommendedMode: 'full' });
     });
 
     it('never answers a PXE client on the uplink through the uplink', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PxeRequestEvent } from '../../../shared/pxe';
-import { MacCapture, matchGuid, swapGuidFields } from './capture';
+import type { CaptureBoundEvent, DhcpServerEvent, PxeRequestEvent } from '../../../shared/pxe';
+import { feedCapture, MacCapture, matchGuid, swapGuidFields } from './capture';
 import { parseDhcp } from './codec';
 import { ipxeDiscover } from './fixtures';
 import { describeRequest } from './request';
@@ -83,5 +83,19 @@ describe('MacCapture', () => {
     const [bound] = capture.observe(request('52:54:00:00:00:02', QEMU_UUID, 10));
     expect(bound?.nodeId).toBe('certain');
     expect(capture.active).toEqual(['guessing']);
+  });
+});
+
+describe('feedCapture', () => {
+  it('passes only PXE requests from the server to the capture and reports bindings', () => {
+    let listener: (event: DhcpServerEvent) => void = () => undefined;
+    const source = { subscribe: (next: typeof listener) => ((listener = next), () => undefined) };
+    const capture = new MacCapture(() => false);
+    capture.start({ nodeId: 'n1', systemGuid: QEMU_UUID, poweredOnAt: 0 });
+    const bound: CaptureBoundEvent[] = [];
+    feedCapture(source, capture, (event) => bound.push(event));
+    listener({ type: 'request-ignored', time: new Date(1).toISOString(), interface: 'prov0', mac: '52:54:00:00:00:02', reason: 'unknown-machine' });
+    listener(request('52:54:00:00:00:02', QEMU_UUID, 5));
+    expect(bound.map((event) => event.mac)).toEqual(['52:54:00:00:00:02']);
   });
 });

@@ -1,6 +1,6 @@
 // MAC capture: binds a node to the PXE client that is that node, from the PXE requests the DHCP server sees.
 // Pure: it is fed events and returns the bindings they make.
-import type { CaptureBoundEvent, CaptureMatch, PxeRequestEvent } from '../../../shared/pxe';
+import type { CaptureBoundEvent, CaptureMatch, DhcpServerEvent, PxeRequestEvent } from '../../../shared/pxe';
 
 export interface CaptureTarget {
   nodeId: string;
@@ -87,4 +87,17 @@ export class MacCapture {
     // No GUID: the first MAC never seen before this node's power-on is most likely this node. A guess, marked so.
     return firstSeen >= target.poweredOnAt ? 'first-new-mac-after-power-on' : null;
   }
+}
+
+/** Anything that reports DHCP server events (the DhcpServer does). */
+export interface DhcpEventSource {
+  subscribe(listener: (event: DhcpServerEvent) => void): () => void;
+}
+
+/** Feeds every PXE request the server sees into `capture`; returns the unsubscribe function. */
+export function feedCapture(source: DhcpEventSource, capture: MacCapture, onBound: (event: CaptureBoundEvent) => void): () => void {
+  return source.subscribe((event) => {
+    if (event.type !== 'pxe-request') return;
+    for (const bound of capture.observe(event)) onBound(bound);
+  });
 }
