@@ -2,26 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureBoundEvent, DhcpServerEvent, PxeRequestEvent } from '../../../shared/pxe';
 import { feedCapture, MacCapture, matchGuid, swapGuidFields } from './capture';
 import { parseDhcp } from './codec';
-import { ipxeDiscover } from './fixtures';
+import { dhclientDiscover, ipxeDiscover } from './fixtures';
+import { pxeRequestEvent } from './responder';
 import { describeRequest } from './request';
 
 const QEMU_UUID = '89abcdef-0123-4567-89ab-cdef01234567';
 
+/** The event our server makes from dhclient's real DISCOVER, with MAC, UUID and time varied. */
 function request(mac: string, uuid: string | null, at: number): PxeRequestEvent {
-  return {
-    type: 'pxe-request',
-    time: new Date(at).toISOString(),
-    interface: 'prov0',
-    mac,
-    uuid,
-    arch: 'bios',
-    archCode: 0,
-    vendorClass: 'PXEClient:Arch:00000:UNDI:002001',
-    userClass: null,
-    isIpxe: false,
-    messageType: 'discover',
-    port: 67,
-  };
+  const parsed = parseDhcp(dhclientDiscover);
+  if (!parsed.ok) throw new Error('fixture');
+  const seen = pxeRequestEvent(describeRequest(parsed.packet), 67);
+  if (!seen) throw new Error('fixture is not a PXE request');
+  return { ...seen, mac, uuid, time: new Date(at).toISOString(), interface: 'prov0' };
 }
 
 describe('System GUID matching', () => {

@@ -55,11 +55,12 @@ function ignored(mac: string, reason: IgnoreReason, events: UnstampedEvent[]): O
   return nothing([...events, { type: 'request-ignored', mac, reason }]);
 }
 
-function pxeRequestEvent(client: ClientRequest, port: number): UnstampedEvent[] {
-  if (!client.isPxe) return [];
+/** The `pxe-request` event for a PXE client's DISCOVER/REQUEST/INFORM; null for anything else. */
+export function pxeRequestEvent(client: ClientRequest, port: number): Omit<PxeRequestEvent, 'time' | 'interface'> | null {
+  if (!client.isPxe) return null;
   const messageType = client.messageType;
-  if (messageType !== 'discover' && messageType !== 'request' && messageType !== 'inform') return [];
-  const event: Omit<PxeRequestEvent, 'time' | 'interface'> = {
+  if (messageType !== 'discover' && messageType !== 'request' && messageType !== 'inform') return null;
+  return {
     type: 'pxe-request',
     mac: client.mac,
     uuid: client.uuid,
@@ -71,7 +72,6 @@ function pxeRequestEvent(client: ClientRequest, port: number): UnstampedEvent[] 
     messageType,
     port,
   };
-  return [event];
 }
 
 export class Responder {
@@ -92,7 +92,8 @@ export class Responder {
     }
     const client = describeRequest(packet);
     if (client.messageType === null) return nothing([{ type: 'packet-rejected', from, reason: 'no DHCP message type' }]);
-    const seen = pxeRequestEvent(client, datagram.localPort);
+    const event = pxeRequestEvent(client, datagram.localPort);
+    const seen: UnstampedEvent[] = event ? [event] : [];
     // One segment, no relays: a relayed request belongs to a network this server does not serve.
     if (client.giaddr !== '0.0.0.0') return ignored(client.mac, 'relayed', seen);
     return this.config.mode === 'proxy'
