@@ -5,6 +5,8 @@ import { BOOTREPLY, DhcpMessageType, type DhcpPacket, encodeSubOptions, ipList, 
 /** PXE 2.1 vendor sub-option 6, PXE_DISCOVERY_CONTROL; bit 3: take the boot file from this offer, skip discovery. */
 const PXE_DISCOVERY_CONTROL = 6;
 const USE_BOOT_FILE_FROM_OFFER = 0x08;
+/** iPXE setting 175.176, "no-pxedhcp": stop waiting ~3 s for ProxyDHCP offers once this OFFER is in hand. */
+const IPXE_NO_PXEDHCP = 176;
 /** sname/file are fixed fields; longer names travel in options 66/67 only. */
 const FILE_FIELD_MAX = 127;
 
@@ -44,6 +46,8 @@ export interface FullReply {
   pool: AddressPool;
   /** Null for a client that is not booting over the network (e.g. the deploy agent asking for an address). */
   boot: BootTarget | null;
+  /** The client runs iPXE (user class / option 175). */
+  ipxe: boolean;
 }
 
 export function buildFullReply(request: DhcpPacket, reply: FullReply): DhcpPacket {
@@ -58,6 +62,7 @@ export function buildFullReply(request: DhcpPacket, reply: FullReply): DhcpPacke
   if (reply.pool.router) options.set(Option.router, ipList([reply.pool.router]));
   if (reply.pool.dnsServers.length > 0) options.set(Option.dnsServers, ipList(reply.pool.dnsServers));
   if (boot) setBootOptions(options, boot);
+  if (reply.ipxe) options.set(Option.ipxeEncapsulated, encodeSubOptions(new Map([[IPXE_NO_PXEDHCP, u8(1)]])));
   return packet;
 }
 

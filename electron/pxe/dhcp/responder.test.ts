@@ -72,6 +72,13 @@ describe('full mode', () => {
     expect(readText(offer.options.get(Option.bootFileName))).toBe(`http://${SERVER}:8080/ipxe/${IPXE_MAC}`);
   });
 
+  it('tells iPXE not to wait for ProxyDHCP offers (175.176 no-pxedhcp), and only iPXE', () => {
+    const toIpxe = replyOf(responder('full').handle(broadcast(ipxeDiscover), 0));
+    expect(readSubOptions(toIpxe.options.get(Option.ipxeEncapsulated))?.get(176)).toEqual(u8(1));
+    const toRom = replyOf(responder('full').handle(broadcast(dhclientDiscover), 0));
+    expect(toRom.options.has(Option.ipxeEncapsulated)).toBe(false);
+  });
+
   it('offers the static reservation of an enrolled node', () => {
     expect(replyOf(responder('full').handle(broadcast(ipxeDiscover), 0)).yiaddr).toBe('10.77.0.20');
   });

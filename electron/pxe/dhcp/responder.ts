@@ -155,7 +155,7 @@ export class Responder {
         });
         if (address === null) return ignored(client.mac, 'pool-exhausted', seen);
         const boot = client.isPxe ? decision.boot : null;
-        const reply = buildFullReply(packet, { type: 'offer', serverAddress, address, pool: poolConfig, boot });
+        const reply = buildFullReply(packet, { type: 'offer', serverAddress, address, pool: poolConfig, boot, ipxe: client.isIpxe });
         return {
           reply: { bytes: buildDhcp(reply), to: this.broadcastTo() },
           events: [...seen, { type: 'dhcp-reply', mac: client.mac, messageType: 'offer', mode: 'full', nodeId: decision.nodeId, address, boot }],
@@ -182,7 +182,7 @@ export class Responder {
           };
         }
         const boot = client.isPxe ? decision.boot : null;
-        const reply = buildFullReply(packet, { type: 'ack', serverAddress, address: lease.address, pool: poolConfig, boot });
+        const reply = buildFullReply(packet, { type: 'ack', serverAddress, address: lease.address, pool: poolConfig, boot, ipxe: client.isIpxe });
         // A renewing client (ciaddr set) has its address and listens on it; everyone else hears a broadcast.
         const to = client.ciaddr !== '0.0.0.0' ? { address: client.ciaddr, port: this.config.clientPort } : this.broadcastTo();
         return {
