@@ -113,12 +113,16 @@ export const RequestIgnoredEvent = z.object({
 });
 export type RequestIgnoredEvent = z.infer<typeof RequestIgnoredEvent>;
 
-/** A datagram on a DHCP port that is not a DHCP request we can read (counted, never fatal). */
+/**
+ * Datagrams on a DHCP port that are not DHCP requests we can read (never fatal). Reported at most once a second:
+ * `count` is how many since the previous report, `from` and `reason` describe the latest.
+ */
 export const PacketRejectedEvent = z.object({
   type: z.literal('packet-rejected'),
   ...eventBase,
   from: z.string(),
   reason: z.string(),
+  count: z.number().int().positive(),
 });
 export type PacketRejectedEvent = z.infer<typeof PacketRejectedEvent>;
 

@@ -84,14 +84,13 @@ export class Responder {
   handle(datagram: Datagram, now: number): Outcome {
     const parsed = parseDhcp(datagram.bytes);
     const from = `${datagram.from.address}:${datagram.from.port}`;
-    if (!parsed.ok) return nothing([{ type: 'packet-rejected', from, reason: parsed.error.message }]);
+    const rejected = (reason: string) => nothing([{ type: 'packet-rejected', from, reason, count: 1 }]);
+    if (!parsed.ok) return rejected(parsed.error.message);
     const packet = parsed.packet;
-    if (packet.op !== BOOTREQUEST) return nothing([{ type: 'packet-rejected', from, reason: 'not a BOOTREQUEST' }]);
-    if (packet.htype !== 1 || packet.hlen !== 6) {
-      return nothing([{ type: 'packet-rejected', from, reason: `hardware type ${packet.htype}/${packet.hlen} is not Ethernet` }]);
-    }
+    if (packet.op !== BOOTREQUEST) return rejected('not a BOOTREQUEST');
+    if (packet.htype !== 1 || packet.hlen !== 6) return rejected(`hardware type ${packet.htype}/${packet.hlen} is not Ethernet`);
     const client = describeRequest(packet);
-    if (client.messageType === null) return nothing([{ type: 'packet-rejected', from, reason: 'no DHCP message type' }]);
+    if (client.messageType === null) return rejected('no DHCP message type');
     const event = pxeRequestEvent(client, datagram.localPort);
     const seen: UnstampedEvent[] = event ? [event] : [];
     // One segment, no relays: a relayed request belongs to a network this server does not serve.

@@ -27,6 +27,9 @@ export interface DhcpServerOptions {
 
 export type DhcpEventListener = (event: DhcpServerEvent) => void;
 
+/** Junk on port 67 (a fuzzer, a broken device) must not flood the UI: rejections are summed over this period. */
+const REJECTION_REPORT_MS = 1000;
+
 export class DhcpServer {
   private readonly listeners = new Set<DhcpEventListener>();
   private readonly errorListeners = new Set<(error: Error) => void>();
@@ -36,6 +39,8 @@ export class DhcpServer {
   private pool: LeasePool | null = null;
   private saving: Promise<void> = Promise.resolve();
   private saveQueued = false;
+  private pendingRejection: Extract<UnstampedEvent, { type: 'packet-rejected' }> | null = null;
+  private rejectionTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: DhcpServerOptions) {
     this.ports = options.ports ?? STANDARD_PORTS;
@@ -89,6 +94,9 @@ export class DhcpServer {
     const sockets = this.sockets;
     this.sockets = [];
     await Promise.all(sockets.map((socket) => socket.close()));
+    if (this.rejectionTimer) clearTimeout(this.rejectionTimer);
+    this.rejectionTimer = null;
+    this.flushRejections();
     await this.saving;
   }
 
@@ -108,6 +116,30 @@ export class DhcpServer {
   }
 
   private emit(event: UnstampedEvent): void {
+    if (event.type === 'packet-rejected') return this.collectRejection(event);
+    this.publish(event);
+  }
+
+  private collectRejection(event: Extract<UnstampedEvent, { type: 'packet-rejected' }>): void {
+    const count = (this.pendingRejection?.count ?? 0) + event.count;
+    this.pendingRejection = { ...event, count };
+    if (this.rejectionTimer) return;
+    // The first one is reported at once; the rest of the burst at the end of the period.
+    this.flushRejections();
+    this.rejectionTimer = setTimeout(() => {
+      this.rejectionTimer = null;
+      this.flushRejections();
+    }, REJECTION_REPORT_MS);
+  }
+
+  private flushRejections(): void {
+    if (!this.pendingRejection) return;
+    const event = this.pendingRejection;
+    this.pendingRejection = null;
+    this.publish(event);
+  }
+
+  private publish(event: UnstampedEvent): void {
     const stamped = { ...event, time: new Date(this.now()).toISOString(), interface: this.options.settings.interfaceName } as DhcpServerEvent;
     for (const listener of this.listeners) listener(stamped);
   }
