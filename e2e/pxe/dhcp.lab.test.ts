@@ -267,12 +267,15 @@ describe.skipIf(!root)('DHCP server in the lab', () => {
       });
     });
 
-    it('busybox udhcpc with vendor class PXEClient still gets its lease from dnsmasq', async () => {
-      await withServer(serverConfig('proxy'), async () => {
-        const { code, env } = await udhcpc(['-V', 'PXEClient:Arch:00000:UNDI:002001', '-t', '6']);
+    it('a client that is not PXE (the deploy agent\'s udhcpc) gets its lease from dnsmasq and is left alone by us', async () => {
+      await withServer(serverConfig('proxy'), async (server) => {
+        // busybox udhcpc takes the first OFFER it hears, even one without an address, so it must not hear ours.
+        const { code, env } = await udhcpc(['-t', '6']);
         expect(code).toBe(0);
         expect(env.ip).toMatch(/^10\.77\.0\.2\d\d$/);
         expect(env.serverid).toBe(OTHER_ADDRESS);
+        expect(await server.waitFor((line) => line.type === 'request-ignored')).toMatchObject({ mac: CLIENT_MAC, reason: 'not-pxe' });
+        expect(server.lines.filter((line) => line.type === 'dhcp-reply')).toEqual([]);
       });
     });
   });

@@ -34,6 +34,24 @@ export class PortBindError extends Error {
   }
 }
 
+/**
+ * Checks that `address` really is on `interfaceName` (from `os.networkInterfaces()`), so a wrong setting cannot put
+ * a DHCP server on another network. Returns the problem in words, or null.
+ */
+export function interfaceAddressProblem(
+  interfaces: NodeJS.Dict<{ address: string; family: string | number }[]>,
+  interfaceName: string,
+  address: string,
+): string | null {
+  const entries = interfaces[interfaceName];
+  if (!entries) return `The provisioning interface ${interfaceName} does not exist (any more): pick it again in the Network step.`;
+  if (entries.some((entry) => entry.address === address)) return null;
+  const owner = Object.entries(interfaces).find(([, list]) => list?.some((entry) => entry.address === address))?.[0];
+  return owner
+    ? `${address} belongs to ${owner}, not to the provisioning interface ${interfaceName}: fix the address in the Network step.`
+    : `${interfaceName} does not have the address ${address}: give it that address first (Network step).`;
+}
+
 export function bindErrorMessage(code: string, address: string, port: number, interfaceName: string): string {
   switch (code) {
     case 'EACCES':
@@ -63,7 +81,7 @@ function bindSocket(address: string, port: number, interfaceName: string): Promi
       reject(new PortBindError(bindErrorMessage(code, address, port, interfaceName), code));
     };
     socket.once('error', onError);
-    socket.bind({ address, port, exclusive: true }, () => {
+    socket.bind({ address, port }, () => {
       socket.off('error', onError);
       resolve(socket);
     });

@@ -1,5 +1,6 @@
 // Who else hands out addresses on the provisioning segment? Sends DISCOVERs from the interface, lists the OFFERs.
 import { randomInt } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import type { DhcpProbeResult, OtherDhcpServer } from '../../../shared/pxe';
 import {
   BOOTREQUEST,
@@ -11,7 +12,7 @@ import {
   readText,
   u8,
 } from './codec';
-import { InterfaceSocket } from './interface-socket';
+import { InterfaceSocket, interfaceAddressProblem } from './interface-socket';
 
 export interface ProbeOptions {
   interfaceName: string;
@@ -54,6 +55,8 @@ export function buildProbeDiscover(mac: string, xid: number): Uint8Array {
 }
 
 export async function probeDhcpServers(options: ProbeOptions): Promise<DhcpProbeResult> {
+  const problem = interfaceAddressProblem(networkInterfaces(), options.interfaceName, options.interfaceAddress);
+  if (problem) throw new Error(problem);
   const ports = options.ports ?? { server: 67, client: 68 };
   const timeoutMs = options.timeoutMs ?? 5000;
   const ignore = new Set(options.ignoreServerIds ?? []);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BootFiles, type DhcpServerEvent, DhcpSettings } from '../../../shared/pxe';
 import { buildDhcp, Option, parseDhcp, u8 } from './codec';
 import { dhclientRequest } from './fixtures';
-import { bindErrorMessage, PortBindError } from './interface-socket';
+import { bindErrorMessage, InterfaceSocket, interfaceAddressProblem, PortBindError } from './interface-socket';
 import { loadLeases } from './leases';
 import { createStandardPolicy, nodeTable } from './policy';
 import { DhcpServer } from './server';
@@ -93,9 +93,20 @@ describe('DhcpServer over loopback', () => {
     expect(reports).toBe(2); // the first at once, the other 49 summed
   });
 
-  it('explains an address that is not on this computer', async () => {
+  it('refuses to start when the address is not on the provisioning interface', async () => {
     server = new DhcpServer({ settings: settings('10.255.255.1'), policy, leaseFile: null, ports: { server: 16769, bootServer: 14013, client: 16870 } });
-    const failure = await server.start().catch((error: unknown) => error);
+    await expect(server.start()).rejects.toThrow('lo does not have the address 10.255.255.1');
+  });
+
+  it('names the interface that really holds the address', () => {
+    const interfaces = { lo: [{ address: '127.0.0.1', family: 'IPv4' }], wlan0: [{ address: '192.168.1.5', family: 'IPv4' }] };
+    expect(interfaceAddressProblem(interfaces, 'lo', '192.168.1.5')).toMatch(/belongs to wlan0, not to the provisioning interface lo/);
+    expect(interfaceAddressProblem(interfaces, 'eth9', '127.0.0.1')).toMatch(/eth9 does not exist/);
+    expect(interfaceAddressProblem(interfaces, 'lo', '127.0.0.1')).toBeNull();
+  });
+
+  it('explains a bind to an address that is not on this computer', async () => {
+    const failure = await InterfaceSocket.open({ interfaceName: 'lo', address: '10.255.255.1', port: 16771, hearBroadcasts: false }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(PortBindError);
     expect((failure as Error).message).toMatch(/is not an address of this computer/);
   });

@@ -1,6 +1,7 @@
 // The DHCP service: sockets on the provisioning interface, the responder behind them, leases persisted, events out.
+import { networkInterfaces } from 'node:os';
 import type { DhcpServerEvent, DhcpSettings, Lease } from '../../../shared/pxe';
-import { InterfaceSocket } from './interface-socket';
+import { InterfaceSocket, interfaceAddressProblem } from './interface-socket';
 import { LeasePool, loadLeases, saveLeases } from './leases';
 import type { BootPolicy } from './policy';
 import { Responder, type UnstampedEvent } from './responder';
@@ -64,6 +65,8 @@ export class DhcpServer {
 
   async start(): Promise<void> {
     const { settings, leaseFile } = this.options;
+    const problem = interfaceAddressProblem(networkInterfaces(), settings.interfaceName, settings.serverAddress);
+    if (problem) throw new Error(problem);
     if (settings.mode === 'full' && settings.pool) {
       const persisted = leaseFile ? await loadLeases(leaseFile) : [];
       this.pool = new LeasePool(settings.pool, new Set([settings.serverAddress]), persisted);
