@@ -97,6 +97,8 @@ export class DhcpServer {
     const sockets = this.sockets;
     this.sockets = [];
     await Promise.all(sockets.map((socket) => socket.close()));
+    // Let events of datagrams already handled go out (and their leases be saved) before the final flush.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.rejectionTimer) clearTimeout(this.rejectionTimer);
     this.rejectionTimer = null;
     this.flushRejections();
@@ -113,8 +115,11 @@ export class DhcpServer {
     socket.onMessage((bytes, from) => {
       const outcome = responder.handle({ bytes, from, localPort, bootServerPort }, this.now());
       if (outcome.reply) socket.send(outcome.reply.bytes, outcome.reply.to).catch((error: Error) => this.fail(error));
-      for (const event of outcome.events) this.emit(event);
-      if (outcome.leasesChanged) this.persist();
+      // Listeners run after this turn of the event loop, when the reply has left: a PXE ROM never waits on the UI.
+      setImmediate(() => {
+        for (const event of outcome.events) this.emit(event);
+        if (outcome.leasesChanged) this.persist();
+      });
     });
   }
 
