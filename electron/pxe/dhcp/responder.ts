@@ -8,6 +8,7 @@ import type {
   PxeRequestEvent,
 } from '../../../shared/pxe';
 import { buildDhcp, BOOTREQUEST, type DhcpPacket, parseDhcp } from './codec';
+import type { Endpoint } from './interface-socket';
 import type { LeasePool } from './leases';
 import type { BootPolicy } from './policy';
 import { buildFullReply, buildNak, buildProxyReply } from './reply';
@@ -15,11 +16,6 @@ import { type ClientRequest, describeRequest } from './request';
 
 /** Events before the server stamps them with the time and the interface. */
 export type UnstampedEvent = DhcpServerEvent extends infer E ? (E extends unknown ? Omit<E, 'time' | 'interface'> : never) : never;
-
-export interface Endpoint {
-  address: string;
-  port: number;
-}
 
 export interface Outcome {
   reply: { bytes: Uint8Array; to: Endpoint } | null;
