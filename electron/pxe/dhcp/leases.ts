@@ -1,0 +1,175 @@
+// Address pool with offers, bindings and static reservations, plus atomic persistence of the bindings.
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { Lease } from '../../../shared/pxe';
+import { ipToBytes } from './codec';
+
+/** How long an offered address stays held for the client that was offered it. */
+const OFFER_HOLD_MS = 60_000;
+/** How long an address a client declined (RFC 2131 DHCPDECLINE: someone else uses it) stays out of the pool. */
+const DECLINE_HOLD_MS = 10 * 60_000;
+
+export function ipToNumber(address: string): number | null {
+  const bytes = ipToBytes(address);
+  return bytes ? new DataView(bytes.buffer).getUint32(0) : null;
+}
+
+export function numberToIp(value: number): string {
+  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.');
+}
+
+export interface OfferRequest {
+  mac: string;
+  nodeId: string | null;
+  fixedAddress: string | null;
+  requestedAddress: string | null;
+  now: number;
+}
+
+export class LeasePool {
+  private readonly first: number;
+  private readonly last: number;
+  private readonly byAddress = new Map<string, Lease>();
+  private readonly declined = new Map<string, number>();
+
+  constructor(
+    range: { start: string; end: string },
+    private readonly excluded: ReadonlySet<string>,
+    leases: readonly Lease[] = [],
+  ) {
+    const first = ipToNumber(range.start);
+    const last = ipToNumber(range.end);
+    if (first === null || last === null || first > last) {
+      throw new Error(`The address pool ${range.start}–${range.end} is not a valid range: the start must not be above the end.`);
+    }
+    this.first = first;
+    this.last = last;
+    for (const lease of leases) this.byAddress.set(lease.address, lease);
+  }
+
+  inPool(address: string): boolean {
+    const value = ipToNumber(address);
+    return value !== null && value >= this.first && value <= this.last;
+  }
+
+  private heldByOther(address: string, mac: string, now: number): boolean {
+    const lease = this.byAddress.get(address);
+    return lease !== undefined && lease.mac !== mac && lease.expiresAt > now;
+  }
+
+  private usable(address: string, mac: string, now: number): boolean {
+    const declinedUntil = this.declined.get(address) ?? 0;
+    return !this.excluded.has(address) && declinedUntil <= now && !this.heldByOther(address, mac, now);
+  }
+
+  private leaseOf(mac: string): Lease | undefined {
+    for (const lease of this.byAddress.values()) if (lease.mac === mac) return lease;
+    return undefined;
+  }
+
+  /** Picks an address for a DISCOVER and holds it briefly; null when none is free. */
+  offer(request: OfferRequest): string | null {
+    const { mac, now } = request;
+    const address = this.chooseAddress(request);
+    if (address === null) return null;
+    const current = this.byAddress.get(address);
+    if (current?.mac === mac && current.state === 'bound' && current.expiresAt > now) return address;
+    this.forget(mac);
+    this.byAddress.set(address, { mac, address, nodeId: request.nodeId, state: 'offered', expiresAt: now + OFFER_HOLD_MS });
+    return address;
+  }
+
+  private chooseAddress({ mac, fixedAddress, requestedAddress, now }: OfferRequest): string | null {
+    if (fixedAddress !== null) return this.usable(fixedAddress, mac, now) ? fixedAddress : null;
+    const previous = this.leaseOf(mac);
+    if (previous && this.inPool(previous.address) && this.usable(previous.address, mac, now)) return previous.address;
+    if (requestedAddress !== null && this.inPool(requestedAddress) && this.usable(requestedAddress, mac, now)) {
+      return requestedAddress;
+    }
+    let oldestExpired: Lease | null = null;
+    for (let value = this.first; value <= this.last; value++) {
+      const address = numberToIp(value);
+      if (!this.usable(address, mac, now)) continue;
+      const lease = this.byAddress.get(address);
+      if (!lease) return address;
+      if (!oldestExpired || lease.expiresAt < oldestExpired.expiresAt) oldestExpired = lease;
+    }
+    return oldestExpired?.address ?? null;
+  }
+
+  /**
+   * Binds `address` to `mac` for a REQUEST. Null means the address is not this client's to have (answer NAK).
+   * `fixedAddress` is the client's reservation, which may lie outside the pool.
+   */
+  commit(mac: string, address: string, nodeId: string | null, fixedAddress: string | null, leaseSeconds: number, now: number): Lease | null {
+    const allowed = fixedAddress !== null ? address === fixedAddress : this.inPool(address);
+    if (!allowed || !this.usable(address, mac, now)) return null;
+    this.forget(mac);
+    const lease: Lease = { mac, address, nodeId, state: 'bound', expiresAt: now + leaseSeconds * 1000 };
+    this.byAddress.set(address, lease);
+    return lease;
+  }
+
+  release(mac: string): boolean {
+    return this.forget(mac);
+  }
+
+  decline(mac: string, address: string, now: number): void {
+    if (this.byAddress.get(address)?.mac === mac) this.byAddress.delete(address);
+    this.declined.set(address, now + DECLINE_HOLD_MS);
+  }
+
+  /** Bindings that are still valid: what gets persisted and shown. */
+  bound(now: number): Lease[] {
+    return [...this.byAddress.values()].filter((lease) => lease.state === 'bound' && lease.expiresAt > now);
+  }
+
+  private forget(mac: string): boolean {
+    const lease = this.leaseOf(mac);
+    if (lease) this.byAddress.delete(lease.address);
+    return lease !== undefined;
+  }
+}
+
+const LeaseFile = z.object({ version: z.literal(1), leases: z.array(Lease) });
+
+export async function loadLeases(path: string): Promise<Lease[]> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    return LeaseFile.parse(JSON.parse(raw)).leases;
+  } catch {
+    throw new Error(`The DHCP lease file ${path} is damaged. Move it aside to start with an empty lease table.`);
+  }
+}
+
+/** Write to a temporary file, fsync it, rename over the target, fsync the folder: a crash leaves old or new, never half. */
+export async function saveLeases(path: string, leases: readonly Lease[]): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const file = await open(temporary, 'w', 0o600);
+  try {
+    await file.writeFile(`${JSON.stringify({ version: 1, leases }, null, 1)}\n`);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
