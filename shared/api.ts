@@ -6,7 +6,16 @@ import {
   nodeUpdateSchema,
   nodeViewSchema,
 } from './nodes';
-import { bootModeSchema, imageSchema } from './deploy';
+import {
+  bootModeSchema,
+  deployRecordSchema,
+  deploySettingsSchema,
+  imageSchema,
+  servicesConfigSchema,
+  servicesStatusSchema,
+  transferProgressSchema,
+} from './deploy';
+import { CaptureBoundEvent } from './pxe';
 import {
   bmcCredentialsSchema,
   bmcTestResultSchema,
@@ -64,9 +73,31 @@ export const methods = {
   'network.apply': { input: z.object({ planId: z.string().min(1) }), output: networkApplyResultSchema },
   'network.undo': { input: z.object({}), output: z.object({ restored: z.boolean() }) },
   'network.pendingChange': { input: z.object({}), output: pendingNetworkChangeSchema.nullable() },
+  'services.status': { input: z.object({}), output: servicesStatusSchema },
+  'services.start': { input: servicesConfigSchema, output: servicesStatusSchema },
+  'services.stop': { input: z.object({}), output: servicesStatusSchema },
+  'deploy.getSettings': { input: z.object({}), output: deploySettingsSchema },
+  'deploy.setSettings': { input: deploySettingsSchema, output: deploySettingsSchema },
+  'deploy.start': {
+    input: z.object({ nodeIds: z.array(z.string().min(1)).min(1, 'select at least one server'), imageId: z.string().min(1, 'choose an image') }),
+    output: z.array(deployRecordSchema),
+  },
+  'deploy.cancel': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
+  'deploy.list': { input: z.object({}), output: z.array(deployRecordSchema) },
+  'deploy.log': {
+    input: z.object({ nodeId: z.string().min(1) }),
+    output: z.array(z.object({ time: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), source: z.string(), message: z.string() })),
+  },
+  'capture.start': {
+    input: z.object({ nodeId: z.string().min(1) }),
+    output: z.object({ mac: z.string(), matchedBy: z.enum(['system-guid', 'first-new-mac']) }),
+  },
 } as const;
 
 export const events = {
+  'deploy.changed': deployRecordSchema,
+  'transfer.progress': transferProgressSchema,
+  'capture.bound': CaptureBoundEvent,
   'power.changed': z.object({ nodeId: z.string(), powerOn: z.boolean() }),
   'bmc.discovery': DiscoveryProgressSchema.extend({ cidr: z.string() }),
   'console.output': consoleOutputSchema,

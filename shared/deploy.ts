@@ -56,3 +56,56 @@ export const imageSchema = z.object({
   addedAt: z.string(),
 });
 export type Image = z.infer<typeof imageSchema>;
+
+/**
+ * Where the deploy ramdisk comes from: the agent appended to an initrd the operator gives (it must carry busybox), or a
+ * complete ramdisk built from a kernel's modules (an unpacked linux-image package or its .deb) and a static busybox.
+ */
+export const ramdiskSettingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('append'), kernel: z.string().min(1), initrd: z.string().min(1) }),
+  z.object({ kind: z.literal('build'), kernel: z.string().min(1), modules: z.string().min(1), busybox: z.string().min(1) }),
+]);
+export type RamdiskSetting = z.infer<typeof ramdiskSettingSchema>;
+
+export const deploySettingsSchema = z.object({
+  ramdisk: ramdiskSettingSchema.nullable(),
+  /** The disk the agent writes to, or `auto` for the first disk it finds. */
+  disk: z.string().regex(/^(auto|\/dev\/[A-Za-z0-9/_-]+)$/, 'a device such as /dev/sda, or auto'),
+  /** What the installed OS prints on its serial console once it is up (a regular expression). */
+  upMarker: z.string().min(1),
+  /** Deploys running at once. */
+  concurrency: z.number().int().min(1).max(64),
+});
+export type DeploySettings = z.infer<typeof deploySettingsSchema>;
+
+export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = { ramdisk: null, disk: 'auto', upMarker: 'login:', concurrency: 4 };
+
+export const servicesConfigSchema = z.object({
+  interfaceName: z.string().min(1),
+  address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address like 192.168.2.10'),
+  prefixLength: z.number().int().min(8).max(30),
+  mode: z.enum(['full', 'proxy']),
+  pool: z.object({ start: z.string(), end: z.string() }).optional(),
+  answer: z.enum(['enrolled', 'all-pxe']).default('enrolled'),
+  httpPort: z.number().int().min(1).max(65535).default(8080),
+});
+export type ServicesConfig = z.infer<typeof servicesConfigSchema>;
+
+export const servicesStatusSchema = z.object({
+  running: z.boolean(),
+  config: servicesConfigSchema.nullable(),
+  bootloaders: z.object({ found: z.array(z.string()), advice: z.string().nullable() }).nullable(),
+});
+export type ServicesStatus = z.infer<typeof servicesStatusSchema>;
+
+/** Bytes of a file a server is fetching (boot loader, kernel, initrd, image), for the progress bars. */
+export const transferProgressSchema = z.object({
+  nodeId: z.string().nullable(),
+  mac: z.string().nullable(),
+  protocol: z.enum(['tftp', 'http']),
+  file: z.string(),
+  bytes: z.number(),
+  total: z.number().nullable(),
+  phase: z.enum(['started', 'progress', 'done', 'failed', 'refused']),
+});
+export type TransferProgress = z.infer<typeof transferProgressSchema>;

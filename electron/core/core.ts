@@ -2,6 +2,8 @@ import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
+import { DeployService, type DeployServiceDeps } from '../deploy/deploy-service';
+import { DeployStore } from '../deploy/deploy-store';
 import { dispatch, type DispatchResult, type Handlers } from './dispatch';
 import { EventBus } from './event-bus';
 import type { LogEvent } from '../../shared/api';
@@ -13,6 +15,8 @@ export interface CoreOptions {
   secrets: SecretBox;
   shell: 'electron' | 'headless';
   version: string;
+  /** Tests only: shorter deploy phase limits and unprivileged PXE ports. */
+  deployTuning?: Pick<DeployServiceDeps, 'timeoutScale' | 'ports'>;
 }
 
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
@@ -29,11 +33,23 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const nodes = await NodeStore.open(options.dataDir, options.secrets);
   const images = await ImageLibrary.open(options.dataDir);
   const bmc = new BmcService(nodes, bus);
+  const deployStore = await DeployStore.open(options.dataDir);
 
   const log: Core['log'] = (level, source, message, nodeId) => {
     bus.emit('log', { time: new Date().toISOString(), level, source, message, ...(nodeId ? { nodeId } : {}) });
   };
   const announceNodes = (): void => bus.emit('nodes.changed', nodes.list());
+  const deploy = new DeployService({
+    dataDir: options.dataDir,
+    nodes,
+    images,
+    store: deployStore,
+    bmc,
+    bus,
+    log,
+    ...options.deployTuning,
+  });
+  await deploy.load();
   const network = new NetworkService({
     dataDir: options.dataDir,
     openExecutor,
@@ -85,6 +101,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (removed) bus.emit('images.changed', images.list());
       return { removed };
     },
+    'services.status': async () => deploy.status(),
+    'services.start': async (config) => deploy.startServices(config),
+    'services.stop': async () => deploy.stopServices(),
+    'deploy.getSettings': async () => deploy.getSettings(),
+    'deploy.setSettings': async (settings) => deploy.setSettings(settings),
+    'deploy.start': async ({ nodeIds, imageId }) => deploy.start(nodeIds, imageId),
+    'deploy.cancel': async ({ nodeId }) => {
+      await deploy.cancel(nodeId);
+      return {};
+    },
+    'deploy.list': async () => deployStore.list(),
+    'deploy.log': async ({ nodeId }) => deployStore.readLog(nodeId),
+    'capture.start': async ({ nodeId }) => deploy.captureMac(nodeId),
     'bmc.test': async ({ nodeId }) => bmc.test(bmc.credentials(nodeId), nodeId),
     'bmc.testCredentials': async (credentials) => bmc.test(credentials),
     'bmc.power': async ({ nodeId, action }) => {
@@ -123,6 +152,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     call: (method, input) => dispatch(handlers, method, input),
     log,
     close: async () => {
+      await deploy.close();
       await bmc.close();
       await network.close();
     },

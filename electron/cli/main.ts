@@ -1,0 +1,174 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DeployRecord } from '../../shared/deploy';
+import type { LogEvent } from '../../shared/api';
+import { createCore, type Core } from '../core/core';
+import { parseHardwareInfo } from '../inventory/hardware-info';
+import { KeyFileSecretBox } from '../inventory/secret-box';
+import { defaultHeadlessDataDir } from '../paths';
+
+const USAGE = `Usage: rackboot deploy [servers] --image FILE [network] [ramdisk] [options]
+Servers (one or more):
+  --hwinfo FILE             DevStack hardware_info lines: IP MAC USER PASS
+  --bmc USER:PASS@HOST[:PORT]  a server known only by its BMC (its MAC is captured)
+Image:
+  --image FILE              raw or gzip-compressed raw disk image      --boot-mode bios|uefi (default bios)
+Network (the provisioning interface, already configured):
+  --interface IF --address ADDR/PREFIX [--mode full|proxy] [--pool START-END] [--http-port N]
+Deploy ramdisk:
+  --ramdisk-kernel FILE and either --ramdisk-initrd FILE (agent appended) or --ramdisk-modules DIR|DEB --busybox FILE
+Options:
+  --disk DEV|auto  --up-marker REGEX (default login:)  --concurrency N  --data-dir DIR  --json (events as JSON lines)`;
+
+interface ServerArg {
+  address: string;
+  port: number;
+  user: string;
+  password: string;
+  mac: string | null;
+}
+
+function parseBmcArg(value: string): ServerArg {
+  const match = /^([^:@]+):([^@]*)@([^:]+)(?::(\d+))?$/.exec(value);
+  if (!match) throw new Error(`--bmc ${value.replace(/:[^@]*@/, ':****@')} is not USER:PASS@HOST[:PORT]`);
+  return { user: match[1]!, password: match[2]!, address: match[3]!, port: match[4] ? Number(match[4]) : 623, mac: null };
+}
+
+async function call<T>(core: Core, method: string, input: unknown): Promise<T> {
+  const result = await core.call(method, input);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.output as T;
+}
+
+async function deploy(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      hwinfo: { type: 'string' },
+      bmc: { type: 'string', multiple: true, default: [] },
+      image: { type: 'string' },
+      'boot-mode': { type: 'string', default: 'bios' },
+      interface: { type: 'string' },
+      address: { type: 'string' },
+      mode: { type: 'string', default: 'full' },
+      pool: { type: 'string' },
+      'http-port': { type: 'string', default: '8080' },
+      'ramdisk-kernel': { type: 'string' },
+      'ramdisk-initrd': { type: 'string' },
+      'ramdisk-modules': { type: 'string' },
+      busybox: { type: 'string' },
+      disk: { type: 'string', default: 'auto' },
+      'up-marker': { type: 'string', default: 'login:' },
+      concurrency: { type: 'string', default: '4' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const servers: ServerArg[] = values.bmc.map(parseBmcArg);
+  if (values.hwinfo) {
+    const parsed = parseHardwareInfo(await readFile(values.hwinfo, 'utf8'));
+    for (const problem of parsed.problems) console.error(`${values.hwinfo}:${problem.line}: ${problem.reason}`);
+    servers.push(...parsed.entries.map((entry) => ({ address: entry.bmcAddress, port: 623, user: entry.bmcUser, password: entry.bmcPassword, mac: entry.mac })));
+  }
+  const [address, prefix] = (values.address ?? '').split('/');
+  if (!servers.length || !values.image || !values.interface || !address || !prefix || !values['ramdisk-kernel']) {
+    console.error(USAGE);
+    return 2;
+  }
+  const ramdisk = values['ramdisk-initrd']
+    ? { kind: 'append' as const, kernel: values['ramdisk-kernel'], initrd: values['ramdisk-initrd'] }
+    : { kind: 'build' as const, kernel: values['ramdisk-kernel'], modules: values['ramdisk-modules'] ?? '', busybox: values.busybox ?? '/bin/busybox' };
+
+  const dataDir = path.resolve(values['data-dir'] ?? defaultHeadlessDataDir());
+  const timeoutScale = Number(process.env.RACKBOOT_TIMEOUT_SCALE ?? '1');
+  const core = await createCore({
+    dataDir,
+    secrets: await KeyFileSecretBox.load(path.join(dataDir, 'secret.key')),
+    shell: 'headless',
+    version: process.env.npm_package_version ?? 'cli',
+    deployTuning: { timeoutScale },
+  });
+  const emit = (line: object): void => {
+    if (values.json) console.log(JSON.stringify(line));
+  };
+  core.bus.subscribe((event, payload) => {
+    if (event === 'deploy.changed') emit({ event, record: payload });
+    else if (event === 'log') {
+      const line = payload as LogEvent;
+      if (values.json) emit({ event, line });
+      else if (line.level !== 'debug') console.log(`${line.time.slice(11, 19)} ${line.level.padEnd(5)} ${line.source}: ${line.message}`);
+    }
+  });
+  try {
+    const known = await call<{ id: string; bmcAddress: string; bmcPort: number }[]>(core, 'nodes.list', {});
+    const nodeIds: string[] = [];
+    for (const server of servers) {
+      const existing = known.find((node) => node.bmcAddress === server.address && node.bmcPort === server.port);
+      const node =
+        existing ??
+        (await call<{ id: string }>(core, 'nodes.add', {
+          name: server.port === 623 ? server.address : `${server.address}:${server.port}`,
+          bmcAddress: server.address,
+          bmcPort: server.port,
+          bmcUser: server.user,
+          bmcPassword: server.password,
+          mac: server.mac,
+        }));
+      nodeIds.push(node.id);
+    }
+    const image = await call<{ id: string }>(core, 'images.add', { path: values.image, bootMode: values['boot-mode'] });
+    await call(core, 'deploy.setSettings', { ramdisk, disk: values.disk, upMarker: values['up-marker'], concurrency: Number(values.concurrency) });
+    const [poolStart, poolEnd] = (values.pool ?? '').split('-');
+    await call(core, 'services.start', {
+      interfaceName: values.interface,
+      address,
+      prefixLength: Number(prefix),
+      mode: values.mode,
+      ...(poolStart && poolEnd ? { pool: { start: poolStart, end: poolEnd } } : {}),
+      httpPort: Number(values['http-port']),
+    });
+    const settled = new Map<string, DeployRecord>();
+    const done = new Promise<void>((resolve) => {
+      core.bus.on('deploy.changed', (record) => {
+        if (!nodeIds.includes(record.nodeId) || record.status === 'running') return;
+        settled.set(record.nodeId, record);
+        if (settled.size === nodeIds.length) resolve();
+      });
+    });
+    await call(core, 'deploy.start', { nodeIds, imageId: image.id });
+    await done;
+    let failures = 0;
+    for (const record of settled.values()) {
+      const took = (Date.parse(record.updatedAt) - Date.parse(record.startedAt)) / 1000;
+      if (record.status === 'deployed') console.error(`deployed ${record.nodeId} in ${took.toFixed(1)} s`);
+      else {
+        failures += 1;
+        console.error(`FAILED ${record.nodeId} in ${record.failure?.phase}: ${record.failure?.reason}`);
+      }
+    }
+    return failures ? 1 : 0;
+  } finally {
+    await core.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'deploy') return deploy(rest);
+  console.error(USAGE);
+  return 2;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,275 @@
+import path from 'node:path';
+import {
+  DEFAULT_DEPLOY_SETTINGS,
+  deploySettingsSchema,
+  type DeployRecord,
+  type DeploySettings,
+  type ServicesConfig,
+  type ServicesStatus,
+} from '../../shared/deploy';
+import type { BmcService } from '../core/bmc-service';
+import { UserFacingError } from '../core/errors';
+import type { EventBus } from '../core/event-bus';
+import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
+import type { NodeStore } from '../inventory/node-store';
+import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
+import { agentHttpHandler } from './adapters/agent-http';
+import { HttpRamdiskSource } from './adapters/http-ramdisk';
+import { IpmiPowerControl } from './adapters/ipmi-power';
+import { SolMarkerUpCheck } from './adapters/sol-up-check';
+import { AgentApi } from './agent-api';
+import type { DeployLogLine, DeployStore } from './deploy-store';
+import type { ImageLibrary } from './image-library';
+import { Orchestrator } from './orchestrator';
+import type { CapturedMac, DeployTarget } from './ports';
+
+const SETTINGS_FILE = 'deploy-settings.json';
+
+export interface DeployServiceDeps {
+  dataDir: string;
+  nodes: NodeStore;
+  images: ImageLibrary;
+  store: DeployStore;
+  bmc: BmcService;
+  bus: EventBus;
+  log(level: DeployLogLine['level'], source: string, message: string, nodeId?: string): void;
+  /** Tests shorten every phase limit; the app uses 1. */
+  timeoutScale?: number;
+  /** Tests bind unprivileged ports; the app uses the standard ones. */
+  ports?: { dhcp?: { server: number; bootServer: number; client: number }; tftp?: number };
+}
+
+/** The deploy engine as the app runs it: the PXE services on the provisioning interface, the orchestrator, settings. */
+export class DeployService {
+  private services: ProvisioningServices | null = null;
+  private orchestrator: Orchestrator | null = null;
+  private settings: DeploySettings = DEFAULT_DEPLOY_SETTINGS;
+  private config: ServicesConfig | null = null;
+
+  constructor(private readonly deps: DeployServiceDeps) {}
+
+  async load(): Promise<void> {
+    const parsed = deploySettingsSchema.safeParse(await readJsonFile(path.join(this.deps.dataDir, SETTINGS_FILE)));
+    if (parsed.success) this.settings = parsed.data;
+  }
+
+  getSettings(): DeploySettings {
+    return this.settings;
+  }
+
+  async setSettings(settings: DeploySettings): Promise<DeploySettings> {
+    if (this.orchestrator && [...this.deps.nodes.list()].some((node) => this.orchestrator?.isRunning(node.id))) {
+      throw new UserFacingError('deploy-running', 'Deploys are running; change the deploy settings once they have finished.');
+    }
+    await writeFileAtomic(path.join(this.deps.dataDir, SETTINGS_FILE), `${JSON.stringify(settings, null, 2)}\n`);
+    this.settings = settings;
+    if (this.services) this.orchestrator = this.buildOrchestrator(this.services);
+    return settings;
+  }
+
+  status(): ServicesStatus {
+    const services = this.services;
+    return {
+      running: services !== null,
+      config: this.config,
+      bootloaders: services
+        ? { found: services.bootloaders.found.map((loader) => loader.servedName), advice: services.bootloaders.advice }
+        : null,
+    };
+  }
+
+  async startServices(config: ServicesConfig): Promise<ServicesStatus> {
+    await this.stopServices();
+    if (config.mode === 'full' && !config.pool) {
+      throw new UserFacingError('pool-required', 'Full DHCP mode needs an address pool; set one, or choose proxy mode.');
+    }
+    const services = await ProvisioningServices.start(
+      {
+        ...config,
+        stateDir: path.join(this.deps.dataDir, 'pxe'),
+        dhcpPorts: this.deps.ports?.dhcp,
+        tftpPort: this.deps.ports?.tftp,
+      },
+      {
+        claimed: (mac) => this.deps.nodes.list().some((node) => node.mac === mac),
+        onEvent: (event) => this.report(event),
+      },
+    );
+    this.services = services;
+    this.config = config;
+    this.orchestrator = this.buildOrchestrator(services);
+    this.deps.log('info', 'pxe', `DHCP (${config.mode}), TFTP and HTTP are serving on ${config.interfaceName} (${config.address}).`);
+    if (services.bootloaders.advice) this.deps.log('warn', 'pxe', services.bootloaders.advice);
+    return this.status();
+  }
+
+  async stopServices(): Promise<ServicesStatus> {
+    const services = this.services;
+    this.services = null;
+    this.config = null;
+    this.orchestrator = null;
+    if (services) {
+      await services.stop();
+      this.deps.log('info', 'pxe', 'Network boot services stopped.');
+    }
+    return this.status();
+  }
+
+  async start(nodeIds: string[], imageId: string): Promise<DeployRecord[]> {
+    const orchestrator = this.requireOrchestrator();
+    if (!this.settings.ramdisk) {
+      throw new UserFacingError('ramdisk-missing', 'Choose the deploy ramdisk source (kernel and initrd) in the Image step first.');
+    }
+    const records: DeployRecord[] = [];
+    for (const nodeId of nodeIds) records.push(await orchestrator.start(nodeId, imageId));
+    return records;
+  }
+
+  async cancel(nodeId: string): Promise<void> {
+    await this.orchestrator?.cancel(nodeId);
+  }
+
+  /** Publishes a line; a node's line is also kept in its deploy log on disk. */
+  private nodeLog(level: DeployLogLine['level'], source: string, message: string, nodeId?: string): void {
+    this.deps.log(level, source, message, nodeId);
+    if (nodeId) void this.deps.store.appendLog(nodeId, { time: new Date().toISOString(), level, source, message }).catch(() => undefined);
+  }
+
+  /** The MAC step on its own: power the server on to PXE and bind the first matching PXE client to it. */
+  async captureMac(nodeId: string, timeoutMs = 90_000): Promise<CapturedMac> {
+    const services = this.requireServices();
+    const target = this.target(nodeId);
+    const power = new IpmiPowerControl(this.deps.bmc);
+    const facts = await power.verify(target);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const capture = services.captureMac(target, facts.systemGuid, controller.signal);
+      await power.setBootDevice(target, 'pxe', { persistent: false, mode: 'bios' });
+      await power.restart(target);
+      this.nodeLog('info', 'capture', `Powered on to PXE; waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
+      const captured = await capture.catch((error: unknown) => {
+        if (controller.signal.aborted) {
+          throw new UserFacingError(
+            'capture-timeout',
+            `No PXE request within ${Math.round(timeoutMs / 1000)} s of power-on: is PXE enabled on NIC1 and the cable in the provisioning switch?`,
+          );
+        }
+        throw error;
+      });
+      await this.deps.nodes.recordFacts(nodeId, { mac: captured.mac });
+      this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
+      this.nodeLog('info', 'capture', `Captured MAC ${captured.mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`, nodeId);
+      await power.powerOff(target).catch(() => undefined);
+      return captured;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const node of this.deps.nodes.list()) await this.orchestrator?.cancel(node.id);
+    await this.stopServices();
+  }
+
+  private target(nodeId: string): DeployTarget {
+    const node = this.deps.nodes.get(nodeId);
+    return {
+      nodeId,
+      name: node.name,
+      bmc: { address: node.bmcAddress, port: node.bmcPort, user: node.bmcUser, password: this.deps.nodes.passwordOf(nodeId) },
+      mac: node.mac,
+    };
+  }
+
+  private requireServices(): ProvisioningServices {
+    if (!this.services) {
+      throw new UserFacingError('services-stopped', 'Start the network boot services first (Boot step → Start services on the provisioning interface).');
+    }
+    return this.services;
+  }
+
+  private requireOrchestrator(): Orchestrator {
+    this.requireServices();
+    return this.orchestrator!;
+  }
+
+  private buildOrchestrator(services: ProvisioningServices): Orchestrator {
+    const settings = this.settings;
+    let orchestrator: Orchestrator;
+    const agent = new AgentApi((job, report) => orchestrator.agentReport(job, report));
+    services.http.addRawHandler(agentHttpHandler(agent));
+    const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache')) : null;
+    orchestrator = new Orchestrator(
+      {
+        store: this.deps.store,
+        images: this.deps.images,
+        nodes: {
+          target: (nodeId) => this.target(nodeId),
+          setMac: async (nodeId, mac) => {
+            await this.deps.nodes.recordFacts(nodeId, { mac });
+            this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
+          },
+        },
+        power: new IpmiPowerControl(this.deps.bmc),
+        network: services,
+        ramdisk: ramdisk ?? {
+          paths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
+          imageUrlPath: () => '',
+        },
+        agent,
+        upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
+        onChange: (record) => this.deps.bus.emit('deploy.changed', record),
+        onLog: (nodeId, line) => this.deps.log(line.level, line.source, line.message, nodeId),
+      },
+      { concurrency: settings.concurrency, powerOnSpacingMs: 2000, timeoutScale: this.deps.timeoutScale ?? 1, disk: settings.disk },
+    );
+    return orchestrator;
+  }
+
+  private nodeOfMac(mac: string | null): string | null {
+    if (!mac) return null;
+    return this.deps.nodes.list().find((node) => node.mac === mac)?.id ?? null;
+  }
+
+  private report(event: ProvisioningEvent): void {
+    if (event.kind === 'transfer') {
+      const transfer = event.event;
+      const mac = transfer.kind === 'http-transfer' ? transfer.mac : null;
+      const file = transfer.kind === 'http-transfer' ? transfer.path : transfer.file;
+      this.deps.bus.emit('transfer.progress', {
+        nodeId: this.nodeOfMac(mac),
+        mac,
+        protocol: transfer.kind === 'http-transfer' ? 'http' : 'tftp',
+        file,
+        bytes: transfer.bytes,
+        total: transfer.total,
+        phase: transfer.phase,
+      });
+      if (transfer.phase === 'started' || transfer.phase === 'done' || transfer.phase === 'failed' || transfer.phase === 'refused') {
+        const level = transfer.phase === 'failed' || transfer.phase === 'refused' ? 'warn' : 'debug';
+        const who = transfer.kind === 'http-transfer' ? (transfer.mac ?? transfer.client.address) : transfer.client.address;
+        this.nodeLog(level, transfer.kind === 'http-transfer' ? 'http' : 'tftp', `${transfer.phase} ${file} for ${who} (${transfer.bytes} bytes)${transfer.error ? `: ${transfer.error}` : ''}`, this.nodeOfMac(mac) ?? undefined);
+      }
+      return;
+    }
+    if (event.kind === 'capture') {
+      this.deps.bus.emit('capture.bound', event.event);
+      return;
+    }
+    const dhcp = event.event;
+    const nodeId = 'mac' in dhcp ? this.nodeOfMac(dhcp.mac) : null;
+    const text =
+      dhcp.type === 'pxe-request'
+        ? `PXE ${dhcp.messageType} from ${dhcp.mac} (${dhcp.arch}${dhcp.isIpxe ? ', iPXE' : ''}${dhcp.uuid ? `, UUID ${dhcp.uuid}` : ''})`
+        : dhcp.type === 'dhcp-reply'
+          ? `DHCP ${dhcp.messageType} to ${dhcp.mac}${dhcp.address ? ` (${dhcp.address})` : ''}${dhcp.boot ? `, boot ${dhcp.boot.kind === 'http' ? dhcp.boot.url : dhcp.boot.file}` : ''}`
+          : dhcp.type === 'lease-granted'
+            ? `lease ${dhcp.address} to ${dhcp.mac}`
+            : dhcp.type === 'request-ignored'
+              ? `ignored ${dhcp.mac}: ${dhcp.reason}`
+              : `${dhcp.count} malformed datagram(s) from ${dhcp.from}: ${dhcp.reason}`;
+    this.nodeLog(dhcp.type === 'packet-rejected' ? 'warn' : 'info', 'dhcp', text, nodeId ?? undefined);
+  }
+}
+

@@ -1,0 +1,204 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { AnswerPolicy, CaptureBoundEvent, DhcpMode, DhcpServerEvent } from '../../shared/pxe';
+import type { PxeTransferEvent } from '../../shared/pxe-transfer';
+import type { BootNetwork, BootPlan, BootSignal, CapturedMac, DeployTarget } from '../deploy/ports';
+import { bootloaderFiles, findBootloaders, type BootloaderReport } from './bootloaders';
+import { MacCapture, feedCapture } from './dhcp/capture';
+import { createStandardPolicy } from './dhcp/policy';
+import { DhcpServer, type DhcpPorts } from './dhcp/server';
+import { HttpBootServer } from './http/server';
+import { TftpServer } from './tftp/server';
+
+export interface ProvisioningConfig {
+  interfaceName: string;
+  /** The laptop's address on the provisioning subnet; every service listens on it only. */
+  address: string;
+  prefixLength: number;
+  mode: DhcpMode;
+  /** Full mode: the addresses handed out. */
+  pool?: { start: string; end: string } | undefined;
+  answer: AnswerPolicy;
+  httpPort: number;
+  /** Leases and the HTTP root live here. */
+  stateDir: string;
+  bootloaderDir?: string | undefined;
+  /** Tests run unprivileged ports; real servers use 67/68/4011 and 69. */
+  dhcpPorts?: DhcpPorts | undefined;
+  tftpPort?: number | undefined;
+}
+
+export type ProvisioningEvent =
+  | { kind: 'dhcp'; event: DhcpServerEvent }
+  | { kind: 'transfer'; event: PxeTransferEvent }
+  | { kind: 'capture'; event: CaptureBoundEvent };
+
+function prefixToMask(prefixLength: number): string {
+  const bits = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 255).join('.');
+}
+
+/**
+ * Rackboot's network boot on the provisioning interface: DHCP (full or proxy), TFTP for the iPXE loaders, HTTP for
+ * scripts, kernels, images and the agent. Only MACs with a prepared boot plan are answered, so an enrolled server that
+ * is not being deployed boots as it always does.
+ */
+export class ProvisioningServices implements BootNetwork {
+  private readonly watchers = new Map<string, Set<(signal: BootSignal) => void>>();
+  private readonly captureWaiters = new Map<string, (captured: CapturedMac) => void>();
+  private readonly stops: (() => void)[] = [];
+
+  private constructor(
+    /** One map, read by the DHCP policy and the HTTP server, written by prepare/release. */
+    private readonly plans: Map<string, BootPlan>,
+    readonly config: ProvisioningConfig,
+    readonly http: HttpBootServer,
+    private readonly tftp: TftpServer,
+    private readonly dhcp: DhcpServer,
+    private readonly capture: MacCapture,
+    readonly bootloaders: BootloaderReport,
+  ) {}
+
+  static async start(
+    config: ProvisioningConfig,
+    options: { claimed(mac: string): boolean; onEvent(event: ProvisioningEvent): void },
+  ): Promise<ProvisioningServices> {
+    const httpRoot = path.join(config.stateDir, 'http');
+    await mkdir(httpRoot, { recursive: true });
+    const bootloaders = await findBootloaders(config.bootloaderDir ? { configuredDir: config.bootloaderDir } : {});
+    const plans = new Map<string, BootPlan>();
+    let dhcp: DhcpServer | null = null;
+    const http = new HttpBootServer({
+      address: config.address,
+      port: config.httpPort,
+      root: httpRoot,
+      bootTarget: (mac) => {
+        const plan = plans.get(mac);
+        return plan ? { kernelUrl: plan.kernelUrlPath, initrdUrls: [plan.initrdUrlPath], cmdline: plan.kernelArgs.join(' ') } : null;
+      },
+      macForAddress: (address) => dhcp?.leases().find((lease) => lease.address === address)?.mac ?? null,
+    });
+    const tftp = new TftpServer({
+      address: config.address,
+      port: config.tftpPort ?? 69,
+      root: httpRoot,
+      extraFiles: bootloaderFiles(bootloaders.found),
+    });
+    await http.listen();
+    try {
+      await tftp.listen();
+      const policy = createStandardPolicy({
+        nodes: { findByMac: (mac) => (plans.has(mac) ? { id: mac, mac } : null) },
+        answer: config.answer,
+        bootFiles: { bios: 'undionly.kpxe', uefiIa32: 'ipxe.efi', uefiX64: 'snponly.efi', uefiArm64: 'ipxe-arm64.efi' },
+        tftpServer: config.address,
+        ipxeScriptUrl: (mac) => http.nodeScriptUrl(mac),
+      });
+      const pool =
+        config.mode === 'full' && config.pool
+          ? { ...config.pool, subnetMask: prefixToMask(config.prefixLength), leaseSeconds: 3600, router: null, dnsServers: [] }
+          : null;
+      dhcp = new DhcpServer({
+        settings: {
+          interfaceName: config.interfaceName,
+          serverAddress: config.address,
+          mode: config.mode,
+          answer: config.answer,
+          pool,
+          bootFiles: { bios: 'undionly.kpxe', uefiIa32: 'ipxe.efi', uefiX64: 'snponly.efi', uefiArm64: 'ipxe-arm64.efi' },
+        },
+        policy,
+        leaseFile: config.mode === 'full' ? path.join(config.stateDir, 'leases.json') : null,
+        ...(config.dhcpPorts ? { ports: config.dhcpPorts } : {}),
+      });
+      await dhcp.start();
+    } catch (error) {
+      await tftp.close();
+      await http.close();
+      throw error;
+    }
+    const capture = new MacCapture(options.claimed);
+    const services = new ProvisioningServices(plans, config, http, tftp, dhcp, capture, bootloaders);
+    services.stops.push(
+      dhcp.subscribe((event) => {
+        options.onEvent({ kind: 'dhcp', event });
+        if (event.type === 'pxe-request') services.signal(event.mac, { kind: 'dhcp' });
+      }),
+      feedCapture(dhcp, capture, (event) => {
+        options.onEvent({ kind: 'capture', event });
+        const matchedBy = event.match === 'first-new-mac-after-power-on' ? 'first-new-mac' : 'system-guid';
+        services.captureWaiters.get(event.nodeId)?.({ mac: event.mac, matchedBy });
+      }),
+      tftp.onTransfer((event) => {
+        options.onEvent({ kind: 'transfer', event });
+        const mac = services.macOfAddress(event.client.address);
+        if (mac && event.phase === 'done') services.signal(mac, { kind: 'bootloader', file: event.file });
+      }),
+      http.onTransfer((event) => {
+        options.onEvent({ kind: 'transfer', event });
+        if (!event.mac || event.phase !== 'started') return;
+        const plan = plans.get(event.mac);
+        if (event.path.startsWith('/ipxe/')) services.signal(event.mac, { kind: 'bootloader', file: event.path });
+        else if (plan && event.path === plan.kernelUrlPath) services.signal(event.mac, { kind: 'ramdisk', file: event.path });
+      }),
+    );
+    return services;
+  }
+
+  get agentBaseUrl(): string {
+    return this.http.serverOrigin;
+  }
+
+  captureMac(target: DeployTarget, systemGuid: string | null, signal: AbortSignal): Promise<CapturedMac> {
+    return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        this.capture.cancel(target.nodeId);
+        this.captureWaiters.delete(target.nodeId);
+      };
+      this.captureWaiters.set(target.nodeId, (captured) => {
+        finish();
+        resolve(captured);
+      });
+      signal.addEventListener(
+        'abort',
+        () => {
+          finish();
+          reject(new Error('capture stopped'));
+        },
+        { once: true },
+      );
+      this.capture.start({ nodeId: target.nodeId, systemGuid, poweredOnAt: Date.now() });
+    });
+  }
+
+  prepare(plan: BootPlan): void {
+    this.plans.set(plan.mac, plan);
+  }
+
+  release(mac: string): void {
+    this.plans.delete(mac);
+  }
+
+  watch(mac: string, listener: (signal: BootSignal) => void): () => void {
+    const set = this.watchers.get(mac) ?? new Set();
+    set.add(listener);
+    this.watchers.set(mac, set);
+    return () => set.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stops.splice(0)) stop();
+    await this.dhcp.stop();
+    await this.tftp.close();
+    await this.http.close();
+  }
+
+  private macOfAddress(address: string): string | null {
+    return this.dhcp.leases().find((lease) => lease.address === address)?.mac ?? null;
+  }
+
+  private signal(mac: string, signal: BootSignal): void {
+    if (!this.plans.has(mac)) return;
+    for (const listener of this.watchers.get(mac) ?? []) listener(signal);
+  }
+}
