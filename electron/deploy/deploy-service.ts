@@ -196,11 +196,10 @@ export class DeployService {
 
   private buildOrchestrator(services: ProvisioningServices): Orchestrator {
     const settings = this.settings;
-    let orchestrator: Orchestrator;
     const agent = new AgentApi((job, report) => orchestrator.agentReport(job, report));
     services.http.addRawHandler(agentHttpHandler(agent));
     const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache')) : null;
-    orchestrator = new Orchestrator(
+    const orchestrator: Orchestrator = new Orchestrator(
       {
         store: this.deps.store,
         images: this.deps.images,

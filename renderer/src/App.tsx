@@ -20,8 +20,8 @@ import { useMemo, useState } from 'react';
 import { BmcStep } from './steps/BmcStep';
 import { BootStep } from './steps/BootStep';
 import { ImageStep } from './steps/ImageStep';
+import { MacStep } from './steps/MacStep';
 import { NetworkStep } from './steps/NetworkStep';
-import { PendingStep } from './steps/PendingStep';
 
 const STEPS = [
   { label: 'BMC', title: 'Servers and their BMCs' },
@@ -74,14 +74,14 @@ export function App(): React.JSX.Element {
           </Typography>
           {active === 0 ? (
             <BmcStep />
+          ) : active === 1 ? (
+            <MacStep />
           ) : active === 2 ? (
             <NetworkStep />
           ) : active === 3 ? (
             <ImageStep />
-          ) : active === 4 ? (
-            <BootStep />
           ) : (
-            <PendingStep name={step.label} />
+            <BootStep />
           )}
           <Box sx={{ display: 'flex', justifyContent: 'space-between', mt: 3 }}>
             <Button disabled={active === 0} onClick={() => setActive(active - 1)}>

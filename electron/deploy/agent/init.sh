@@ -26,8 +26,9 @@ MAC=$(echo "$MAC" | tr 'A-F' 'a-f')
 QUERY="mac=$MAC&token=$TOKEN"
 REPORTING=
 
+# No `wget -T`: busybox 1.35 (Debian 12's busybox-static) segfaults with it.
 report() { # report PATH BODY: best effort, the write goes on even if a report is lost
-  wget -q -T 10 -O /dev/null --post-data "$2" "$URL/agent/v1/$1?$QUERY" 2>/dev/null
+  wget -q -O /dev/null --post-data "$2" "$URL/agent/v1/$1?$QUERY" 2>/dev/null
 }
 
 log() {
@@ -78,7 +79,7 @@ ip link set lo up
 ip link set "$IFACE" up
 udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
 
-wget -q -T 10 -O /tmp/job "$URL/agent/v1/job?$QUERY" || { console "Rackboot at $URL has no job for $MAC (or refused the token)"; halt_forever; }
+wget -q -O /tmp/job "$URL/agent/v1/job?$QUERY" || { console "Rackboot at $URL has no job for $MAC (or refused the token)"; halt_forever; }
 REPORTING=1
 IMAGE_URL=$(job_value image_url)
 IMAGE_FORMAT=$(job_value image_format)

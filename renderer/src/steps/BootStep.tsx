@@ -2,7 +2,9 @@ import { Alert, Button, ButtonGroup, Divider, MenuItem, Stack, TextField, Typogr
 import { useState } from 'react';
 import type { ChassisAction } from '../../../shared/ipmi';
 import { useClient } from '../api/context';
+import { DeployPanel } from '../components/DeployPanel';
 import { LogView } from '../components/LogView';
+import { ServicesPanel } from '../components/ServicesPanel';
 import { SerialConsole } from '../components/SerialConsole';
 import { useNodes } from '../store/nodes';
 import { usePower } from '../store/power';
@@ -35,6 +37,9 @@ export function BootStep(): React.JSX.Element {
 
   return (
     <Stack spacing={2}>
+      <ServicesPanel />
+      <DeployPanel nodes={nodes} />
+      <Divider />
       {node ? (
         <Stack spacing={2}>
           <Stack direction="row" spacing={2} sx={{ alignItems: 'center', flexWrap: 'wrap' }}>

@@ -18,6 +18,7 @@ import {
 import { useState } from 'react';
 import type { BootMode } from '../../../shared/deploy';
 import { useClient } from '../api/context';
+import { RamdiskSettings } from '../components/RamdiskSettings';
 import { useImages } from '../store/images';
 
 function formatBytes(bytes: number): string {
@@ -125,6 +126,7 @@ export function ImageStep(): React.JSX.Element {
           </TableBody>
         </Table>
       )}
+      <RamdiskSettings />
     </Stack>
   );
 }

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployRecord } from '../../shared/deploy';
+import { ensureKernel, startLab, waitForSerial, type Kernel, type Lab, type LabServer } from '../lab';
+import { isRoot } from '../support/netns';
+import { DEPLOYED_MARKER, buildTestImage } from './test-image';
+
+const CLI = path.resolve('dist/electron/cli.mjs');
+const skip = !isRoot();
+if (skip) console.log('deploy lab tests skipped: they need root (network namespaces, ipmi_sim, QEMU).');
+
+async function sha256OfPrefix(file: string, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function sha256(file: string): Promise<string> {
+  return sha256OfPrefix(file, (await stat(file)).size);
+}
+
+interface CliRun {
+  code: number;
+  records: DeployRecord[];
+  output: string;
+}
+
+/** Runs `rackboot deploy` inside the lab's laptop namespace, as a technician would on the laptop. */
+function runDeployCli(lab: Lab, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = lab.prov.spawn('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI, 'deploy', '--json', ...args]);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      const records = output
+        .split('\n')
+        .filter((line) => line.startsWith('{"event":"deploy.changed"'))
+        .map((line) => (JSON.parse(line) as { record: DeployRecord }).record);
+      resolve({ code: code ?? -1, records, output });
+    });
+  });
+}
+
+function networkArgs(lab: Lab): string[] {
+  return [
+    '--interface', lab.provInterface,
+    '--address', `${lab.provAddress}/${lab.prefixLength}`,
+    '--mode', 'full',
+    '--pool', `${lab.dhcpPool.start}-${lab.dhcpPool.end}`,
+  ];
+}
+
+function ramdiskArgs(kernel: Kernel): string[] {
+  return ['--ramdisk-kernel', kernel.vmlinuzPath, '--ramdisk-modules', path.resolve(kernel.modulesDir, '../../..'), '--busybox', '/bin/busybox'];
+}
+
+const bmcArg = (server: LabServer): string => `${server.bmc.user}:${server.bmc.password}@${server.bmc.address}`;
+
+describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
+  let lab: Lab;
+  let kernel: Kernel;
+  let image: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    kernel = await ensureKernel();
+    image = await buildTestImage(kernel);
+    lab = await startLab({ servers: 3 });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-deploy-'));
+  });
+
+  afterAll(async () => {
+    await lab?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('takes three servers known only by their BMC to running the written image, in parallel', async () => {
+    const run = await runDeployCli(lab, [
+      ...lab.servers.flatMap((server) => ['--bmc', bmcArg(server)]),
+      '--image', image,
+      ...networkArgs(lab),
+      ...ramdiskArgs(kernel),
+      '--disk', '/dev/vda',
+      '--data-dir', dataDir,
+    ]);
+    expect(run.code, run.output.slice(-4000)).toBe(0);
+    const imageSize = (await stat(image)).size;
+    const imageSum = await sha256(image);
+    const finals = new Map(run.records.map((record) => [record.nodeId, record]));
+    expect(finals.size).toBe(3);
+    for (const record of finals.values()) {
+      expect(record.status).toBe('deployed');
+      expect(record.history.map((entry) => entry.phase)).toEqual(
+        expect.arrayContaining(['bmc-verified', 'mac-captured', 'booting-pxe', 'agent-connected', 'writing-image', 'verifying', 'switching-to-disk', 'rebooting', 'deployed']),
+      );
+    }
+    for (const server of lab.servers) {
+      expect(await sha256OfPrefix(server.diskPath, imageSize)).toBe(imageSum);
+      await waitForSerial(server, new RegExp(DEPLOYED_MARKER), { timeoutMs: 5_000 });
+      expect(run.output).toContain(`Captured MAC ${server.mac}`);
+    }
+    // All three were in flight together: each one's write began before the first one was deployed.
+    const firstDeployed = Math.min(...[...finals.values()].map((record) => Date.parse(record.history.at(-1)!.at)));
+    for (const record of finals.values()) {
+      const writing = record.history.find((entry) => entry.phase === 'writing-image')!;
+      expect(Date.parse(writing.at)).toBeLessThan(firstDeployed);
+    }
+  });
+});
