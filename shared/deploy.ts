@@ -52,6 +52,8 @@ export const imageSchema = z.object({
   size: z.number().int().min(0),
   rawSize: z.number().int().min(0),
   rawSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The file's modification time when it was measured: an unchanged file is not hashed again. */
+  mtimeMs: z.number().default(0),
   bootMode: bootModeSchema,
   addedAt: z.string(),
 });

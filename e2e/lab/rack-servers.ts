@@ -19,6 +19,8 @@ export interface LabServer extends SerialSource {
   bmc: BmcAccess;
   mac: string;
   uuid: string;
+  /** The server NIC's tap on the rack bridge (in the rack namespace): set it down to unplug the cable. */
+  tap: string;
   diskPath: string;
   serialLogPath: string;
   /** What chassis control did (power on with boot device, off, boot device changes), one line each. */
@@ -91,6 +93,7 @@ export async function startServer(
     bmc: { address: server.bmcAddress, port: IPMI_PORT, user: server.bmcUser, password: server.bmcPassword },
     mac: server.mac,
     uuid: server.uuid,
+    tap: server.tap,
     diskPath: files.diskPath,
     serialLogPath: files.serialLogPath,
     eventsLogPath: join(dir, 'events.log'),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -26,6 +26,20 @@ describe('image library', () => {
     expect(image).toMatchObject({ name: 'disk.raw', format: 'raw', size: data.length, rawSize: data.length, rawSha256: sha256(data) });
     expect(progress.at(-1)).toBe(data.length);
     expect((await ImageLibrary.open(dir)).list()).toEqual([image]);
+  });
+
+  it('does not hash an unchanged file again, and does when it changed', async () => {
+    const file = path.join(dir, 'disk.raw');
+    await writeFile(file, randomBytes(4096));
+    const library = await ImageLibrary.open(dir);
+    const first = await library.add({ path: file, bootMode: 'bios' });
+    expect(await library.add({ path: file, bootMode: 'bios' })).toBe(first);
+    const changed = randomBytes(4096);
+    await writeFile(file, changed);
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    const second = await library.add({ path: file, bootMode: 'bios' });
+    expect(second.rawSha256).toBe(sha256(changed));
+    expect(library.list()).toEqual([second]);
   });
 
   it('describes a gzip image by the bytes that land on the disk', async () => {

@@ -100,6 +100,8 @@ export class ImageLibrary {
     const file = path.resolve(input.path);
     const stat = await fs.stat(file).catch(() => null);
     if (!stat?.isFile()) throw new UserFacingError('image-missing', `${file} is not a file Rackboot can read.`);
+    const known = this.images.find((image) => image.path === file);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.bootMode === input.bootMode) return known;
     const format = await detectImageFormat(file);
     const measured = await measureImage(file, format, onProgress);
     const image: Image = {
@@ -108,6 +110,7 @@ export class ImageLibrary {
       path: file,
       format,
       ...measured,
+      mtimeMs: stat.mtimeMs,
       bootMode: input.bootMode,
       addedAt: new Date().toISOString(),
     };

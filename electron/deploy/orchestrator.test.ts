@@ -10,7 +10,7 @@ import type { BootNetwork, BootPlan, BootSignal, DeployTarget, PowerControl } fr
 
 const IMAGE: Image = {
   id: 'img1', name: 'cirros.raw', path: '/images/cirros.raw', format: 'raw', size: 4096, rawSize: 4096,
-  rawSha256: 'a'.repeat(64), bootMode: 'bios', addedAt: '2026-01-01T00:00:00.000Z',
+  rawSha256: 'a'.repeat(64), mtimeMs: 0, bootMode: 'bios', addedAt: '2026-01-01T00:00:00.000Z',
 };
 
 /**

@@ -103,6 +103,7 @@ while [ "$DISK" = auto ] || [ ! -b "$DISK" ]; do
   sleep 1
 done
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
+report progress "written=0"
 
 case "$IMAGE_FORMAT" in
   raw) (wget -q -O - "$IMAGE_URL" | dd of="$DISK" bs=1M 2>/tmp/dd.err) & ;;
