@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_PHASES, type DeployRecord } from '../../shared/deploy';
+import { DeployStore } from '../../electron/deploy/deploy-store';
 import { ensureKernel, startLab, waitForSerial, type Kernel, type Lab, type LabServer } from '../lab';
 import { isRoot } from '../support/netns';
 import { DEPLOYED_MARKER, buildTestImage } from './test-image';
@@ -108,5 +109,78 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
       const writing = record.history.find((entry) => entry.phase === 'writing-image')!;
       expect(Date.parse(writing.at)).toBeLessThan(firstDeployed);
     }
+  });
+
+  it('fails only the node with the wrong BMC password, and times out a server whose NIC never PXE-boots, each with its hint', async () => {
+    const [first, second] = lab.servers;
+    await lab.rack.ip('link', 'set', second!.tap, 'down');
+    try {
+      const run = await runDeployCli(
+        lab,
+        [
+          '--bmc', `${first!.bmc.user}:not-the-password@${first!.bmc.address}`,
+          '--bmc', bmcArg(second!),
+          '--image', image,
+          ...networkArgs(lab),
+          ...ramdiskArgs(kernel),
+          '--data-dir', await mkdtemp(path.join(dataDir, 'faults-')),
+        ],
+        { RACKBOOT_TIMEOUT_SCALE: '0.2' },
+      );
+      expect(run.code).toBe(1);
+      const finals = [...new Map(run.records.map((record) => [record.nodeId, record])).values()];
+      const failures = finals.map((record) => record.failure);
+      expect(failures).toContainEqual(
+        expect.objectContaining({ phase: 'enrolled', reason: expect.stringContaining('wrong password — check BMC LAN Configuration in BIOS') }),
+      );
+      expect(failures).toContainEqual(
+        expect.objectContaining({ phase: 'bmc-verified', reason: expect.stringContaining('is PXE enabled on NIC1 and the cable in the provisioning switch?') }),
+      );
+      expect(run.output).not.toContain('not-the-password');
+    } finally {
+      await lab.rack.ip('link', 'set', second!.tap, 'up');
+    }
+  });
+
+  it('fails in verifying when the disk does not hold the image (a disk too small for it)', async () => {
+    const server = lab.servers[2]!;
+    const tooBig = path.join(dataDir, 'too-big.raw');
+    await copyFile(image, tooBig);
+    await truncate(tooBig, 80 * 1024 * 1024);
+    const hwinfo = path.join(dataDir, 'hardware_info');
+    await writeFile(hwinfo, `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`);
+    const run = await runDeployCli(lab, ['--hwinfo', hwinfo, '--image', tooBig, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', await mkdtemp(path.join(dataDir, 'verify-'))]);
+    expect(run.code).toBe(1);
+    expect(run.records.at(-1)).toMatchObject({ status: 'failed', failure: { phase: 'verifying', reason: expect.stringContaining('The disk does not hold the image') } });
+  });
+
+  it('comes back from kill -9 during the write with the node retryable and its log kept, and the retry deploys it', async () => {
+    const server = lab.servers[0]!;
+    const hwinfo = path.join(dataDir, 'hardware_info-kill');
+    await writeFile(hwinfo, `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`);
+    const stateDir = await mkdtemp(path.join(dataDir, 'kill-'));
+    const args = ['--hwinfo', hwinfo, '--image', image, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', stateDir];
+    const child = lab.prov.spawn(process.execPath, [CLI, 'deploy', '--json', ...args]);
+    await new Promise<void>((resolve) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"phase":"writing-image"')) resolve();
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    const store = await DeployStore.open(stateDir);
+    const [record] = store.list();
+    expect(record).toMatchObject({ status: 'failed', failure: { phase: 'writing-image', reason: expect.stringContaining('retry to resume') } });
+    expect((await store.readLog(record!.nodeId)).map((line) => line.message)).toEqual(expect.arrayContaining([expect.stringContaining('Reached booting-pxe')]));
+
+    const retry = await runDeployCli(lab, args);
+    expect(retry.code, retry.output.slice(-3000)).toBe(0);
+    const resumed = retry.records.at(-1)!;
+    expect(resumed.status).toBe('deployed');
+    expect(resumed.history.map((entry) => entry.phase)).toContain('writing-image');
+    expect(resumed.history.filter((entry) => entry.phase === 'mac-captured').length).toBe(2);
   });
 });
