@@ -181,6 +181,6 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
     const resumed = retry.records.at(-1)!;
     expect(resumed.status).toBe('deployed');
     expect(resumed.history.map((entry) => entry.phase)).toContain('writing-image');
-    expect(resumed.history.filter((entry) => entry.phase === 'mac-captured').length).toBe(2);
+    expect(resumed.history.filter((entry) => entry.phase === 'mac-captured').length, JSON.stringify(retry.records.map((r) => [r.status, r.history.map((h) => h.phase)]))).toBe(2);
   });
 });
