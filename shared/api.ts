@@ -64,6 +64,11 @@ export const methods = {
   'network.apply': { input: z.object({ planId: z.string().min(1) }), output: networkApplyResultSchema },
   'network.undo': { input: z.object({}), output: z.object({ restored: z.boolean() }) },
   'network.pendingChange': { input: z.object({}), output: pendingNetworkChangeSchema.nullable() },
+  /** Benchmarks only (headless server started with RACKBOOT_BENCH=1): numbered `log` lines at a fixed rate. */
+  'diagnostics.floodLog': {
+    input: z.object({ linesPerSecond: z.number().int().min(1).max(100_000), seconds: z.number().positive().max(60) }),
+    output: z.object({ sent: z.number().int() }),
+  },
 } as const;
 
 export const events = {

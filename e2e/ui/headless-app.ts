@@ -9,9 +9,11 @@ export interface HeadlessApp {
 
 const ENTRY = path.resolve('dist/electron/headless.mjs');
 
-export async function startHeadlessApp(dataDir: string): Promise<HeadlessApp> {
+/** `env` adds to this process's environment (e.g. RACKBOOT_BENCH=1 for the benchmark hooks). */
+export async function startHeadlessApp(dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
   const child: ChildProcess = spawn(process.execPath, [ENTRY, '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

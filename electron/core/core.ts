@@ -3,7 +3,9 @@ import { NodeStore } from '../inventory/node-store';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
 import { dispatch, type DispatchResult, type Handlers } from './dispatch';
+import { UserFacingError } from './errors';
 import { EventBus } from './event-bus';
+import { floodLog } from './log-flood';
 import type { LogEvent } from '../../shared/api';
 import { NetworkService } from '../network/service';
 import { isRootProcess, openExecutor } from '../network/open-executor';
@@ -13,6 +15,8 @@ export interface CoreOptions {
   secrets: SecretBox;
   shell: 'electron' | 'headless';
   version: string;
+  /** Enables `diagnostics.floodLog`; only the headless server sets it, and only when RACKBOOT_BENCH=1. */
+  benchHooks?: boolean;
 }
 
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
@@ -115,6 +119,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'network.apply': async ({ planId }) => network.apply(planId),
     'network.undo': async () => network.undo(),
     'network.pendingChange': async () => network.pendingChange(),
+    'diagnostics.floodLog': async (request) => {
+      if (!options.benchHooks) {
+        throw new UserFacingError('disabled', 'Log flooding is a benchmark tool and is disabled: start the headless server with RACKBOOT_BENCH=1.');
+      }
+      return floodLog((message) => log('info', 'flood', message), request);
+    },
   };
 
   return {

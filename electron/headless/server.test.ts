@@ -77,6 +77,13 @@ describe('headless server', () => {
     ws.close();
   });
 
+  it('refuses to flood the log unless started for a benchmark', async () => {
+    const ws = await open(`?token=${server.token}`);
+    const answer = await request(ws, 1, 'diagnostics.floodLog', { linesPerSecond: 100, seconds: 1 });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'disabled', message: expect.stringContaining('RACKBOOT_BENCH=1') } });
+    ws.close();
+  });
+
   it('pushes inventory changes to every connected client', async () => {
     const watcher = await open(`?token=${server.token}`);
     const changed = new Promise<unknown>((resolve) =>
