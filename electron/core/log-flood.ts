@@ -5,9 +5,12 @@ export interface FloodRequest {
 
 const TICK_MS = 10;
 
-/** The text of flood line `seq` (1-based) of `total`; a benchmark finds and counts the lines by it. */
+/** Every flood line starts with this, so a benchmark can find and count them in the log view. */
+export const FLOOD_MARKER = 'flood line';
+
+/** The text of flood line `seq` (1-based) of `total`. */
 export function floodLine(seq: number, total: number): string {
-  return `flood line ${seq}/${total}: wrote block ${seq} of the image to /dev/sda at offset ${seq * 4096}`;
+  return `${FLOOD_MARKER} ${seq}/${total}: wrote block ${seq} of the image to /dev/sda at offset ${seq * 4096}`;
 }
 
 /**
