@@ -92,6 +92,11 @@ export const methods = {
     input: z.object({ nodeId: z.string().min(1) }),
     output: z.object({ mac: z.string(), matchedBy: z.enum(['system-guid', 'first-new-mac']) }),
   },
+  /** Benchmarks only (headless server started with RACKBOOT_BENCH=1): numbered `log` lines at a fixed rate. */
+  'diagnostics.floodLog': {
+    input: z.object({ linesPerSecond: z.number().int().min(1).max(100_000), seconds: z.number().positive().max(60) }),
+    output: z.object({ sent: z.number().int() }),
+  },
 } as const;
 
 export const events = {
@@ -144,10 +149,15 @@ export interface RackbootClient {
 /** Wire messages of the WebSocket transport (headless mode). */
 export const wsRequestSchema = z.object({ id: z.number().int(), method: z.string(), input: z.unknown() });
 export type WsRequest = z.infer<typeof wsRequestSchema>;
+export interface WsEvent {
+  event: EventName;
+  payload: unknown;
+}
+/** Events raised in the same turn of the core's event loop travel together, in the order they were raised. */
 export type WsMessage =
   | { kind: 'result'; id: number; ok: true; output: unknown }
   | { kind: 'result'; id: number; ok: false; error: CallError }
-  | { kind: 'event'; event: EventName; payload: unknown };
+  | { kind: 'events'; events: WsEvent[] };
 
 /** The Electron IPC channels: one for calls, one for pushed events. */
 export const IPC_CALL_CHANNEL = 'rackboot:call';

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import WebSocket from 'ws';
+import type { MethodInput, MethodName, MethodOutput, WsMessage } from '../../shared/api';
 
 /** A running `npm run serve` equivalent on a free loopback port, with its own data folder. */
 export interface HeadlessApp {
@@ -9,9 +11,11 @@ export interface HeadlessApp {
 
 const ENTRY = path.resolve('dist/electron/headless.mjs');
 
-export async function startHeadlessApp(dataDir: string): Promise<HeadlessApp> {
+/** `env` adds to this process's environment (e.g. RACKBOOT_BENCH=1 for the benchmark hooks). */
+export async function startHeadlessApp(dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
   const child: ChildProcess = spawn(process.execPath, [ENTRY, '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -36,4 +40,28 @@ export async function startHeadlessApp(dataDir: string): Promise<HeadlessApp> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** One call to the app's API over its WebSocket, as a non-browser client: the page URL's token, no Origin. */
+export async function callApi<M extends MethodName>(pageUrl: string, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const url = new URL(pageUrl);
+  const socket = new WebSocket(`ws://${url.host}/api?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return await new Promise<MethodOutput<M>>((resolve, reject) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as WsMessage;
+        if (message.kind !== 'result') return;
+        if (message.ok) resolve(message.output as MethodOutput<M>);
+        else reject(new Error(`${method}: ${message.error.message}`));
+      });
+      socket.once('close', () => reject(new Error(`${method}: the connection closed before the answer`)));
+      socket.send(JSON.stringify({ id: 1, method, input }));
+    });
+  } finally {
+    socket.close();
+  }
 }

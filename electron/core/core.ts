@@ -5,7 +5,9 @@ import { BmcService } from './bmc-service';
 import { DeployService, type DeployServiceDeps } from '../deploy/deploy-service';
 import { DeployStore } from '../deploy/deploy-store';
 import { dispatch, type DispatchResult, type Handlers } from './dispatch';
+import { UserFacingError } from './errors';
 import { EventBus } from './event-bus';
+import { floodLog } from './log-flood';
 import type { LogEvent } from '../../shared/api';
 import { NetworkService } from '../network/service';
 import { isRootProcess, openExecutor } from '../network/open-executor';
@@ -17,6 +19,8 @@ export interface CoreOptions {
   version: string;
   /** Tests only: shorter deploy phase limits and unprivileged PXE ports. */
   deployTuning?: Pick<DeployServiceDeps, 'timeoutScale' | 'ports'>;
+  /** Enables `diagnostics.floodLog`; only the headless server sets it, and only when RACKBOOT_BENCH=1. */
+  benchHooks?: boolean;
 }
 
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
@@ -144,6 +148,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'network.apply': async ({ planId }) => network.apply(planId),
     'network.undo': async () => network.undo(),
     'network.pendingChange': async () => network.pendingChange(),
+    'diagnostics.floodLog': async (request) => {
+      if (!options.benchHooks) {
+        throw new UserFacingError('disabled', 'Log flooding is a benchmark tool and is disabled: start the headless server with RACKBOOT_BENCH=1.');
+      }
+      return floodLog((message) => log('info', 'flood', message), request);
+    },
   };
 
   return {

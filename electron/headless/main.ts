@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   const rendererDir = process.env.RACKBOOT_RENDERER_DIR ?? path.resolve(here, '../renderer');
 
   const secrets = await KeyFileSecretBox.load(path.join(dataDir, 'secret.key'));
-  const core = await createCore({ dataDir, secrets, shell: 'headless', version: process.env.npm_package_version ?? 'dev' });
+  const core = await createCore({
+    dataDir,
+    secrets,
+    shell: 'headless',
+    version: process.env.npm_package_version ?? 'dev',
+    benchHooks: process.env.RACKBOOT_BENCH === '1',
+  });
   const server = await startHeadlessServer({ core, rendererDir, host: values.listen, port });
   if (values.listen !== '127.0.0.1' && values.listen !== '::1' && values.listen !== 'localhost') {
     console.warn(`Warning: listening on ${values.listen}: anyone who can reach it and has the token controls your BMCs.`);

@@ -77,12 +77,21 @@ describe('headless server', () => {
     ws.close();
   });
 
+  it('refuses to flood the log unless started for a benchmark', async () => {
+    const ws = await open(`?token=${server.token}`);
+    const answer = await request(ws, 1, 'diagnostics.floodLog', { linesPerSecond: 100, seconds: 1 });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'disabled', message: expect.stringContaining('RACKBOOT_BENCH=1') } });
+    ws.close();
+  });
+
   it('pushes inventory changes to every connected client', async () => {
     const watcher = await open(`?token=${server.token}`);
     const changed = new Promise<unknown>((resolve) =>
       watcher.on('message', (data) => {
         const message = JSON.parse(data.toString()) as WsMessage;
-        if (message.kind === 'event' && message.event === 'nodes.changed') resolve(message.payload);
+        if (message.kind !== 'events') return;
+        const changed = message.events.find((entry) => entry.event === 'nodes.changed');
+        if (changed) resolve(changed.payload);
       }),
     );
     const actor = await open(`?token=${server.token}`);
@@ -90,6 +99,18 @@ describe('headless server', () => {
     expect(await changed).toEqual([expect.objectContaining({ name: 'y' })]);
     watcher.close();
     actor.close();
+  });
+
+  it('sends the events a call raised together in one message, in order, before the call’s result', async () => {
+    const ws = await open(`?token=${server.token}`);
+    const received: WsMessage[] = [];
+    ws.on('message', (data) => received.push(JSON.parse(data.toString()) as WsMessage));
+    await request(ws, 1, 'nodes.add', { name: 'z', bmcAddress: '10.0.0.7', bmcUser: 'root', bmcPassword: 'pw' });
+    expect(received).toEqual([
+      { kind: 'events', events: [expect.objectContaining({ event: 'log' }), expect.objectContaining({ event: 'nodes.changed' })] },
+      expect.objectContaining({ kind: 'result', id: 1, ok: true }),
+    ]);
+    ws.close();
   });
 
   it('serves the wizard with its content security policy, and nothing outside its folder', async () => {

@@ -4,7 +4,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wsRequestSchema, type WsMessage } from '../../shared/api';
+import { wsRequestSchema, type WsEvent, type WsMessage } from '../../shared/api';
 import type { Core } from '../core/core';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -119,7 +119,18 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
   });
 
   wss.on('connection', (ws: WebSocket) => {
-    const unsubscribe = options.core.bus.subscribe((event, payload) => send(ws, { kind: 'event', event, payload }));
+    // A log flood raises dozens of events per timer tick: one message per tick spares the page a message task and a
+    // parse per line. A result first sends the events raised before it, so a client sees them in the order they happened.
+    let batch: WsEvent[] = [];
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      send(ws, { kind: 'events', events: batch });
+      batch = [];
+    };
+    const unsubscribe = options.core.bus.subscribe((event, payload) => {
+      if (batch.length === 0) setImmediate(flush);
+      batch.push({ event, payload });
+    });
     ws.on('close', unsubscribe);
     ws.on('message', (data) => {
       let request;
@@ -130,9 +141,10 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
         return;
       }
       const { id } = request;
-      void options.core.call(request.method, request.input).then((result) =>
-        send(ws, result.ok ? { kind: 'result', id, ok: true, output: result.output } : { kind: 'result', id, ok: false, error: result.error }),
-      );
+      void options.core.call(request.method, request.input).then((result) => {
+        flush();
+        send(ws, result.ok ? { kind: 'result', id, ok: true, output: result.output } : { kind: 'result', id, ok: false, error: result.error });
+      });
     });
   });
 

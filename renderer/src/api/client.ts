@@ -69,8 +69,8 @@ function webSocketClient(url: string): RackbootClient {
     opened.catch(() => undefined);
     socket.addEventListener('message', (message: MessageEvent<string>) => {
       const data = JSON.parse(message.data) as WsMessage;
-      if (data.kind === 'event') {
-        listeners.deliver(data.event, data.payload);
+      if (data.kind === 'events') {
+        for (const { event, payload } of data.events) listeners.deliver(event, payload);
         return;
       }
       const waiter = pending.get(data.id);
