@@ -21,6 +21,7 @@ import { AgentApi } from './agent-api';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import type { ImageLibrary } from './image-library';
 import { Orchestrator } from './orchestrator';
+import { PHASE_LIMITS } from './phase-timeouts';
 import type { CapturedMac, DeployTarget } from './ports';
 
 const SETTINGS_FILE = 'deploy-settings.json';
@@ -136,7 +137,8 @@ export class DeployService {
   }
 
   /** The MAC step on its own: power the server on to PXE and bind the first matching PXE client to it. */
-  async captureMac(nodeId: string, timeoutMs = 90_000): Promise<CapturedMac> {
+  async captureMac(nodeId: string): Promise<CapturedMac> {
+    const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * (this.deps.timeoutScale ?? 1);
     const services = this.requireServices();
     const target = this.target(nodeId);
     const power = new IpmiPowerControl(this.deps.bmc);

@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     shell: 'headless',
     version: process.env.npm_package_version ?? 'dev',
     benchHooks: process.env.RACKBOOT_BENCH === '1',
+    // Lab tests shorten every deploy phase limit (e.g. 0.2 waits 18 s instead of 90 s for a PXE request).
+    deployTuning: { timeoutScale: Number(process.env.RACKBOOT_TIMEOUT_SCALE ?? '1') || 1 },
   });
   const server = await startHeadlessServer({ core, rendererDir, host: values.listen, port });
   if (values.listen !== '127.0.0.1' && values.listen !== '::1' && values.listen !== 'localhost') {
