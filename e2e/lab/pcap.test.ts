@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clientUuid, dhcpMessages, dhcpMessageTypeName, parsePcap, routerAdvertisements, tcpSyns } from './pcap';
+import { clientUuid, dhcpMessages, dhcpMessageTypeName, parsePcap, routerAdvertisements, routerSolicitations, tcpSyns } from './pcap';
 
 // Captured in the lab with tcpdump -w: QEMU's iPXE ROM (BIOS) sending DHCPDISCOVER twice, dnsmasq 2.90 offering.
 const capture = readFileSync(new URL('./fixtures/ipxe-discover-dnsmasq-offer.pcap', import.meta.url));
@@ -67,6 +67,10 @@ describe('routerAdvertisements', () => {
   it('picks only the ICMPv6 type 134 messages out of the neighbour discovery traffic', () => {
     expect(parsePcap(raCapture)).toHaveLength(9);
     expect(advertisements).toHaveLength(2);
+  });
+
+  it('picks out the router solicitations (type 133): one from each end of the veth', () => {
+    expect(routerSolicitations(parsePcap(raCapture)).map((rs) => rs.sourceMac)).toEqual(['52:54:00:aa:bb:01', '8a:58:f5:aa:e2:f9']);
   });
 
   it('reads the router lifetime field: 0 from dnsmasq with --ra-param=IF,high,0,0', () => {

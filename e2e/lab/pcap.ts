@@ -156,19 +156,34 @@ export interface RouterAdvertisement {
 }
 
 const ICMPV6 = 58;
+const ICMPV6_ROUTER_SOLICITATION = 133;
 const ICMPV6_ROUTER_ADVERTISEMENT = 134;
+
+/** The Ethernet source, IPv6 header and ICMPv6 message of a frame; undefined for anything else. */
+function icmpv6({ data }: CapturedFrame): { sourceMac: string; ip: Buffer; icmp: Buffer } | undefined {
+  if (data.length < 14 + 40 + 4 || data.readUInt16BE(12) !== 0x86dd) return undefined;
+  const ip = data.subarray(14);
+  if (ip[0]! >> 4 !== 6 || ip[6] !== ICMPV6) return undefined;
+  return { sourceMac: macString(data.subarray(6, 12)), ip, icmp: ip.subarray(40, 40 + ip.readUInt16BE(4)) };
+}
+
+/** ICMPv6 router solicitations (type 133): a host asking for an RA, e.g. iPXE configuring IPv6. */
+export function routerSolicitations(frames: CapturedFrame[]): { timeMs: number; sourceMac: string }[] {
+  return frames.flatMap((frame) => {
+    const message = icmpv6(frame);
+    return message?.icmp[0] === ICMPV6_ROUTER_SOLICITATION ? [{ timeMs: frame.timeMs, sourceMac: message.sourceMac }] : [];
+  });
+}
 
 /** ICMPv6 router advertisements (type 134) among the frames; IPv6 extension headers are not followed. */
 export function routerAdvertisements(frames: CapturedFrame[]): RouterAdvertisement[] {
-  return frames.flatMap(({ timeMs, data }) => {
-    if (data.length < 14 + 40 + 16 || data.readUInt16BE(12) !== 0x86dd) return [];
-    const ip = data.subarray(14);
-    if (ip[0]! >> 4 !== 6 || ip[6] !== ICMPV6) return [];
-    const icmp = ip.subarray(40, 40 + ip.readUInt16BE(4));
-    if (icmp[0] !== ICMPV6_ROUTER_ADVERTISEMENT || icmp.length < 16) return [];
+  return frames.flatMap((frame) => {
+    const message = icmpv6(frame);
+    if (!message || message.icmp[0] !== ICMPV6_ROUTER_ADVERTISEMENT || message.icmp.length < 16) return [];
+    const { sourceMac, ip, icmp } = message;
     return [{
-      timeMs,
-      sourceMac: macString(data.subarray(6, 12)),
+      timeMs: frame.timeMs,
+      sourceMac,
       sourceIp: ipv6String(ip.subarray(8, 24)),
       ipHopLimit: ip[7]!,
       routerLifetime: icmp.readUInt16BE(6),

@@ -79,12 +79,12 @@ describe('RouterAdvertiser', () => {
     }
   });
 
-  it('on stop ends dnsmasq, removes the address and its work folder, and reports stopped', async () => {
+  it('on stop ends dnsmasq, removes every address in its prefix and its work folder, and reports stopped', async () => {
     const { ra, events } = advertiser(await fakeDnsmasq([ADVERTISING]));
     await ra.start();
     const pidFile = (await readFile(path.join(dir, 'args'), 'utf8')).split('\n').find((arg) => arg.startsWith('--pid-file='))!;
     await ra.stop();
-    expect(ipCalls.at(-1)).toEqual(['ip', '-6', 'addr', 'del', `${ULA.address}/64`, 'dev', 'prov0']);
+    expect(ipCalls.at(-1)).toEqual(['ip', '-6', 'addr', 'flush', 'dev', 'prov0', 'to', `${ULA.prefix}/64`]);
     await expect(readFile(path.dirname(pidFile.slice('--pid-file='.length)))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(events.map((event) => event.state)).toEqual(['running', 'stopped']);
     expect(ra.prefix).toBeNull();
@@ -129,14 +129,14 @@ describe('RouterAdvertiser', () => {
     const error = await rejection(advertiser(dnsmasq).ra.start());
     expect(error.problem).toBe('not-permitted');
     expect(error.message).toContain('failed to create ICMPv6 socket');
-    expect(ipCalls.map((call) => call[3])).toEqual(['add', 'del']);
+    expect(ipCalls.map((call) => call[3])).toEqual(['add', 'flush']);
   });
 
   it('gives up on a dnsmasq that never reports advertising, and kills it', async () => {
     const { ra } = advertiser(await fakeDnsmasq(['dnsmasq: started']), { startTimeoutMs: 300 });
     const error = await rejection(ra.start());
     expect(error).toMatchObject({ problem: 'dnsmasq-failed', message: expect.stringContaining('dnsmasq: started') });
-    expect(ipCalls.map((call) => call[3])).toEqual(['add', 'del']);
+    expect(ipCalls.map((call) => call[3])).toEqual(['add', 'flush']);
   });
 
   it('reports failed and removes the address when dnsmasq dies while running', async () => {
@@ -144,7 +144,7 @@ describe('RouterAdvertiser', () => {
     await ra.start();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(events.at(-1)).toMatchObject({ state: 'failed', problem: 'dnsmasq-failed', message: expect.stringContaining('exit 3') });
-    expect(ipCalls.at(-1)?.[3]).toBe('del');
+    expect(ipCalls.at(-1)?.[3]).toBe('flush');
     expect(ra.prefix).toBeNull();
   });
 });

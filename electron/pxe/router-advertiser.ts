@@ -95,7 +95,7 @@ export class RouterAdvertiser {
       this.running = { child, ula, workDir, killOnExit };
       child.once('exit', (code, signal) => void this.exitedUnasked(child, code, signal));
     } catch (error) {
-      await this.removeAddress(ula);
+      await this.removeAddresses(ula);
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
@@ -151,8 +151,12 @@ export class RouterAdvertiser {
     }
   }
 
-  private async removeAddress(ula: UlaPrefix): Promise<void> {
-    await this.run('ip', ['-6', 'addr', 'del', `${ula.address}/${ula.prefixLength}`, 'dev', this.options.interfaceName]).catch(
+  /**
+   * Removes every address in our /64, not only ours: the interface may also have configured one from our own RA
+   * (Linux with accept_ra does), and it would outlive us by the prefix lifetime.
+   */
+  private async removeAddresses(ula: UlaPrefix): Promise<void> {
+    await this.run('ip', ['-6', 'addr', 'flush', 'dev', this.options.interfaceName, 'to', `${ula.prefix}/${ula.prefixLength}`]).catch(
       () => undefined, // already gone with the interface
     );
   }
@@ -211,7 +215,7 @@ export class RouterAdvertiser {
   private async cleanUp(running: Running): Promise<void> {
     this.running = null;
     process.removeListener('exit', running.killOnExit);
-    await this.removeAddress(running.ula);
+    await this.removeAddresses(running.ula);
     await rm(running.workDir, { recursive: true, force: true });
   }
 
