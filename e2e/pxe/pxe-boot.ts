@@ -31,7 +31,13 @@ const HTTP_PORT = 8080;
 const DHCPDISCOVER = 1;
 const DHCPACK = 5;
 
-export async function timePxeBoot(lab: Lab, server: LabServer, services: BootServices, timeoutMs = 60_000): Promise<PxeBootTiming> {
+export interface PxeBootOptions {
+  /** Time between the services being up and the power-on (default 0), e.g. to let the first unsolicited RAs pass. */
+  settleMs?: number;
+  timeoutMs?: number;
+}
+
+export async function timePxeBoot(lab: Lab, server: LabServer, services: BootServices, { settleMs = 0, timeoutMs = 60_000 }: PxeBootOptions = {}): Promise<PxeBootTiming> {
   const www = join(lab.workDir, 'www');
   await mkdir(www, { recursive: true });
   const stopServices = services === 'dnsmasq' ? await startDnsmasq(lab, www) : await startOurs(lab, server, www, services === 'ours');
@@ -41,6 +47,7 @@ export async function timePxeBoot(lab: Lab, server: LabServer, services: BootSer
   ]);
   try {
     await lab.ipmitool(server, 'chassis', 'bootdev', 'pxe');
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
     const serialFrom = await serialLogSize(server);
     const poweredOnAt = Date.now();
     await lab.ipmitool(server, 'chassis', 'power', 'on');

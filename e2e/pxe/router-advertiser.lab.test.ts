@@ -61,6 +61,17 @@ describe.skipIf(!root)('the router advertiser with the iPXE ROM of a lab server'
     expect(withoutRa.serial).not.toMatch(/net0: fd/);
   });
 
+  it("answers the router solicitation of a ROM that boots long after the advertiser's first unsolicited RAs", async () => {
+    // dnsmasq sends unsolicited RAs often only in its first minute, then every 10 min: the fast boots above may have
+    // ridden on those. In daily use the ROM's own router solicitation must be answered.
+    const late = await timePxeBoot(lab, lab.servers[0]!, 'ours', { settleMs: 75_000 });
+    const [solicited] = late.solicitationsMs;
+    console.log(`75 s after start: ROM's router solicitation at ${solicited} ms, RAs at ${late.advertisements.map((ra) => ra.timeMs).join(', ')} ms, ACK → script ${late.scriptMs - late.ackMs} ms`);
+    expect(solicited).toBeDefined();
+    expect(late.advertisements.some((ra) => ra.timeMs >= solicited! && ra.timeMs - solicited! < 100 && ra.routerLifetime === 0)).toBe(true);
+    expect(late.scriptMs - late.ackMs).toBeLessThan(3000);
+  }, 150_000);
+
   it('sends no RA when switched off', () => {
     expect(withoutRa.advertisements).toEqual([]);
     expect(withoutRa.events.some((event) => event.type === 'router-advertiser')).toBe(false);
