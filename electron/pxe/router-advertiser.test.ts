@@ -90,6 +90,14 @@ describe('RouterAdvertiser', () => {
     expect(ra.prefix).toBeNull();
   });
 
+  it('starts one dnsmasq when asked to start twice at once', async () => {
+    const { ra } = advertiser(await fakeDnsmasq([ADVERTISING]));
+    const [first, second] = await Promise.all([ra.start(), ra.start()]);
+    await ra.stop();
+    expect(second).toEqual(first);
+    expect(ipCalls.map((call) => call[3])).toEqual(['add', 'flush']);
+  });
+
   it('takes over the address a crashed run left on the interface', async () => {
     ipFails = (args) => (args.includes('add') ? 'RTNETLINK answers: File exists' : null);
     const { ra } = advertiser(await fakeDnsmasq([ADVERTISING]));

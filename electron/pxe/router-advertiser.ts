@@ -48,6 +48,7 @@ export class RouterAdvertiser {
   private readonly listeners = new Listeners<RouterAdvertiserEvent>();
   private readonly run: CommandRunner;
   private running: Running | null = null;
+  private starting: Promise<UlaPrefix> | null = null;
   private stopping = false;
 
   constructor(private readonly options: RouterAdvertiserOptions) {
@@ -64,8 +65,13 @@ export class RouterAdvertiser {
   }
 
   /** Resolves once dnsmasq advertises; rejects with a RouterAdvertiserError that says what to do. */
-  async start(): Promise<UlaPrefix> {
-    if (this.running) return this.running.ula;
+  start(): Promise<UlaPrefix> {
+    if (this.running) return Promise.resolve(this.running.ula);
+    this.starting ??= this.startOnce().finally(() => (this.starting = null));
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<UlaPrefix> {
     const name = this.options.interfaceName;
     if ((this.options.platform ?? process.platform) !== 'linux') {
       throw new RouterAdvertiserError(
