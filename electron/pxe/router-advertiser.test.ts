@@ -90,6 +90,15 @@ describe('RouterAdvertiser', () => {
     expect(ra.prefix).toBeNull();
   });
 
+  it('stop during a start waits for it, then stops what it started', async () => {
+    const { ra, events } = advertiser(await fakeDnsmasq([ADVERTISING]));
+    const started = ra.start();
+    await ra.stop();
+    await started;
+    expect(events.map((event) => event.state)).toEqual(['running', 'stopped']);
+    expect(ra.prefix).toBeNull();
+  });
+
   it('starts one dnsmasq when asked to start twice at once', async () => {
     const { ra } = advertiser(await fakeDnsmasq([ADVERTISING]));
     const [first, second] = await Promise.all([ra.start(), ra.start()]);
@@ -106,8 +115,10 @@ describe('RouterAdvertiser', () => {
   });
 
   it('says dnsmasq is missing and how to install it, without touching the interface', async () => {
-    const error = await rejection(advertiser(null).ra.start());
+    const { ra, events } = advertiser(null);
+    const error = await rejection(ra.start());
     expect(error.problem).toBe('dnsmasq-missing');
+    expect(events).toMatchObject([{ state: 'failed', problem: 'dnsmasq-missing', message: error.message, prefix: null }]);
     expect(error.message).toMatch(/apt install dnsmasq-base/);
     expect(error.message).toMatch(/turn off "IPv6 router advertisements"/);
     expect(ipCalls).toEqual([]);

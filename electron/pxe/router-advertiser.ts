@@ -64,10 +64,18 @@ export class RouterAdvertiser {
     return this.running?.ula.prefix ?? null;
   }
 
-  /** Resolves once dnsmasq advertises; rejects with a RouterAdvertiserError that says what to do. */
+  /**
+   * Resolves once dnsmasq advertises; rejects with a RouterAdvertiserError that says what to do, which is also
+   * reported as a `failed` event so the UI needs only the event stream.
+   */
   start(): Promise<UlaPrefix> {
     if (this.running) return Promise.resolve(this.running.ula);
-    this.starting ??= this.startOnce().finally(() => (this.starting = null));
+    this.starting ??= this.startOnce()
+      .catch((error: unknown) => {
+        if (error instanceof RouterAdvertiserError) this.emit('failed', null, error.problem, error.message);
+        throw error;
+      })
+      .finally(() => (this.starting = null));
     return this.starting;
   }
 
@@ -91,10 +99,11 @@ export class RouterAdvertiser {
     }
     const ula = this.ulaFor(name);
     await this.addAddress(ula);
-    const workDir = await mkdtemp(path.join(tmpdir(), 'rackboot-ra-'));
-    // dnsmasq writes its pid file as the unprivileged user it switches to.
-    await chmod(workDir, 0o755);
+    let workDir: string | null = null;
     try {
+      workDir = await mkdtemp(path.join(tmpdir(), 'rackboot-ra-'));
+      // dnsmasq writes its pid file as the unprivileged user it switches to.
+      await chmod(workDir, 0o755);
       const child = await this.startDnsmasq(dnsmasq, dnsmasqRouterAdvertisementArgs({ interfaceName: name, ula, workDir }));
       const killOnExit = (): void => void child.kill('SIGKILL');
       process.once('exit', killOnExit);
@@ -102,14 +111,16 @@ export class RouterAdvertiser {
       child.once('exit', (code, signal) => void this.exitedUnasked(child, code, signal));
     } catch (error) {
       await this.removeAddresses(ula);
-      await rm(workDir, { recursive: true, force: true });
+      if (workDir) await rm(workDir, { recursive: true, force: true });
       throw error;
     }
     this.emit('running', ula.prefix, null, null);
     return ula;
   }
 
+  /** Ends dnsmasq and removes the prefix's addresses; waits for a start in progress first. */
   async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     const running = this.running;
     if (!running || this.stopping) return;
     this.stopping = true;
