@@ -177,3 +177,26 @@ export const DhcpProbeResult = z.object({
   recommendedMode: DhcpMode,
 });
 export type DhcpProbeResult = z.infer<typeof DhcpProbeResult>;
+
+/**
+ * IPv6 router advertisements (router lifetime 0) on the provisioning interface: iPXE then starts its boot script at
+ * once instead of waiting ~13 s for IPv6. On by default; off leaves IPv6 on the segment alone.
+ */
+export const RouterAdvertisementSettings = z.object({ routerAdvertisements: z.boolean().default(true) });
+export type RouterAdvertisementSettings = z.infer<typeof RouterAdvertisementSettings>;
+
+export const RouterAdvertiserProblem = z.enum(['unsupported-platform', 'dnsmasq-missing', 'no-interface', 'not-permitted', 'address-failed', 'dnsmasq-failed']);
+export type RouterAdvertiserProblem = z.infer<typeof RouterAdvertiserProblem>;
+
+/** The router advertiser's state changes: running (with the ULA prefix it advertises), stopped, or failed and why. */
+export const RouterAdvertiserEvent = z.object({
+  type: z.literal('router-advertiser'),
+  ...eventBase,
+  state: z.enum(['running', 'stopped', 'failed']),
+  /** The advertised /64, e.g. fd3c:1a2b:4c5d::; null when not running. */
+  prefix: z.string().nullable(),
+  problem: RouterAdvertiserProblem.nullable(),
+  /** For the technician: what happened and what to do; null when running or stopped on request. */
+  message: z.string().nullable(),
+});
+export type RouterAdvertiserEvent = z.infer<typeof RouterAdvertiserEvent>;

@@ -140,3 +140,97 @@ function decodeOptions(bytes: Buffer): Map<number, Buffer> {
 function macString(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1:');
 }
+
+export interface RouterAdvertisement {
+  timeMs: number;
+  sourceMac: string;
+  /** IPv6 source, lower-case, full form without zero compression (fe80:0:0:0:…). */
+  sourceIp: string;
+  /** Must be 255 (RFC 4861) or hosts drop the RA. */
+  ipHopLimit: number;
+  /** Seconds; 0 means "not a default router". */
+  routerLifetime: number;
+  managed: boolean;
+  otherConfig: boolean;
+  prefixes: { prefix: string; length: number; validLifetime: number; autonomous: boolean }[];
+}
+
+const ICMPV6 = 58;
+const ICMPV6_ROUTER_SOLICITATION = 133;
+const ICMPV6_ROUTER_ADVERTISEMENT = 134;
+
+/** The Ethernet source, IPv6 header and ICMPv6 message of a frame; undefined for anything else. */
+function icmpv6({ data }: CapturedFrame): { sourceMac: string; ip: Buffer; icmp: Buffer } | undefined {
+  if (data.length < 14 + 40 + 4 || data.readUInt16BE(12) !== 0x86dd) return undefined;
+  const ip = data.subarray(14);
+  if (ip[0]! >> 4 !== 6 || ip[6] !== ICMPV6) return undefined;
+  return { sourceMac: macString(data.subarray(6, 12)), ip, icmp: ip.subarray(40, 40 + ip.readUInt16BE(4)) };
+}
+
+/** ICMPv6 router solicitations (type 133): a host asking for an RA, e.g. iPXE configuring IPv6. */
+export function routerSolicitations(frames: CapturedFrame[]): { timeMs: number; sourceMac: string }[] {
+  return frames.flatMap((frame) => {
+    const message = icmpv6(frame);
+    return message?.icmp[0] === ICMPV6_ROUTER_SOLICITATION ? [{ timeMs: frame.timeMs, sourceMac: message.sourceMac }] : [];
+  });
+}
+
+/** ICMPv6 router advertisements (type 134) among the frames; IPv6 extension headers are not followed. */
+export function routerAdvertisements(frames: CapturedFrame[]): RouterAdvertisement[] {
+  return frames.flatMap((frame) => {
+    const message = icmpv6(frame);
+    if (!message || message.icmp[0] !== ICMPV6_ROUTER_ADVERTISEMENT || message.icmp.length < 16) return [];
+    const { sourceMac, ip, icmp } = message;
+    return [{
+      timeMs: frame.timeMs,
+      sourceMac,
+      sourceIp: ipv6String(ip.subarray(8, 24)),
+      ipHopLimit: ip[7]!,
+      routerLifetime: icmp.readUInt16BE(6),
+      managed: (icmp[5]! & 0x80) !== 0,
+      otherConfig: (icmp[5]! & 0x40) !== 0,
+      prefixes: prefixOptions(icmp.subarray(16)),
+    }];
+  });
+}
+
+function prefixOptions(options: Buffer): RouterAdvertisement['prefixes'] {
+  const prefixes: RouterAdvertisement['prefixes'] = [];
+  for (let i = 0; i + 2 <= options.length; ) {
+    const length = options[i + 1]! * 8;
+    if (length === 0 || i + length > options.length) break;
+    if (options[i] === 3 && length === 32) {
+      prefixes.push({
+        prefix: ipv6String(options.subarray(i + 16, i + 32)),
+        length: options[i + 2]!,
+        validLifetime: options.readUInt32BE(i + 4),
+        autonomous: (options[i + 3]! & 0x40) !== 0,
+      });
+    }
+    i += length;
+  }
+  return prefixes;
+}
+
+function ipv6String(bytes: Buffer): string {
+  return Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2).toString(16)).join(':');
+}
+
+export interface TcpSyn {
+  timeMs: number;
+  sourceIp: string;
+  destinationIp: string;
+  destinationPort: number;
+}
+
+/** IPv4 TCP segments that open a connection (SYN without ACK): a client starting to fetch something. */
+export function tcpSyns(frames: CapturedFrame[]): TcpSyn[] {
+  return frames.flatMap(({ timeMs, data }) => {
+    if (data.length < 14 + 20 + 20 || data.readUInt16BE(12) !== 0x0800) return [];
+    const ip = data.subarray(14);
+    if (ip[0]! >> 4 !== 4 || ip[9] !== 6) return [];
+    const tcp = ip.subarray((ip[0]! & 0x0f) * 4);
+    if (tcp.length < 14 || (tcp[13]! & 0x12) !== 0x02) return [];
+    return [{ timeMs, sourceIp: ip.subarray(12, 16).join('.'), destinationIp: ip.subarray(16, 20).join('.'), destinationPort: tcp.readUInt16BE(2) }];
+  });
+}
