@@ -90,6 +90,8 @@ export const servicesConfigSchema = z.object({
   pool: z.object({ start: z.string(), end: z.string() }).optional(),
   answer: z.enum(['enrolled', 'all-pxe']).default('enrolled'),
   httpPort: z.number().int().min(1).max(65535).default(8080),
+  /** Harmless IPv6 router advertisements so iPXE starts ~15 s sooner (needs dnsmasq). */
+  routerAdvertisements: z.boolean().default(true),
 });
 export type ServicesConfig = z.infer<typeof servicesConfigSchema>;
 

@@ -234,6 +234,10 @@ export class DeployService {
   }
 
   private report(event: ProvisioningEvent): void {
+    if (event.kind === 'warning') {
+      this.deps.log('warn', 'pxe', event.message);
+      return;
+    }
     if (event.kind === 'transfer') {
       const transfer = event.event;
       const mac = transfer.kind === 'http-transfer' ? transfer.mac : null;

@@ -1,4 +1,4 @@
-import { Alert, Button, FormControlLabel, MenuItem, Radio, RadioGroup, Stack, TextField, Typography } from '@mui/material';
+import { Alert, Button, Checkbox, FormControlLabel, MenuItem, Radio, RadioGroup, Stack, TextField, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import type { NetworkInterface } from '../../../shared/network';
 import { useClient } from '../api/context';
@@ -22,6 +22,7 @@ export function ServicesPanel(): React.JSX.Element {
   const [nicName, setNicName] = useState('');
   const [mode, setMode] = useState<'full' | 'proxy'>('full');
   const [pool, setPool] = useState('');
+  const [routerAdvertisements, setRouterAdvertisements] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -61,6 +62,7 @@ export function ServicesPanel(): React.JSX.Element {
         address: ip!.address,
         prefixLength: ip!.prefixLength,
         mode,
+        routerAdvertisements,
         ...(mode === 'full' && poolStart && poolEnd ? { pool: { start: poolStart, end: poolEnd } } : {}),
       });
     });
@@ -99,6 +101,10 @@ export function ServicesPanel(): React.JSX.Element {
           <FormControlLabel value="proxy" control={<Radio />} label="Proxy (another DHCP server hands out addresses)" />
         </RadioGroup>
         {mode === 'full' && <TextField size="small" label="Address pool" value={pool} onChange={(event) => setPool(event.target.value)} />}
+        <FormControlLabel
+          control={<Checkbox checked={routerAdvertisements} onChange={(event) => setRouterAdvertisements(event.target.checked)} />}
+          label="Fast iPXE start (IPv6 router advertisement)"
+        />
         <Button variant="contained" disabled={!ip || busy} onClick={() => void start()}>
           Start services
         </Button>
