@@ -116,4 +116,35 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     };
     expect(await hash(server.diskPath, size)).toBe(await hash(image, size));
   });
+
+  test('a capture that sees no PXE request says so, with what to check', async () => {
+    const server = lab.servers[0]!;
+    await app.stop(); // its boot services hold the provisioning ports
+    const impatient = await startHeadlessAppInLab(lab, path.join(dir, 'data-timeout'), { RACKBOOT_TIMEOUT_SCALE: '0.2' });
+    await lab.rack.ip('link', 'set', server.tap, 'down');
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(impatient.url);
+      await page.getByRole('button', { name: 'Add server' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'Add a server' });
+      await dialog.getByRole('textbox', { name: 'Name' }).fill('unplugged');
+      await dialog.getByRole('textbox', { name: 'BMC address' }).fill(server.bmc.address);
+      await dialog.getByRole('textbox', { name: 'BMC user' }).fill(server.bmc.user);
+      await dialog.getByLabel('BMC password').fill(server.bmc.password);
+      await dialog.getByRole('button', { name: 'Add server' }).click();
+      await step(page, 'MAC');
+      await page.getByRole('checkbox', { name: /Fast iPXE start/ }).uncheck();
+      await page.getByRole('button', { name: 'Start services' }).click();
+      await expect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+      await page.getByRole('button', { name: 'Capture MAC of unplugged' }).click();
+      await expect(page.getByRole('alert').filter({ hasText: 'unplugged:' })).toContainText(
+        'No PXE request within 18 s of power-on: is PXE enabled on NIC1 and the cable in the provisioning switch?',
+        { timeout: 60_000 },
+      );
+      await keepScreenshot(page, 'flow-08-capture-timeout');
+    } finally {
+      await lab.rack.ip('link', 'set', server.tap, 'up');
+      await impatient.stop();
+    }
+  });
 });

@@ -8,8 +8,16 @@ import type { HeadlessApp } from './headless-app';
  * provisioning namespace, where the BMCs and the servers' PXE traffic are. Playwright talks to Chromium over a pipe,
  * so nothing of it crosses into the host's network.
  */
-export async function startHeadlessAppInLab(lab: Lab, dataDir: string): Promise<HeadlessApp> {
-  const child = lab.prov.spawn(process.execPath, [path.resolve('dist/electron/headless.mjs'), '--port', '0', '--data-dir', dataDir]);
+export async function startHeadlessAppInLab(lab: Lab, dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
+  const child = lab.prov.spawn('env', [
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    process.execPath,
+    path.resolve('dist/electron/headless.mjs'),
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+  ]);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`headless server did not start:\n${output}`)), 20_000);
