@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { copyFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,12 +156,14 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
     expect(run.records.at(-1)).toMatchObject({ status: 'failed', failure: { phase: 'verifying', reason: expect.stringContaining('The disk does not hold the image') } });
   });
 
-  it('comes back from kill -9 during the write with the node retryable and its log kept, and the retry deploys it', async () => {
+  it('comes back from kill -9 during the write of a gzip image with the node retryable and its log kept, and the retry deploys it', async () => {
     const server = lab.servers[0]!;
+    const packed = path.join(dataDir, 'installed.raw.gz');
+    await pipeline(createReadStream(image), createGzip(), createWriteStream(packed));
     const hwinfo = path.join(dataDir, 'hardware_info-kill');
     await writeFile(hwinfo, `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`);
     const stateDir = await mkdtemp(path.join(dataDir, 'kill-'));
-    const args = ['--hwinfo', hwinfo, '--image', image, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', stateDir];
+    const args = ['--hwinfo', hwinfo, '--image', packed, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', stateDir];
     const child = lab.prov.spawn(process.execPath, [CLI, 'deploy', '--json', ...args]);
     await new Promise<void>((resolve) => {
       let output = '';
@@ -181,6 +185,7 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
     const resumed = retry.records.at(-1)!;
     expect(resumed.status).toBe('deployed');
     expect(resumed.history.map((entry) => entry.phase)).toContain('writing-image');
+    expect(retry.output).toContain('job received: gzip image');
     expect(resumed.history.filter((entry) => entry.phase === 'mac-captured').length, JSON.stringify(retry.records.map((r) => [r.status, r.history.map((h) => h.phase)]))).toBe(2);
   });
 });
