@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { DEPLOYED_MARKER, buildTestImage } from '../deploy/test-image';
-import { ensureKernel, startLab, type Kernel, type Lab } from '../lab';
+import { ensureKernel, startLab, type Kernel, type Lab, type LabServer } from '../lab';
 import { isRoot } from '../support/netns';
 import type { HeadlessApp } from './headless-app';
 import { chromiumInNamespace, startHeadlessAppInLab } from './lab-app';
@@ -47,19 +47,24 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     await page.getByRole('tab', { name }).click();
   }
 
+  async function enrol(page: Page, name: string, server: LabServer): Promise<void> {
+    await page.getByRole('button', { name: 'Add server' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add a server' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+    await dialog.getByRole('textbox', { name: 'BMC address' }).fill(server.bmc.address);
+    await dialog.getByRole('textbox', { name: 'BMC user' }).fill(server.bmc.user);
+    await dialog.getByLabel('BMC password').fill(server.bmc.password);
+    await dialog.getByRole('button', { name: 'Add server' }).click();
+    await expect(dialog).toBeHidden();
+  }
+
   test('from an empty app to a deployed server, with the serial console', async () => {
     const server = lab.servers[0]!;
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(app.url);
 
     // BMC: enrol the server by its BMC and check the connection.
-    await page.getByRole('button', { name: 'Add server' }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Add a server' });
-    await dialog.getByRole('textbox', { name: 'Name' }).fill('rack-u1');
-    await dialog.getByRole('textbox', { name: 'BMC address' }).fill(server.bmc.address);
-    await dialog.getByRole('textbox', { name: 'BMC user' }).fill(server.bmc.user);
-    await dialog.getByLabel('BMC password').fill(server.bmc.password);
-    await dialog.getByRole('button', { name: 'Add server' }).click();
+    await enrol(page, 'rack-u1', server);
     await page.getByRole('button', { name: 'Test connection to rack-u1' }).click();
     await expect(page.getByRole('row', { name: /rack-u1/ })).toContainText(`GUID ${server.uuid}`, { timeout: 30_000 });
     await keepScreenshot(page, 'flow-01-bmc');
@@ -125,13 +130,7 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await page.goto(impatient.url);
-      await page.getByRole('button', { name: 'Add server' }).first().click();
-      const dialog = page.getByRole('dialog', { name: 'Add a server' });
-      await dialog.getByRole('textbox', { name: 'Name' }).fill('unplugged');
-      await dialog.getByRole('textbox', { name: 'BMC address' }).fill(server.bmc.address);
-      await dialog.getByRole('textbox', { name: 'BMC user' }).fill(server.bmc.user);
-      await dialog.getByLabel('BMC password').fill(server.bmc.password);
-      await dialog.getByRole('button', { name: 'Add server' }).click();
+      await enrol(page, 'unplugged', server);
       await step(page, 'MAC');
       await page.getByRole('checkbox', { name: /Fast iPXE start/ }).uncheck();
       await page.getByRole('button', { name: 'Start services' }).click();

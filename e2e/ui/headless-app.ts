@@ -12,14 +12,25 @@ export interface HeadlessApp {
 const ENTRY = path.resolve('dist/electron/headless.mjs');
 
 /** `env` adds to this process's environment (e.g. RACKBOOT_BENCH=1 for the benchmark hooks). */
-export async function startHeadlessApp(dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
-  const child: ChildProcess = spawn(process.execPath, [ENTRY, '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+export function startHeadlessApp(dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
+  return watchHeadlessApp(
+    spawn(process.execPath, [ENTRY, '--port', '0', '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    }),
+  );
+}
+
+/** Argument list of the headless server on a free port, for shells that start it their own way (a namespace). */
+export function headlessAppArgs(dataDir: string): string[] {
+  return [ENTRY, '--port', '0', '--data-dir', dataDir];
+}
+
+/** Waits for a started headless server to print its URL; stop() ends it. */
+export async function watchHeadlessApp(child: ChildProcess): Promise<HeadlessApp> {
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`headless server did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`headless server did not start:\n${output}`)), 20_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /open (http:\/\/\S+)/.exec(output);
