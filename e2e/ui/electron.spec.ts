@@ -4,7 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { buildTestImage } from '../deploy/test-image';
+import { ensureKernel, startLab } from '../lab';
+import { isRoot } from '../support/netns';
+import { inNamespace } from './lab-app';
 import { keepScreenshot } from './screenshots';
+import { deployThroughWizard } from './wizard-flow';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +58,34 @@ test.describe('desktop shell', () => {
       await app.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+test.describe('desktop shell in the virtual rack', () => {
+  test.skip('missing' in binary || !isRoot(), 'needs an Electron binary and root (the virtual rack)');
+  test.setTimeout(900_000);
+
+  test('a first-time technician deploys a lab server in the desktop window', async () => {
+    if (!('path' in binary)) return;
+    const kernel = await ensureKernel();
+    const image = await buildTestImage(kernel);
+    const lab = await startLab({ servers: 1 });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-electron-flow-'));
+    try {
+      const app = await electron.launch({
+        executablePath: await inNamespace(lab, dir, binary.path),
+        args: ['.', '--no-sandbox'],
+        env: { ...process.env, RACKBOOT_DATA_DIR: path.join(dir, 'data') },
+      });
+      try {
+        await deployThroughWizard(await app.firstWindow(), lab, kernel, image, 'electron-flow');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await lab.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -13,11 +13,10 @@ export function startHeadlessAppInLab(lab: Lab, dataDir: string, env: Record<str
   return watchHeadlessApp(lab.prov.spawn('env', [...assignments, process.execPath, ...headlessAppArgs(dataDir)]));
 }
 
-/** A Chromium launcher that starts the browser inside the namespace (Playwright's executablePath). */
-export async function chromiumInNamespace(lab: Lab, dir: string): Promise<string> {
-  const wrapper = path.join(dir, 'chromium-in-lab.sh');
-  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.prov.name} ${chromium} "$@"\n`);
+/** A launcher that starts a program inside the lab's laptop namespace (for Playwright's executablePath). */
+export async function inNamespace(lab: Lab, dir: string, program: string): Promise<string> {
+  const wrapper = path.join(dir, `${path.basename(program)}-in-lab.sh`);
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.prov.name} ${program} "$@"\n`);
   await chmod(wrapper, 0o755);
   return wrapper;
 }

@@ -1,0 +1,92 @@
+import { expect, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DEPLOYED_MARKER } from '../deploy/test-image';
+import type { Kernel, Lab, LabServer } from '../lab';
+import { keepScreenshot } from './screenshots';
+
+/** The wizard steps a technician follows, as tests drive them (in Chromium or in the Electron window). */
+export async function step(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name }).click();
+}
+
+export async function enrol(page: Page, name: string, server: LabServer): Promise<void> {
+  await page.getByRole('button', { name: 'Add server' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Add a server' });
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+  await dialog.getByRole('textbox', { name: 'BMC address' }).fill(server.bmc.address);
+  await dialog.getByRole('textbox', { name: 'BMC user' }).fill(server.bmc.user);
+  await dialog.getByLabel('BMC password').fill(server.bmc.password);
+  await dialog.getByRole('button', { name: 'Add server' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+async function sha256OfPrefix(file: string, bytes: number): Promise<string> {
+  const digest = createHash('sha256');
+  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) digest.update(chunk as Buffer);
+  return digest.digest('hex');
+}
+
+/**
+ * A first-time technician's whole flow on an empty app: enrol the lab's first server by its BMC, look at the network,
+ * add the image and the deploy ramdisk, start the boot services, capture the MAC, deploy and watch the serial console.
+ * Screenshots are kept as `<shots>-NN-step.png`.
+ */
+export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, image: string, shots: string): Promise<void> {
+  const server = lab.servers[0]!;
+
+  // BMC: enrol the server by its BMC and check the connection.
+  await enrol(page, 'rack-u1', server);
+  await page.getByRole('button', { name: 'Test connection to rack-u1' }).click();
+  await expect(page.getByRole('row', { name: /rack-u1/ })).toContainText(`GUID ${server.uuid}`, { timeout: 30_000 });
+  await keepScreenshot(page, `${shots}-01-bmc`);
+
+  // Network: the laptop's wired NIC is already on the provisioning subnet in the lab; preview shows the plan.
+  await step(page, 'Network');
+  await expect(page.getByRole('table', { name: 'Network interfaces' })).toContainText(lab.provInterface);
+  await keepScreenshot(page, `${shots}-02-network`);
+
+  // Image: the OS image and the deploy ramdisk.
+  await step(page, 'Image');
+  await page.getByRole('textbox', { name: 'Image file path' }).fill(image);
+  await page.getByRole('button', { name: 'Add image' }).click();
+  await expect(page.getByRole('table', { name: 'Images' })).toContainText(path.basename(image));
+  await page.getByRole('textbox', { name: 'Kernel (vmlinuz)' }).fill(kernel.vmlinuzPath);
+  await page.getByRole('textbox', { name: 'Kernel modules (folder or .deb)' }).fill(path.resolve(kernel.modulesDir, '../../..'));
+  await page.getByRole('textbox', { name: 'Target disk' }).fill('/dev/vda');
+  await page.getByRole('button', { name: 'Save deploy settings' }).click();
+  await expect(page.getByText('Deploy settings saved.')).toBeVisible();
+  await keepScreenshot(page, `${shots}-03-image`);
+
+  // MAC: start the boot services on the provisioning NIC and capture the server's PXE MAC.
+  await step(page, 'MAC');
+  await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
+  await page.getByRole('button', { name: 'Start services' }).click();
+  await expect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Capture MAC of rack-u1' }).click();
+  await expect(page.getByRole('status', { name: 'Capturing rack-u1' })).toBeVisible();
+  await keepScreenshot(page, `${shots}-04-capturing`);
+  const macs = page.getByRole('table', { name: 'MAC addresses' });
+  await expect(macs).toContainText(server.mac, { timeout: 120_000 });
+  await expect(macs).toContainText('matched System GUID');
+  await keepScreenshot(page, `${shots}-05-captured`);
+
+  // Boot: deploy and watch it live.
+  await step(page, 'Boot');
+  await page.getByRole('checkbox', { name: 'Select rack-u1' }).check();
+  await page.getByRole('button', { name: /Deploy selected/ }).click();
+  const rack = page.getByRole('table', { name: 'Rack' });
+  await expect(rack).toContainText('writing-image', { timeout: 300_000 });
+  await keepScreenshot(page, `${shots}-06-writing`);
+  await expect(rack).toContainText('deployed · deployed', { timeout: 400_000 });
+  await page.getByRole('button', { name: 'Open console' }).click();
+  await page.getByRole('button', { name: 'Power cycle' }).click();
+  await expect(page.getByRole('region', { name: 'Serial console of rack-u1' })).toContainText(DEPLOYED_MARKER, { timeout: 180_000 });
+  await keepScreenshot(page, `${shots}-07-deployed-console`);
+  await expect(page.getByRole('log', { name: 'Live log' })).toContainText('Image verified on disk');
+
+  const size = (await stat(image)).size;
+  expect(await sha256OfPrefix(server.diskPath, size)).toBe(await sha256OfPrefix(image, size));
+}
