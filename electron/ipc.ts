@@ -1,6 +1,7 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/api';
 import type { Core } from './core/core';
+import { createEventBatcher } from './core/event-batcher';
 
 /** Only the wizard's own page (file:// from the app bundle) may call the core. */
 function fromOurPage(event: IpcMainInvokeEvent, rendererUrlPrefix: string): boolean {
@@ -10,15 +11,18 @@ function fromOurPage(event: IpcMainInvokeEvent, rendererUrlPrefix: string): bool
 
 /** Connects the core to one window: calls in (validated by the core's dispatcher), events out. */
 export function registerIpc(core: Core, window: BrowserWindow, rendererUrlPrefix: string): () => void {
+  const events = createEventBatcher((batch) => {
+    if (!window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, batch);
+  });
   ipcMain.handle(IPC_CALL_CHANNEL, async (event, method: unknown, input: unknown) => {
     if (event.sender.id !== window.webContents.id || !fromOurPage(event, rendererUrlPrefix)) {
       return { ok: false, error: { code: 'forbidden', message: 'Request from an unknown page was refused.' } };
     }
-    return core.call(method, input);
+    const result = await core.call(method, input);
+    events.flush();
+    return result;
   });
-  const unsubscribe = core.bus.subscribe((event, payload) => {
-    if (!window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, event, payload);
-  });
+  const unsubscribe = core.bus.subscribe(events.push);
   return () => {
     unsubscribe();
     ipcMain.removeHandler(IPC_CALL_CHANNEL);

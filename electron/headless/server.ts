@@ -4,8 +4,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wsRequestSchema, type WsEvent, type WsMessage } from '../../shared/api';
+import { wsRequestSchema, type WsMessage } from '../../shared/api';
 import type { Core } from '../core/core';
+import { createEventBatcher } from '../core/event-batcher';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -119,18 +120,8 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
   });
 
   wss.on('connection', (ws: WebSocket) => {
-    // A log flood raises dozens of events per timer tick: one message per tick spares the page a message task and a
-    // parse per line. A result first sends the events raised before it, so a client sees them in the order they happened.
-    let batch: WsEvent[] = [];
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      send(ws, { kind: 'events', events: batch });
-      batch = [];
-    };
-    const unsubscribe = options.core.bus.subscribe((event, payload) => {
-      if (batch.length === 0) setImmediate(flush);
-      batch.push({ event, payload });
-    });
+    const events = createEventBatcher((batch) => send(ws, { kind: 'events', events: batch }));
+    const unsubscribe = options.core.bus.subscribe(events.push);
     ws.on('close', unsubscribe);
     ws.on('message', (data) => {
       let request;
@@ -142,7 +133,7 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
       }
       const { id } = request;
       void options.core.call(request.method, request.input).then((result) => {
-        flush();
+        events.flush();
         send(ws, result.ok ? { kind: 'result', id, ok: true, output: result.output } : { kind: 'result', id, ok: false, error: result.error });
       });
     });
