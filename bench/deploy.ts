@@ -7,14 +7,15 @@ import { PacketCapture, ensureKernel, parsePcap, startLab, type Kernel, type Lab
 import { buildTestImage } from '../e2e/deploy/test-image';
 import { isRoot } from '../e2e/support/netns';
 import { deployedAt, hardwareInfo, phaseDurations, timedDeploy } from './deploy-cli';
-import { startReferenceDeployServer, type FloorTiming } from './reference-deploy';
+import { startReferenceDeployServer, startRouterAdvertiser, type FloorTiming } from './reference-deploy';
 
 /**
  * One lab server deployed by `rackboot deploy` (known by BMC and MAC, so no capture), from the CLI's start to its
  * `deployed` record; the same server deployed in the same run with reference tools and no orchestration (the floor:
  * power-on → image written, plus power cycle to disk → login prompt); then three servers in one `rackboot deploy`.
  * iPXE waits ~13 s for IPv6 router advertisements unless one comes, so the floor is measured with and without them
- * and compared under the condition Rackboot's own run had (seen on the wire).
+ * and compared under the condition Rackboot's own run had (seen on the wire); when Rackboot sent none, its deploy is
+ * measured once more with a reference RA beside it (a line of its own, not in the result).
  */
 const execFileAsync = promisify(execFile);
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -94,6 +95,20 @@ try {
   await powerOffAndWipe(lab, [server!]);
   const floorWith = await floor(lab, server!, image, kernel, true);
   const floorSeconds = single.routerAdvertisements ? floorWith : floorWithout;
+  if (!single.routerAdvertisements) {
+    // What the overhead will be once Rackboot answers router solicitations itself: the same deploy with a reference RA.
+    await powerOffAndWipe(lab, [server!]);
+    const advertiser = await startRouterAdvertiser(lab);
+    let withAdvertiser: { total: number };
+    try {
+      withAdvertiser = await ours(lab, [server!], image, kernel, 'deploy+ra');
+    } finally {
+      await advertiser.stop();
+    }
+    console.log(
+      `rackboot deploy with a reference RA beside it: ${withAdvertiser.total} s; against the floor with RA ${floorWith.toFixed(1)} s: overhead ${(withAdvertiser.total / floorWith).toFixed(2)}`,
+    );
+  }
   await powerOffAndWipe(lab, lab.servers);
   const parallel = await ours(lab, lab.servers, image, kernel, 'parallel3');
   console.log(`rackboot deploy, three servers: ${parallel.total} s from the CLI's start to the last deployed`);
