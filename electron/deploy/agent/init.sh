@@ -112,7 +112,7 @@ case "$IMAGE_FORMAT" in
 esac
 WRITER=$!
 while kill -0 "$WRITER" 2>/dev/null; do
-  DD=$(pgrep -n -x dd)
+  DD=$(pidof dd | cut -d " " -f 1) # Debian's busybox-static has no pgrep
   WRITTEN=$(sed -n 's/^wchar: //p' "/proc/$DD/io" 2>/dev/null)
   [ -n "$WRITTEN" ] && report progress "written=$WRITTEN"
   sleep 1

@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { DEPLOY_PHASES, deployRecordSchema, type DeployRecord } from '../shared/deploy';
+import type { Kernel, Lab, LabServer } from '../e2e/lab';
+
+const CLI = path.resolve('dist/electron/cli.mjs');
+
+export interface TimedDeploy {
+  code: number;
+  /** Wall clock (ms since the epoch) when the CLI process was started. */
+  spawnedAt: number;
+  /** The last record of each node. */
+  finals: DeployRecord[];
+  output: string;
+}
+
+/** hardware_info lines as DevStack writes them: BMC address, MAC, user, password; the MAC spares the capture. */
+export function hardwareInfo(servers: LabServer[]): string {
+  return servers.map((server) => `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`).join('');
+}
+
+/** `rackboot deploy --json` in the lab's laptop namespace; the records carry the timestamps we measure with. */
+export function timedDeploy(lab: Lab, kernel: Kernel, options: { hwinfo: string; image: string; dataDir: string }): Promise<TimedDeploy> {
+  const args = [
+    CLI, 'deploy', '--json',
+    '--hwinfo', options.hwinfo,
+    '--image', options.image,
+    '--interface', lab.provInterface,
+    '--address', `${lab.provAddress}/${lab.prefixLength}`,
+    '--mode', 'full',
+    '--pool', `${lab.dhcpPool.start}-${lab.dhcpPool.end}`,
+    '--ramdisk-kernel', kernel.vmlinuzPath,
+    '--ramdisk-modules', path.resolve(kernel.modulesDir, '../../..'),
+    '--busybox', '/bin/busybox',
+    '--disk', '/dev/vda',
+    '--data-dir', options.dataDir,
+  ];
+  return new Promise((resolve) => {
+    const spawnedAt = Date.now();
+    const child = lab.prov.spawn(process.execPath, args);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      const finals = new Map<string, DeployRecord>();
+      for (const line of output.split('\n')) {
+        if (!line.startsWith('{"event":"deploy.changed"')) continue;
+        const record = deployRecordSchema.parse((JSON.parse(line) as { record: unknown }).record);
+        finals.set(record.nodeId, record);
+      }
+      resolve({ code: code ?? -1, spawnedAt, finals: [...finals.values()], output });
+    });
+  });
+}
+
+/** The moment a node reached `deployed`, or an error naming what happened instead. */
+export function deployedAt(record: DeployRecord, output: string): number {
+  const last = record.history.at(-1);
+  if (record.status !== 'deployed' || last?.phase !== 'deployed') {
+    throw new Error(`node ${record.nodeId} ended ${record.status} in ${record.phase}: ${record.failure?.reason ?? ''}\n${output.slice(-3000)}`);
+  }
+  return Date.parse(last.at);
+}
+
+/** Seconds spent in each phase (until the next one began), in phase order. */
+export function phaseDurations(record: DeployRecord): [string, number][] {
+  const entries = record.history.filter((entry) => DEPLOY_PHASES.includes(entry.phase));
+  return entries.slice(0, -1).map((entry, index) => [entry.phase, (Date.parse(entries[index + 1]!.at) - Date.parse(entry.at)) / 1000]);
+}
