@@ -286,7 +286,7 @@ export class Orchestrator {
         mode,
         kernelUrlPath,
         initrdUrlPath,
-        kernelArgs: [`rackboot.url=${base}`, `rackboot.token=${token}`, `rackboot.mac=${bootMac}`, 'console=tty0', 'console=ttyS0,115200'],
+        kernelArgs: [`rackboot.url=${base}`, `rackboot.token=${token}`, `rackboot.mac=${bootMac}`, 'quiet', 'console=tty0', 'console=ttyS0,115200'],
       });
       cleanups.push(() => this.deps.network.release(bootMac));
       cleanups.push(

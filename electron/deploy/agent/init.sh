@@ -111,13 +111,18 @@ case "$IMAGE_FORMAT" in
   *) fail "unknown image format $IMAGE_FORMAT" ;;
 esac
 WRITER=$!
-while kill -0 "$WRITER" 2>/dev/null; do
-  DD=$(pidof dd | cut -d " " -f 1) # Debian's busybox-static has no pgrep
-  WRITTEN=$(sed -n 's/^wchar: //p' "/proc/$DD/io" 2>/dev/null)
-  [ -n "$WRITTEN" ] && report progress "written=$WRITTEN"
-  sleep 1
-done
+# The reporter runs beside the write, so the end of the write is noticed at once, not at the next tick.
+(
+  while :; do
+    sleep 1
+    DD=$(pidof dd | cut -d " " -f 1) # Debian's busybox-static has no pgrep
+    WRITTEN=$(sed -n 's/^wchar: //p' "/proc/$DD/io" 2>/dev/null)
+    [ -n "$WRITTEN" ] && report progress "written=$WRITTEN"
+  done
+) &
+REPORTER=$!
 wait "$WRITER"
+kill "$REPORTER" 2>/dev/null
 sync
 echo 3 > /proc/sys/vm/drop_caches
 report progress "written=$IMAGE_SIZE"
