@@ -4,6 +4,6 @@ export { buildInitramfs, ensureKernel, labCacheDir, ovmfPath, type InitramfsFile
 export { PacketCapture } from './capture';
 export { ipmitool, type BmcAccess } from './ipmitool';
 export { clientUuid, dhcpMessageTypeName, dhcpMessages, parsePcap, type CapturedFrame, type DhcpMessage } from './pcap';
-export { uuidToSmbiosBytes, smbiosBytesToUuid, type Firmware } from './rack-plan';
+export { uuidToSmbiosBytes, smbiosBytesToUuid, type Firmware, type NicRom } from './rack-plan';
 export { plainText, readSerial, serialLogSize, serverDiagnostics, waitForSerial, type WaitForSerialOptions } from './serial';
 export { findLabs, removeLab } from './teardown';
