@@ -5,7 +5,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildInitramfs, ensureKernel, readSerial, serialLogSize, smbiosBytesToUuid, startLab, waitForSerial, type Lab, type LabServer } from '../lab';
+import { buildMarkerInitramfs, ensureKernel, readSerial, serialLogSize, smbiosBytesToUuid, startLab, waitForSerial, type Lab, type LabServer } from '../lab';
 import { isRoot } from '../support/netns';
 import { startOurServices } from './pxe-boot';
 
@@ -19,24 +19,26 @@ type Event = Record<string, unknown>;
 
 async function writeBootFiles(www: string): Promise<void> {
   const kernel = await ensureKernel();
-  const initrd = await buildInitramfs({
-    kernel,
-    modules: ['virtio_pci', 'virtio_net'],
-    init: [
-      '#!/bin/sh',
-      'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
-      'exec >/dev/console 2>&1',
-      'load-modules',
-      'for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done',
-      'udhcpc -i eth0 -t 5 -T 1 -q -n',
-      `echo "${MARKER} uuid=$(cat /sys/class/dmi/id/product_uuid) ip=$(ip -4 -o addr show eth0 | awk '{print $4}')"`,
-      'poweroff -f',
-      '',
-    ].join('\n'),
-  });
+  const initrd = await buildMarkerInitramfs(kernel, MARKER);
   await mkdir(www, { recursive: true });
   await copyFile(kernel.vmlinuzPath, join(www, 'vmlinuz'));
   await copyFile(initrd, join(www, 'initrd.gz'));
+}
+
+/** Milliseconds after the power-on of each step, from our services' own events. */
+function logSteps(events: Event[], poweredOnAt: number): void {
+  const after = (event: Event | undefined): string => {
+    if (!event) return '-';
+    const at = typeof event.at === 'number' ? event.at : Date.parse(String(event.time));
+    return `${at - poweredOnAt} ms`;
+  };
+  const pxe = (isIpxe: boolean): Event | undefined => events.find((event) => event.type === 'pxe-request' && event.isIpxe === isIpxe);
+  const done = (kind: string, name: (event: Event) => unknown, value: string): Event | undefined =>
+    events.find((event) => event.kind === kind && event.phase === 'done' && name(event) === value);
+  console.log(
+    `after power on: firmware DISCOVER ${after(pxe(false))}, snponly.efi loaded ${after(done('tftp-transfer', (event) => event.file, 'snponly.efi'))}, ` +
+      `iPXE DISCOVER ${after(pxe(true))}, initramfs loaded ${after(done('http-transfer', (event) => event.path, '/initrd.gz'))}`,
+  );
 }
 
 describe.skipIf(!root)('a UEFI server whose NIC has no iPXE ROM, booted by our services only', () => {
@@ -63,6 +65,7 @@ describe.skipIf(!root)('a UEFI server whose NIC has no iPXE ROM, booted by our s
       [markerLine] = await waitForSerial(server, new RegExp(`${MARKER} uuid=\\S+ ip=\\S+`), { from: serialFrom, timeoutMs: BOOT_TIMEOUT_MS });
       console.log(`UEFI firmware PXE, no NIC ROM: power on → marker ${Date.now() - poweredOnAt} ms (${markerLine})`);
       serial = await readSerial(server, serialFrom);
+      logSteps(services.events(), poweredOnAt);
     } finally {
       await lab.ipmitool(server, 'chassis', 'power', 'off').catch(() => '');
       await services.stop();
