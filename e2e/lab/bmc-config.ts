@@ -1,4 +1,4 @@
-import { uuidToSmbiosBytes, IPMI_PORT, type Firmware, type ServerPlan } from './rack-plan';
+import { uuidToSmbiosBytes, IPMI_PORT, type Firmware, type NicRom, type ServerPlan } from './rack-plan';
 
 /** Text of the files one simulated server needs: ipmi_sim's lan.conf and command file, chassis-control's env. Pure. */
 
@@ -10,6 +10,7 @@ export interface ServerFiles {
 
 export interface ServerSettings {
   firmware: Firmware;
+  nicRom: NicRom;
   memoryMiB: number;
   /** Keep the boot device across power-ons (some BMCs treat every override as persistent). */
   persistentBootDevice: boolean;
@@ -69,6 +70,7 @@ export function serverEnv(server: ServerPlan, files: ServerFiles, settings: Serv
     SERIAL_LOG: assertPlainPath(files.serialLogPath),
     SERIAL_PORT: String(server.serialPort),
     FIRMWARE: settings.firmware,
+    NIC_ROM: settings.nicRom,
     OVMF: assertPlainPath(settings.ovmfPath),
     MEMORY_MIB: String(settings.memoryMiB),
     PERSISTENT_BOOT_DEVICE: settings.persistentBootDevice ? 'yes' : 'no',

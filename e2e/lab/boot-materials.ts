@@ -196,3 +196,25 @@ export async function buildInitramfs(spec: InitramfsSpec): Promise<string> {
   }
   return output;
 }
+
+/**
+ * The proof that a network boot reached Linux: an initramfs that loads the virtio NIC, takes a lease, prints
+ * `MARKER uuid=<SMBIOS UUID> ip=<address/prefix>` on the console and powers the machine off.
+ */
+export function buildMarkerInitramfs(kernel: Kernel, marker: string): Promise<string> {
+  return buildInitramfs({
+    kernel,
+    modules: ['virtio_pci', 'virtio_net'],
+    init: [
+      '#!/bin/sh',
+      'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
+      'exec >/dev/console 2>&1',
+      'load-modules',
+      'for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done',
+      'udhcpc -i eth0 -t 5 -T 1 -q -n',
+      `echo "${marker} uuid=$(cat /sys/class/dmi/id/product_uuid) ip=$(ip -4 -o addr show eth0 | awk '{print $4}')"`,
+      'poweroff -f',
+      '',
+    ].join('\n'),
+  });
+}

@@ -62,7 +62,12 @@ power_on() {
     if [ "$FIRMWARE" = uefi ]; then
         firmware_args="-bios $OVMF"
     fi
-    event "power on: boot device $device, firmware $FIRMWARE"
+    # An empty romfile leaves the NIC without QEMU's iPXE ROM: the firmware's own PXE (OVMF's) boots it instead.
+    nic_rom=''
+    if [ "${NIC_ROM:-ipxe}" = none ]; then
+        nic_rom=',romfile='
+    fi
+    event "power on: boot device $device, firmware $FIRMWARE, NIC ROM ${NIC_ROM:-ipxe}"
     # -nographic (with our own -serial) makes the firmware and iPXE print on the serial port as well.
     # ipmi_sim leaks descriptors (its SOL socket among them) into this script; QEMU gets none of them.
     # shellcheck disable=SC2086
@@ -70,7 +75,7 @@ power_on() {
         -nodefaults -nographic -monitor none $firmware_args \
         -uuid "$UUID" \
         -netdev "tap,id=net0,ifname=$TAP,script=no,downscript=no" \
-        -device "virtio-net-pci,netdev=net0,mac=$MAC$nic_boot" \
+        -device "virtio-net-pci,netdev=net0,mac=$MAC$nic_rom$nic_boot" \
         -drive "file=$DISK,format=raw,if=none,id=disk0" \
         -device "virtio-blk-pci,drive=disk0$disk_boot" \
         -boot strict=on \

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { startLab, describeLab } from './lab';
-import type { Firmware } from './rack-plan';
+import type { Firmware, NicRom } from './rack-plan';
 import { defaultWorkDir, findLabs, removeLab } from './teardown';
 
 const USAGE = `Usage:
-  npm run lab -- up [--servers N] [--firmware bios|uefi] [--memory MiB] [--disk MiB] [--persistent-boot] [--foreground]
+  npm run lab -- up [--servers N] [--firmware bios|uefi] [--nic-rom ipxe|none] [--memory MiB] [--disk MiB] [--persistent-boot] [--foreground]
       Starts a lab and prints it as JSON. It keeps running after the command ends (remove it with "down"),
       unless --foreground: then it runs until Ctrl-C and is removed on the way out.
   npm run lab -- down [LAB_ID...]
@@ -20,6 +20,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       servers: { type: 'string', default: '1' },
       firmware: { type: 'string', default: 'bios' },
+      'nic-rom': { type: 'string', default: 'ipxe' },
       memory: { type: 'string', default: '256' },
       disk: { type: 'string', default: '64' },
       'persistent-boot': { type: 'boolean', default: false },
@@ -37,9 +38,14 @@ async function main(argv: string[]): Promise<void> {
       if (values.firmware !== 'bios' && values.firmware !== 'uefi') {
         throw new Error(`--firmware is bios or uefi, not "${values.firmware}".`);
       }
+      const nicRom = values['nic-rom'];
+      if (nicRom !== 'ipxe' && nicRom !== 'none') {
+        throw new Error(`--nic-rom is ipxe or none, not "${nicRom}".`);
+      }
       const lab = await startLab({
         servers: Number(values.servers),
         firmware: values.firmware satisfies Firmware,
+        nicRom: nicRom satisfies NicRom,
         memoryMiB: Number(values.memory),
         diskMiB: Number(values.disk),
         persistentBootDevice: values['persistent-boot'],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, Netns, run } from '../support/netns';
 import {
-  buildInitramfs,
+  buildMarkerInitramfs,
   clientUuid,
   ensureKernel,
   ipmitool,
@@ -74,21 +74,7 @@ const BOOT_MARKER = 'RACKBOOT-LAB-BOOTED';
  */
 async function startReferenceBootServer(lab: Lab): Promise<{ stop: () => Promise<void> }> {
   const kernel = await ensureKernel();
-  const initrd = await buildInitramfs({
-    kernel,
-    modules: ['virtio_pci', 'virtio_net'],
-    init: [
-      '#!/bin/sh',
-      'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev',
-      'exec >/dev/console 2>&1',
-      'load-modules',
-      'for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done',
-      'udhcpc -i eth0 -t 5 -T 1 -q -n',
-      `echo "${BOOT_MARKER} uuid=$(cat /sys/class/dmi/id/product_uuid) ip=$(ip -4 -o addr show eth0 | awk '{print $4}')"`,
-      'poweroff -f',
-      '',
-    ].join('\n'),
-  });
+  const initrd = await buildMarkerInitramfs(kernel, BOOT_MARKER);
   const www = join(lab.workDir, 'www');
   await mkdir(www, { recursive: true });
   await copyFile(kernel.vmlinuzPath, join(www, 'vmlinuz'));

@@ -18,6 +18,7 @@ import {
   UPLINK_INTERFACE,
   UPLINK_PEER_INTERFACE,
   type Firmware,
+  type NicRom,
 } from './rack-plan';
 import { buildNetwork } from './rack-network';
 import { startSerialRelay, startServer, waitForBmc, type LabServer } from './rack-servers';
@@ -29,6 +30,8 @@ export interface StartLabOptions {
   servers: number;
   /** Default 'bios' (SeaBIOS + iPXE ROM); 'uefi' boots OVMF. */
   firmware?: Firmware;
+  /** Default 'ipxe' (QEMU's iPXE ROM on the NIC); 'none' leaves the NIC without a ROM, so OVMF's own PXE boots. */
+  nicRom?: NicRom;
   /** Guest RAM per server, default 256. */
   memoryMiB?: number;
   /** Size of each server's (sparse) raw disk, default 64. */
@@ -81,6 +84,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   const workDir = assertPlainPath(options.workDir ?? defaultWorkDir(plan.id));
   const settings: ServerSettings = {
     firmware: options.firmware ?? 'bios',
+    nicRom: options.nicRom ?? 'ipxe',
     memoryMiB: options.memoryMiB ?? 256,
     persistentBootDevice: options.persistentBootDevice ?? false,
     ovmfPath: OVMF_PATH,

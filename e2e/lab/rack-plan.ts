@@ -6,6 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
  */
 
 export type Firmware = 'bios' | 'uefi';
+/** What the NIC carries: QEMU's iPXE option ROM, or none, so the firmware's own PXE (OVMF's, SeaBIOS has none) boots. */
+export type NicRom = 'ipxe' | 'none';
 
 /** Every namespace of every lab starts with this, so `lab down` can find what a crashed run left behind. */
 export const LAB_NAMESPACE_PREFIX = 'rbl-';

@@ -18,6 +18,8 @@ const Config = RouterAdvertisementSettings.extend({
   nodes: z.array(z.object({ id: z.string(), mac: z.string() })),
   /** Served over TFTP and HTTP. */
   root: z.string(),
+  /** What the nodes' scripts boot, paths under root; default a kernel that need not exist (the script is measured). */
+  bootTarget: z.object({ kernelUrl: z.string(), initrdUrls: z.array(z.string()), cmdline: z.string() }).optional(),
 });
 
 function print(line: object): void {
@@ -30,11 +32,11 @@ async function main(): Promise<void> {
   const tftp = new TftpServer({ address: config.serverAddress, root: config.root, extraFiles: bootloaderFiles(loaders.found) });
   tftp.onTransfer((event) => event.phase !== 'progress' && print(event));
   const macs = new Set(config.nodes.map((node) => normalizeMac(node.mac)));
+  const bootTarget = config.bootTarget ?? { kernelUrl: '/vmlinuz', initrdUrls: ['/initrd.gz'], cmdline: 'console=ttyS0' };
   const http = new HttpBootServer({
     address: config.serverAddress,
     root: config.root,
-    // The script is what is measured; the kernel it names does not have to exist.
-    bootTarget: (mac) => (macs.has(mac) ? { kernelUrl: '/vmlinuz', initrdUrls: ['/initrd.gz'], cmdline: 'console=ttyS0' } : null),
+    bootTarget: (mac) => (macs.has(mac) ? bootTarget : null),
   });
   http.onTransfer((event) => event.phase !== 'progress' && print(event));
   const dhcp = new DhcpServer({

@@ -40,7 +40,8 @@ export interface PxeBootOptions {
 export async function timePxeBoot(lab: Lab, server: LabServer, services: BootServices, { settleMs = 0, timeoutMs = 60_000 }: PxeBootOptions = {}): Promise<PxeBootTiming> {
   const www = join(lab.workDir, 'www');
   await mkdir(www, { recursive: true });
-  const stopServices = services === 'dnsmasq' ? await startDnsmasq(lab, www) : await startOurs(lab, server, www, services === 'ours');
+  const stopServices =
+    services === 'dnsmasq' ? await startDnsmasq(lab, www) : await startOurServices(lab, server, www, { routerAdvertisements: services === 'ours' });
   const capturePath = join(lab.workDir, `boot-${services}-${Date.now()}.pcap`);
   const capture = await PacketCapture.start(lab.prov, lab.provInterface, capturePath, [
     `udp port 67 or udp port 68 or icmp6 or (tcp dst port ${HTTP_PORT} and dst host ${lab.provAddress})`,
@@ -84,12 +85,20 @@ async function waitForFrames(path: string, timeoutMs: number, done: (frames: Cap
   }
 }
 
-interface RunningServices {
+export interface RunningServices {
+  /** Every JSON line the services printed so far (DHCP, TFTP and HTTP events). */
   events(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
-async function startOurs(lab: Lab, server: LabServer, root: string, routerAdvertisements: boolean): Promise<RunningServices> {
+export interface OurServicesOptions {
+  routerAdvertisements: boolean;
+  /** What the server's node script boots, paths under root (boot-services-harness.ts has a default). */
+  bootTarget?: { kernelUrl: string; initrdUrls: string[]; cmdline: string };
+}
+
+/** boot-services-harness.ts in the lab's provisioner namespace, answering `server` only, serving `root`. */
+export async function startOurServices(lab: Lab, server: LabServer, root: string, { routerAdvertisements, bootTarget }: OurServicesOptions): Promise<RunningServices> {
   const harness: JsonLinesProcess = spawnEntry(lab.prov, 'boot-services-harness.ts', {
     interfaceName: lab.provInterface,
     serverAddress: lab.provAddress,
@@ -97,6 +106,7 @@ async function startOurs(lab: Lab, server: LabServer, root: string, routerAdvert
     nodes: [{ id: server.name, mac: server.mac }],
     root,
     routerAdvertisements,
+    ...(bootTarget ? { bootTarget } : {}),
   });
   const started = await harness.waitFor((line) => line.type === 'ready' || line.type === 'start-failed', 30_000).catch(async (error: unknown) => {
     await harness.stop();
