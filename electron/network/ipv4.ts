@@ -18,6 +18,11 @@ function mask(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
+/** Dotted netmask of a prefix length: 24 → 255.255.255.0. */
+export function netmaskOf(prefixLength: number): string {
+  return numberToIp(mask(prefixLength));
+}
+
 export function subnetOf(address: string, prefixLength: number): Subnet {
   return { network: (ipToNumber(address) & mask(prefixLength)) >>> 0, prefixLength };
 }

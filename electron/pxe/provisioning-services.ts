@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AnswerPolicy, CaptureBoundEvent, DhcpMode, DhcpServerEvent } from '../../shared/pxe';
 import type { PxeTransferEvent } from '../../shared/pxe-transfer';
 import type { BootNetwork, BootPlan, BootSignal, CapturedMac, DeployTarget } from '../deploy/ports';
+import { netmaskOf } from '../network/ipv4';
 import { bootloaderFiles, findBootloaders, type BootloaderReport } from './bootloaders';
 import { MacCapture, feedCapture } from './dhcp/capture';
 import { createStandardPolicy } from './dhcp/policy';
@@ -39,11 +40,6 @@ export type ProvisioningEvent =
   | { kind: 'dhcp'; event: DhcpServerEvent }
   | { kind: 'transfer'; event: PxeTransferEvent }
   | { kind: 'capture'; event: CaptureBoundEvent };
-
-function prefixToMask(prefixLength: number): string {
-  const bits = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 255).join('.');
-}
 
 /**
  * Rackboot's network boot on the provisioning interface: DHCP (full or proxy), TFTP for the iPXE loaders, HTTP for
@@ -104,7 +100,7 @@ export class ProvisioningServices implements BootNetwork {
       });
       const pool =
         config.mode === 'full' && config.pool
-          ? { ...config.pool, subnetMask: prefixToMask(config.prefixLength), leaseSeconds: 3600, router: null, dnsServers: [] }
+          ? { ...config.pool, subnetMask: netmaskOf(config.prefixLength), leaseSeconds: 3600, router: null, dnsServers: [] }
           : null;
       dhcp = new DhcpServer({
         settings: {
