@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ipv4Schema } from './ipv4';
 
 /** The deploy phases of one node, in order (Ironic agent_ipmitool flow, see docs/architecture.md). */
 export const DEPLOY_PHASES = [
@@ -84,7 +85,7 @@ export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = { ramdisk: null, disk: 'a
 
 export const servicesConfigSchema = z.object({
   interfaceName: z.string().min(1),
-  address: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address like 192.168.2.10'),
+  address: ipv4Schema,
   prefixLength: z.number().int().min(8).max(30),
   mode: z.enum(['full', 'proxy']),
   pool: z.object({ start: z.string(), end: z.string() }).optional(),

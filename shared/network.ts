@@ -1,12 +1,9 @@
 import { z } from 'zod';
+import { IPV4_PATTERN, ipv4Schema } from './ipv4';
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export { ipv4Schema };
 /** Linux interface names: at most 15 bytes, no slash, no whitespace, not "." or "..". */
 const IFNAME = /^(?!\.{1,2}$)[A-Za-z0-9_.:@-]{1,15}$/;
-
-export const ipv4Schema = z.string().trim().refine((value) => IPV4.test(value), {
-  message: 'must be an IPv4 address like 192.168.2.10',
-});
 
 export const cidrSchema = z
   .string()
@@ -14,7 +11,7 @@ export const cidrSchema = z
   .refine(
     (value) => {
       const [address, prefix, ...rest] = value.split('/');
-      return rest.length === 0 && address !== undefined && IPV4.test(address) && /^\d{1,2}$/.test(prefix ?? '') && Number(prefix) <= 30 && Number(prefix) >= 8;
+      return rest.length === 0 && address !== undefined && IPV4_PATTERN.test(address) && /^\d{1,2}$/.test(prefix ?? '') && Number(prefix) <= 30 && Number(prefix) >= 8;
     },
     { message: 'subnet must look like 192.168.2.0/24 (prefix length 8–30)' },
   );

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+import { IPV4_PATTERN } from './ipv4';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const MAC = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i;
 
@@ -12,7 +11,7 @@ export function normalizeMac(mac: string): string {
 export const bmcAddressSchema = z
   .string()
   .trim()
-  .refine((value) => (/^[\d.]+$/.test(value) ? IPV4.test(value) : HOSTNAME.test(value)), {
+  .refine((value) => (/^[\d.]+$/.test(value) ? IPV4_PATTERN.test(value) : HOSTNAME.test(value)), {
     message: 'BMC address must be an IPv4 address (like 10.1.91.4) or a host name',
   });
 

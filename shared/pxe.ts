@@ -1,7 +1,8 @@
 // PXE / DHCP contract between the main process and the UI: configuration, events and probe results.
 import { z } from 'zod';
+import { ipv4Schema } from './ipv4';
 
-const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'an IPv4 address like 10.77.0.1');
+const ipv4 = ipv4Schema;
 /** Lower-case, colon-separated, e.g. 52:54:00:12:34:56. */
 export const MacAddress = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
 export type MacAddress = z.infer<typeof MacAddress>;
