@@ -19,6 +19,11 @@ export class CallFailed extends Error {
   }
 }
 
+/** What to show the technician for a failed call or any other error. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 type Listener = (payload: unknown) => void;
 
 class Listeners {

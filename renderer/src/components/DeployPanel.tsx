@@ -21,6 +21,7 @@ import type { NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { useDeploy } from '../store/deploy';
 import { useImages } from '../store/images';
+import { errorText } from '../api/client';
 
 const STATUS_COLOR = { idle: 'default', running: 'info', failed: 'error', cancelled: 'warning', deployed: 'success' } as const;
 
@@ -90,7 +91,7 @@ export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element
     try {
       await client.call('deploy.start', { nodeIds, imageId: image });
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorText(failure));
     }
   };
 

@@ -16,6 +16,7 @@ import {
 import { useEffect, useState } from 'react';
 import type { DiscoveredBmc } from '../../../shared/ipmi';
 import { useClient } from '../api/context';
+import { errorText } from '../api/client';
 
 interface Props {
   enrolled: Set<string>;
@@ -41,7 +42,7 @@ export function DiscoverDialog({ enrolled, onAdd, onClose }: Props): React.JSX.E
     try {
       setFound(await client.call('bmc.discover', { cidr, port: Number(port) }));
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorText(failure));
     } finally {
       setProgress(null);
     }

@@ -15,6 +15,7 @@ import {
 import { useState } from 'react';
 import type { ImportResult } from '../../../shared/nodes';
 import { useClient } from '../api/context';
+import { errorText } from '../api/client';
 
 /** Imports DevStack's hardware_info (`IP MAC USER PASS` per line) from a file or pasted text. */
 export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Element {
@@ -32,7 +33,7 @@ export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Elemen
     try {
       setResult(await client.call('nodes.importHardwareInfo', { text }));
     } catch (error) {
-      setFailure(error instanceof Error ? error.message : String(error));
+      setFailure(errorText(error));
     }
   };
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { nodeInputSchema, type NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
+import { errorText } from '../api/client';
 
 interface Props {
   /** The node being edited, or null to add a new one. */
@@ -92,7 +93,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
       }
       onClose();
     } catch (error) {
-      setFailure(error instanceof Error ? error.message : String(error));
+      setFailure(errorText(error));
     } finally {
       setBusy(false);
     }
@@ -113,7 +114,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
             });
       setConnection({ state: 'ok', result });
     } catch (error) {
-      setConnection({ state: 'error', message: error instanceof Error ? error.message : String(error) });
+      setConnection({ state: 'error', message: errorText(error) });
     }
   };
 

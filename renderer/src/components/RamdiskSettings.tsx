@@ -2,6 +2,7 @@ import { Alert, Button, FormControlLabel, Radio, RadioGroup, Stack, TextField, T
 import { useEffect, useState } from 'react';
 import type { DeploySettings } from '../../../shared/deploy';
 import { useClient } from '../api/context';
+import { errorText } from '../api/client';
 
 type Kind = 'append' | 'build';
 
@@ -42,7 +43,7 @@ export function RamdiskSettings(): React.JSX.Element {
       setSettings(await client.call('deploy.setSettings', { ...settings, ramdisk, disk, upMarker }));
       setMessage({ severity: 'success', text: 'Deploy settings saved.' });
     } catch (failure) {
-      setMessage({ severity: 'error', text: failure instanceof Error ? failure.message : String(failure) });
+      setMessage({ severity: 'error', text: errorText(failure) });
     }
   };
 

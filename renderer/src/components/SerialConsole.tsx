@@ -3,6 +3,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { useClient } from '../api/context';
+import { errorText } from '../api/client';
 
 /**
  * The node's serial console over IPMI Serial-over-LAN: what the server prints streams in, and keystrokes typed here go
@@ -27,7 +28,7 @@ export function SerialConsole({ nodeId, nodeName }: { nodeId: string; nodeName: 
       }),
     ];
     const typing = terminal.onData((data) => {
-      client.call('console.input', { nodeId, data }).catch((failure: unknown) => setError(String(failure)));
+      client.call('console.input', { nodeId, data }).catch((failure: unknown) => setError(errorText(failure)));
     });
     terminal.focus();
     return () => {
@@ -43,7 +44,7 @@ export function SerialConsole({ nodeId, nodeName }: { nodeId: string; nodeName: 
       await client.call('console.open', { nodeId });
       setOpen(true);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorText(failure));
     }
   };
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { NetworkInterface } from '../../../shared/network';
 import { useClient } from '../api/context';
 import { refreshServices, useDeploy } from '../store/deploy';
+import { errorText } from '../api/client';
 
 function ipv4Of(nic: NetworkInterface | undefined): { address: string; prefixLength: number } | null {
   const address = nic?.addresses.find((candidate) => candidate.family === 'inet');
@@ -48,7 +49,7 @@ export function ServicesPanel(): React.JSX.Element {
       await work();
       await refreshServices(client);
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorText(failure));
     } finally {
       setBusy(false);
     }

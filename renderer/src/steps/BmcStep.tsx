@@ -9,6 +9,7 @@ import type { ConnectionTest } from '../components/ConnectionCell';
 import { DiscoverDialog } from '../components/DiscoverDialog';
 import { useNodes } from '../store/nodes';
 import { usePower } from '../store/power';
+import { errorText } from '../api/client';
 
 type DialogState =
   | { kind: 'closed' }
@@ -39,7 +40,7 @@ export function BmcStep(): React.JSX.Element {
       const result = await client.call('bmc.test', { nodeId: node.id });
       setTests((current) => ({ ...current, [node.id]: { state: 'ok', result } }));
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorText(error);
       setTests((current) => ({ ...current, [node.id]: { state: 'error', message: text } }));
     }
   };
@@ -49,7 +50,7 @@ export function BmcStep(): React.JSX.Element {
       await client.call('nodes.remove', { id: node.id });
       setMessage({ severity: 'info', text: `Removed ${node.name}.` });
     } catch (error) {
-      setMessage({ severity: 'error', text: error instanceof Error ? error.message : String(error) });
+      setMessage({ severity: 'error', text: errorText(error) });
     }
   };
 

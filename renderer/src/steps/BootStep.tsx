@@ -8,6 +8,7 @@ import { ServicesPanel } from '../components/ServicesPanel';
 import { SerialConsole } from '../components/SerialConsole';
 import { useNodes } from '../store/nodes';
 import { usePower } from '../store/power';
+import { errorText } from '../api/client';
 
 const POWER_ACTIONS: { action: ChassisAction; label: string }[] = [
   { action: 'on', label: 'Power on' },
@@ -31,7 +32,7 @@ export function BootStep(): React.JSX.Element {
     try {
       await client.call('bmc.power', { nodeId: node.id, action });
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorText(failure));
     }
   };
 

@@ -20,6 +20,7 @@ import type { BootMode } from '../../../shared/deploy';
 import { useClient } from '../api/context';
 import { RamdiskSettings } from '../components/RamdiskSettings';
 import { useImages } from '../store/images';
+import { errorText } from '../api/client';
 
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -47,7 +48,7 @@ export function ImageStep(): React.JSX.Element {
       await client.call('images.add', { path, bootMode });
       setPath('');
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorText(failure));
     } finally {
       setBusyPath(null);
     }

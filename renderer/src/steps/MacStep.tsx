@@ -5,6 +5,7 @@ import { useClient } from '../api/context';
 import { ServicesPanel } from '../components/ServicesPanel';
 import { useDeploy } from '../store/deploy';
 import { useNodes } from '../store/nodes';
+import { errorText } from '../api/client';
 
 type Capture =
   | { state: 'waiting'; since: number }
@@ -43,7 +44,7 @@ export function MacStep(): React.JSX.Element {
       const result = await client.call('capture.start', { nodeId: node.id });
       setCaptures((current) => ({ ...current, [node.id]: { state: 'bound', ...result } }));
     } catch (failure) {
-      setCaptures((current) => ({ ...current, [node.id]: { state: 'failed', message: failure instanceof Error ? failure.message : String(failure) } }));
+      setCaptures((current) => ({ ...current, [node.id]: { state: 'failed', message: errorText(failure) } }));
     }
   };
 

@@ -30,12 +30,9 @@ import type {
   PendingNetworkChange,
 } from '../../../shared/network';
 import { useClient } from '../api/context';
+import { errorText } from '../api/client';
 
 const SEVERITY = { blocker: 'error', warning: 'warning', info: 'info' } as const;
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function Checks({ checks }: { checks: NetworkCheck[] }): React.JSX.Element | null {
   if (checks.length === 0) return null;
@@ -133,7 +130,7 @@ export function NetworkStep(): React.JSX.Element {
   }, [client]);
 
   useEffect(() => {
-    refresh().catch((failure: unknown) => setError(message(failure)));
+    refresh().catch((failure: unknown) => setError(errorText(failure)));
     return client.on('network.progress', setProgress);
   }, [client, refresh]);
 
@@ -143,7 +140,7 @@ export function NetworkStep(): React.JSX.Element {
     try {
       await work();
     } catch (failure) {
-      setError(message(failure));
+      setError(errorText(failure));
     } finally {
       setBusy(false);
       setProgress(null);

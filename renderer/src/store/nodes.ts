@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { RackbootClient } from '../../../shared/api';
 import type { NodeView } from '../../../shared/nodes';
+import { errorText } from '../api/client';
 
 interface NodesState {
   nodes: NodeView[];
@@ -22,6 +23,6 @@ export function followNodes(client: RackbootClient): () => void {
   client
     .call('nodes.list', {})
     .then((nodes) => useNodes.getState().setNodes(nodes))
-    .catch((error: unknown) => useNodes.setState({ loadError: error instanceof Error ? error.message : String(error) }));
+    .catch((error: unknown) => useNodes.setState({ loadError: errorText(error) }));
   return stop;
 }
