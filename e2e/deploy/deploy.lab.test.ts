@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -10,17 +9,11 @@ import { DEPLOY_PHASES, type DeployRecord } from '../../shared/deploy';
 import { DeployStore } from '../../electron/deploy/deploy-store';
 import { ensureKernel, startLab, waitForSerial, type Kernel, type Lab, type LabServer } from '../lab';
 import { isRoot } from '../support/netns';
-import { DEPLOYED_MARKER, buildTestImage } from './test-image';
+import { DEPLOYED_MARKER, buildTestImage, sha256OfPrefix } from './test-image';
 
 const CLI = path.resolve('dist/electron/cli.mjs');
 const skip = !isRoot();
 if (skip) console.log('deploy lab tests skipped: they need root (network namespaces, ipmi_sim, QEMU).');
-
-async function sha256OfPrefix(file: string, bytes: number): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function sha256(file: string): Promise<string> {
   return sha256OfPrefix(file, (await stat(file)).size);

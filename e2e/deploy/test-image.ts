@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../support/netns';
 import { buildInitramfs, labCacheDir, type Kernel } from '../lab';
+
+/** SHA-256 of a file's first `bytes` bytes: a disk holds the image when this equals the image's own sum. */
+export async function sha256OfPrefix(file: string, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 /** What the installed test OS prints on its serial console once it is up. */
 export const DEPLOYED_MARKER = 'RACKBOOT-DEPLOYED';

@@ -1,9 +1,7 @@
 import { expect, type Page } from '@playwright/test';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEPLOYED_MARKER } from '../deploy/test-image';
+import { DEPLOYED_MARKER, sha256OfPrefix } from '../deploy/test-image';
 import type { Kernel, Lab, LabServer } from '../lab';
 import { keepScreenshot } from './screenshots';
 
@@ -21,12 +19,6 @@ export async function enrol(page: Page, name: string, server: LabServer): Promis
   await dialog.getByLabel('BMC password').fill(server.bmc.password);
   await dialog.getByRole('button', { name: 'Add server' }).click();
   await expect(dialog).toBeHidden();
-}
-
-async function sha256OfPrefix(file: string, bytes: number): Promise<string> {
-  const digest = createHash('sha256');
-  for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) digest.update(chunk as Buffer);
-  return digest.digest('hex');
 }
 
 /**
