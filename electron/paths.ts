@@ -1,6 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 
+/** Lab tests shorten every deploy phase limit with RACKBOOT_TIMEOUT_SCALE (0.2 waits 18 s instead of 90 s); 1 otherwise. */
+export function timeoutScaleFromEnv(): number {
+  const scale = Number(process.env.RACKBOOT_TIMEOUT_SCALE ?? '1');
+  return Number.isFinite(scale) && scale > 0 ? scale : 1;
+}
+
 /** Where headless mode keeps its state when no --data-dir is given (XDG on Linux, the usual places elsewhere). */
 export function defaultHeadlessDataDir(): string {
   if (process.env.RACKBOOT_DATA_DIR) return process.env.RACKBOOT_DATA_DIR;

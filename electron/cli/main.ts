@@ -6,7 +6,7 @@ import type { LogEvent } from '../../shared/api';
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
 import { KeyFileSecretBox } from '../inventory/secret-box';
-import { defaultHeadlessDataDir } from '../paths';
+import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../paths';
 
 const USAGE = `Usage: rackboot deploy [servers] --image FILE [network] [ramdisk] [options]
 Servers (one or more):
@@ -88,13 +88,12 @@ async function deploy(argv: string[]): Promise<number> {
     : { kind: 'build' as const, kernel: values['ramdisk-kernel'], modules: values['ramdisk-modules'] ?? '', busybox: values.busybox ?? '/bin/busybox' };
 
   const dataDir = path.resolve(values['data-dir'] ?? defaultHeadlessDataDir());
-  const timeoutScale = Number(process.env.RACKBOOT_TIMEOUT_SCALE ?? '1');
   const core = await createCore({
     dataDir,
     secrets: await KeyFileSecretBox.load(path.join(dataDir, 'secret.key')),
     shell: 'headless',
     version: process.env.npm_package_version ?? 'cli',
-    deployTuning: { timeoutScale },
+    deployTuning: { timeoutScale: timeoutScaleFromEnv() },
   });
   const emit = (line: object): void => {
     if (values.json) console.log(JSON.stringify(line));

@@ -26,7 +26,6 @@ export interface CoreOptions {
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
 export interface Core {
   readonly bus: EventBus;
-  readonly handlers: Handlers;
   call(method: unknown, input: unknown): Promise<DispatchResult>;
   log(level: LogEvent['level'], source: string, message: string, nodeId?: string): void;
   close(): Promise<void>;
@@ -158,7 +157,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   return {
     bus,
-    handlers,
     call: (method, input) => dispatch(handlers, method, input),
     log,
     close: async () => {

@@ -7,7 +7,7 @@ import {
   type MethodOutput,
   type ParsedInput,
 } from '../../shared/api';
-import { toCallError, UserFacingError } from './errors';
+import { toCallError } from './errors';
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
 
@@ -37,5 +37,3 @@ export async function dispatch(handlers: Handlers, method: unknown, input: unkno
     return { ok: false, error: toCallError(error) };
   }
 }
-
-export { UserFacingError };

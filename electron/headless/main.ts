@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core';
 import { KeyFileSecretBox } from '../inventory/secret-box';
-import { defaultHeadlessDataDir } from '../paths';
+import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../paths';
 import { startHeadlessServer } from './server';
 
 const USAGE = `Usage: npm run serve -- [--port N] [--listen ADDR] [--data-dir DIR]
@@ -37,8 +37,7 @@ async function main(): Promise<void> {
     shell: 'headless',
     version: process.env.npm_package_version ?? 'dev',
     benchHooks: process.env.RACKBOOT_BENCH === '1',
-    // Lab tests shorten every deploy phase limit (e.g. 0.2 waits 18 s instead of 90 s for a PXE request).
-    deployTuning: { timeoutScale: Number(process.env.RACKBOOT_TIMEOUT_SCALE ?? '1') || 1 },
+    deployTuning: { timeoutScale: timeoutScaleFromEnv() },
   });
   const server = await startHeadlessServer({ core, rendererDir, host: values.listen, port });
   if (values.listen !== '127.0.0.1' && values.listen !== '::1' && values.listen !== 'localhost') {

@@ -66,10 +66,6 @@ export class HttpBootServer {
     this.outsideFiles.set(urlPath, file);
   }
 
-  stopServingFile(urlPath: string): void {
-    this.outsideFiles.delete(urlPath);
-  }
-
   /** http://ADDRESS:PORT once listening. */
   get serverOrigin(): string {
     return this.origin;
