@@ -24,7 +24,18 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: tr
 await Promise.all([
   build({
     ...common,
-    entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' },
+    entryPoints: { main: 'electron/main.ts' },
+    outdir: 'dist/electron',
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    external: ['electron'],
+    // The core finds files beside itself through import.meta.url (the native addons), which CommonJS lacks.
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': 'importMetaUrl' },
+  }),
+  build({
+    ...common,
+    entryPoints: { preload: 'electron/preload.ts' },
     outdir: 'dist/electron',
     format: 'cjs',
     outExtension: { '.js': '.cjs' },

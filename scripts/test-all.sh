@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-debian-packages.sh || exit 1
+# The native addons must be built and used: no suite may pass on the plain-Node fallback.
+export RACKBOOT_REQUIRE_NATIVE=1
 mkdir -p test-results
 
 failed=()
