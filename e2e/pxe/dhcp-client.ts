@@ -2,6 +2,7 @@
 // PXEClient, option 93/94/97) and can also send malformed packets (fuzz) or time DISCOVER→OFFER (bench).
 // Usage: ip netns exec NS npx tsx e2e/pxe/dhcp-client.ts '<json>'   — prints one JSON line with the result.
 import { randomInt } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import {
   BOOTREQUEST,
@@ -76,8 +77,11 @@ function summarise(bytes: Uint8Array, from: { address: string; port: number }) {
   };
 }
 
+/** A client socket on the interface (in this namespace) that holds `address`. */
 async function open(address: string, port = 68): Promise<InterfaceSocket> {
-  return InterfaceSocket.open({ interfaceName: 'client', address, port, hearBroadcasts: true });
+  const owner = Object.entries(networkInterfaces()).find(([, entries]) => entries?.some((entry) => entry.address === address));
+  if (!owner) throw new Error(`no interface here has ${address}`);
+  return InterfaceSocket.open({ interfaceName: owner[0], address, port, hearBroadcasts: true });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -224,10 +224,14 @@ describe.skipIf(!root)('DHCP server in the lab', () => {
       expect(result).toEqual({ type: 'probe-result', interface: 'prov0', servers: [], recommendedMode: 'full' });
     });
 
-    it('never answers a PXE client on the uplink through the uplink', async () => {
-      await withServer(serverConfig('full', { answer: 'all-pxe' }), async () => {
+    it('does not even hear a PXE client on the uplink: the socket is tied to the provisioning interface', async () => {
+      await withServer(serverConfig('full', { answer: 'all-pxe' }), async (server) => {
         const result = await runEntry(lab.uplink, 'dhcp-client.ts', { mode: 'discover', address: UPLINK_ADDRESS, waitMs: 1000, client: pxeClient({ mac: UNKNOWN_MAC }) });
         expect(result.offers).toEqual([]);
+        // A DISCOVER from the rack afterwards is seen, so the server was listening all along.
+        await runEntry(lab.rack, 'dhcp-client.ts', { mode: 'discover', address: CLIENT_ADDRESS, waitMs: 1000, client: pxeClient() });
+        await server.waitFor((line) => line.type === 'pxe-request' && line.mac === CLIENT_MAC);
+        expect(server.lines.filter((line) => line.mac === UNKNOWN_MAC)).toEqual([]);
       });
     });
   });

@@ -116,6 +116,7 @@ export class ProvisioningServices implements BootNetwork {
         ...(config.dhcpPorts ? { ports: config.dhcpPorts } : {}),
       });
       await dhcp.start();
+      if (dhcp.interfaceFilterProblem) options.onEvent({ kind: 'warning', message: dhcp.interfaceFilterProblem });
     } catch (error) {
       await tftp.close();
       await http.close();

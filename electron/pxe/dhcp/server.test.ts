@@ -111,6 +111,16 @@ describe('DhcpServer over loopback', () => {
     expect((failure as Error).message).toMatch(/is not an address of this computer/);
   });
 
+  it('ties the broadcast socket to the interface, and says so when the interface is gone', async () => {
+    const onLoopback = await InterfaceSocket.open({ interfaceName: 'lo', address: '127.0.0.1', port: 0, hearBroadcasts: true });
+    expect(onLoopback.filterProblem).toBeNull();
+    await onLoopback.close();
+    const failure = await InterfaceSocket.open({ interfaceName: 'gone0', address: '127.0.0.1', port: 0, hearBroadcasts: true }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PortBindError);
+    expect((failure as PortBindError).code).toBe('ENODEV');
+    expect((failure as Error).message).toMatch(/gone0 does not exist/);
+  });
+
   it('tells the technician exactly how to grant the port privilege', () => {
     expect(bindErrorMessage('EACCES', '10.77.0.1', 67, 'enp3s0')).toContain(
       `sudo setcap cap_net_bind_service,cap_net_raw+ep ${process.execPath}`,

@@ -105,6 +105,11 @@ export class DhcpServer {
     await this.saving;
   }
 
+  /** Set while running without the interface filter: why requests from other interfaces reach us too. */
+  get interfaceFilterProblem(): string | null {
+    return this.sockets.find((socket) => socket.filterProblem !== null)?.filterProblem ?? null;
+  }
+
   /** Current bindings (full mode). */
   leases(): Lease[] {
     return this.pool?.bound(this.now()) ?? [];
