@@ -1,11 +1,12 @@
 // Finds and loads one of Rackboot's Node-API addons (built into dist/native by scripts/build-native.mjs).
-import { createRequire } from 'node:module';
+// A default import: the ES-module bundles already declare `createRequire` in their banner (scripts/build-main.mjs).
+import nodeModule from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** From the sources (electron/native) and from the bundles (dist/electron) alike, the addons are in dist/native. */
 const addonDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/native');
-const requireAddon = createRequire(import.meta.url);
+const requireAddon = nodeModule.createRequire(import.meta.url);
 
 export type AddonLoad<T> = { addon: T; problem: null } | { addon: null; problem: string };
 
