@@ -9,7 +9,7 @@ PACKAGES=(
   qemu-system-x86 ovmf ipxe ipxe-qemu # simulated servers, UEFI firmware, iPXE loaders and NIC ROMs
   dnsmasq-base tftp-hpa atftp atftpd curl isc-dhcp-client udhcpc  # reference DHCP/TFTP peers
   busybox-static cpio gzip kmod tcpdump  # deploy ramdisk, module dependencies (depmod) and packet capture
-  syslinux syslinux-common mtools dosfstools  # the bootable test image the deploy tests write
+  syslinux syslinux-common syslinux-efi mtools dosfstools  # the BIOS + UEFI bootable test image the deploy tests write
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
 )

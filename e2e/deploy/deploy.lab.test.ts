@@ -5,57 +5,19 @@ import { copyFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEPLOY_PHASES, type DeployRecord } from '../../shared/deploy';
+import { DEPLOY_PHASES } from '../../shared/deploy';
 import { DeployStore } from '../../electron/deploy/deploy-store';
-import { ensureKernel, startLab, waitForSerial, type Kernel, type Lab, type LabServer } from '../lab';
+import { ensureKernel, startLab, waitForSerial, type Kernel, type Lab } from '../lab';
 import { isRoot } from '../support/netns';
+import { CLI, bmcArg, networkArgs, ramdiskArgs, runDeployCli } from './deploy-cli';
 import { DEPLOYED_MARKER, buildTestImage, sha256OfPrefix } from './test-image';
 
-const CLI = path.resolve('dist/electron/cli.mjs');
 const skip = !isRoot();
 if (skip) console.log('deploy lab tests skipped: they need root (network namespaces, ipmi_sim, QEMU).');
 
 async function sha256(file: string): Promise<string> {
   return sha256OfPrefix(file, (await stat(file)).size);
 }
-
-interface CliRun {
-  code: number;
-  records: DeployRecord[];
-  output: string;
-}
-
-/** Runs `rackboot deploy` inside the lab's laptop namespace, as a technician would on the laptop. */
-function runDeployCli(lab: Lab, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = lab.prov.spawn('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI, 'deploy', '--json', ...args]);
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => {
-      const records = output
-        .split('\n')
-        .filter((line) => line.startsWith('{"event":"deploy.changed"'))
-        .map((line) => (JSON.parse(line) as { record: DeployRecord }).record);
-      resolve({ code: code ?? -1, records, output });
-    });
-  });
-}
-
-function networkArgs(lab: Lab): string[] {
-  return [
-    '--interface', lab.provInterface,
-    '--address', `${lab.provAddress}/${lab.prefixLength}`,
-    '--mode', 'full',
-    '--pool', `${lab.dhcpPool.start}-${lab.dhcpPool.end}`,
-  ];
-}
-
-function ramdiskArgs(kernel: Kernel): string[] {
-  return ['--ramdisk-kernel', kernel.vmlinuzPath, '--ramdisk-modules', path.resolve(kernel.modulesDir, '../../..'), '--busybox', '/bin/busybox'];
-}
-
-const bmcArg = (server: LabServer): string => `${server.bmc.user}:${server.bmc.password}@${server.bmc.address}`;
 
 describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
   let lab: Lab;

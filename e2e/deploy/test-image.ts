@@ -32,18 +32,23 @@ const SYSLINUX_CFG = `SERIAL 0 115200
 DEFAULT installed
 TIMEOUT 1
 LABEL installed
-  KERNEL vmlinuz
-  APPEND initrd=initrd.gz console=ttyS0,115200 quiet panic=5
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd.gz console=ttyS0,115200 quiet panic=5
 `;
 
+/** Debian package syslinux-efi: the same loader as a UEFI application, which reads its config beside itself. */
+const SYSLINUX_EFI = '/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi';
+const LDLINUX_E64 = '/usr/lib/syslinux/modules/efi64/ldlinux.e64';
+
 /**
- * A small bootable raw disk (BIOS): a FAT file system over the whole disk with syslinux in its boot sector, a kernel and
- * an initramfs whose /init prints the deployed marker and a login prompt on the serial console. Built with mtools, so
- * nothing is mounted. Cached by kernel and content.
+ * A small raw disk that boots under BIOS and UEFI alike: a FAT file system over the whole disk with syslinux in its
+ * boot sector (BIOS) and syslinux.efi as the removable-media loader `\EFI\BOOT\BOOTX64.EFI` (UEFI firmware reads a
+ * FAT file system without a partition table), a kernel and an initramfs whose /init prints the deployed marker and a
+ * login prompt on the serial console. Built with mtools, so nothing is mounted. Cached by kernel and content.
  */
 export async function buildTestImage(kernel: Kernel): Promise<string> {
   const initrd = await buildInitramfs({ init: INIT });
-  const key = createHash('sha256').update(kernel.version).update(INIT).update(SYSLINUX_CFG).update(initrd).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(kernel.version).update(INIT).update(SYSLINUX_CFG).update('efi').update(initrd).digest('hex').slice(0, 16);
   const dir = path.join(labCacheDir(), 'test-images');
   const image = path.join(dir, `installed-${key}.raw`);
   if (existsSync(image)) return image;
@@ -57,6 +62,10 @@ export async function buildTestImage(kernel: Kernel): Promise<string> {
     await run('mcopy', ['-i', partial, kernel.vmlinuzPath, '::vmlinuz']);
     await run('mcopy', ['-i', partial, initrd, '::initrd.gz']);
     await run('mcopy', ['-i', partial, config, '::syslinux.cfg']);
+    await run('mmd', ['-i', partial, '::EFI', '::EFI/BOOT']);
+    await run('mcopy', ['-i', partial, SYSLINUX_EFI, '::EFI/BOOT/BOOTX64.EFI']);
+    await run('mcopy', ['-i', partial, LDLINUX_E64, '::EFI/BOOT/ldlinux.e64']);
+    await run('mcopy', ['-i', partial, config, '::EFI/BOOT/syslinux.cfg']);
     await run('syslinux', ['--install', partial]);
     await rename(partial, image);
   } finally {
