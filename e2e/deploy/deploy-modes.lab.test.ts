@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_PHASES } from '../../shared/deploy';
 import { RACK_BRIDGE } from '../lab/rack-plan';
-import { ensureKernel, startLab, waitForSerial, type Kernel, type Lab, type LabServer } from '../lab';
+import { ensureKernel, ensureKernelPackageFile, startLab, waitForSerial, type Kernel, type Lab, type LabServer } from '../lab';
 import { isRoot } from '../support/netns';
 import { networkArgs, ramdiskArgs, runDeployCli } from './deploy-cli';
 import { DEPLOYED_MARKER, buildTestImage, sha256OfPrefix } from './test-image';
@@ -44,7 +44,7 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
 
   async function expectDeployed(args: string[]): Promise<string> {
     const serialFrom = (await stat(server.serialLogPath).catch(() => ({ size: 0 }))).size;
-    const run = await runDeployCli(lab, [...args, '--hwinfo', hwinfo, '--image', image, '--boot-mode', 'uefi', ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', await mkdtemp(path.join(dataDir, 'run-'))]);
+    const run = await runDeployCli(lab, [...args, '--hwinfo', hwinfo, '--image', image, '--boot-mode', 'uefi', '--disk', '/dev/vda', '--data-dir', await mkdtemp(path.join(dataDir, 'run-'))]);
     expect(run.code, run.output.slice(-4000)).toBe(0);
     const record = run.records.at(-1)!;
     expect(record.status).toBe('deployed');
@@ -56,7 +56,7 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
   }
 
   it('deploys a UEFI server: OVMF PXE-boots the deploy ramdisk and then boots the written disk', async () => {
-    const output = await expectDeployed(networkArgs(lab, 'full'));
+    const output = await expectDeployed([...networkArgs(lab, 'full'), ...ramdiskArgs(kernel)]);
     // The firmware asked as a UEFI x64 client, and its NIC's iPXE got the script over HTTP.
     expect(output).toMatch(/uefi-x64|UEFI x64/i);
   });
@@ -78,8 +78,9 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
       dnsmasq?.kill('SIGKILL');
     });
 
-    it('deploys in proxy mode: addresses from the other server, boot files and the job from Rackboot', async () => {
-      await expectDeployed(networkArgs(lab, 'proxy'));
+    it('deploys in proxy mode with the ramdisk built from the kernel\'s .deb: addresses from the other server, boot files and the job from Rackboot', async () => {
+      const kernelPackage = await ensureKernelPackageFile(kernel);
+      await expectDeployed([...networkArgs(lab, 'proxy'), '--ramdisk-kernel', kernel.vmlinuzPath, '--ramdisk-modules', kernelPackage, '--busybox', '/bin/busybox']);
       const leases = await readFile(path.join(dataDir, 'dnsmasq.leases'), 'utf8');
       // Both the firmware's iPXE and the agent took their address from the other server.
       expect(leases.toLowerCase()).toContain(server.mac.toLowerCase());

@@ -61,6 +61,27 @@ export async function ensureKernel(): Promise<Kernel> {
   return describeKernel(root);
 }
 
+/**
+ * The kernel's Debian package file itself (for the deploy ramdisk's `.deb` source), downloaded once beside the
+ * unpacked tree.
+ */
+export async function ensureKernelPackageFile(kernel: Kernel): Promise<string> {
+  const root = join(kernel.modulesDir, '..', '..', '..');
+  const file = join(root, 'package.deb');
+  if (existsSync(file)) return file;
+  const packageName = (await readFile(join(root, 'complete'), 'utf8')).trim();
+  const work = await mkdtemp(join(root, '.download-'));
+  try {
+    await run('sh', ['-c', 'cd "$1" && apt-get download -q "$2"', 'sh', work, packageName]);
+    const deb = (await readdir(work)).find((name) => name.endsWith('.deb'));
+    if (!deb) throw new Error(`apt-get download ${packageName} produced no .deb in ${work}.`);
+    await rename(join(work, deb), file);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return file;
+}
+
 async function currentKernelPackage(): Promise<string> {
   const out = await run('apt-cache', ['depends', KERNEL_META_PACKAGE]);
   const match = /Depends:\s*(linux-image-[0-9][^\s]*-amd64)/.exec(out);

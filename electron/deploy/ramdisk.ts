@@ -46,16 +46,28 @@ export interface KernelTree {
 
 /** Finds the module tree in an unpacked kernel package, or unpacks `.deb` files first (Linux, dpkg-deb). */
 export async function openKernelTree(source: string, cacheDir: string): Promise<KernelTree> {
-  let root = source;
-  if (source.endsWith('.deb')) {
-    root = path.join(cacheDir, `deb-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
-    if (!existsSync(root)) {
-      await execFileAsync('dpkg-deb', ['-x', source, `${root}.partial`]).catch((error: Error) => {
-        throw new UserFacingError('ramdisk-deb', `Could not unpack ${source} (${error.message}); unpack it yourself and point Rackboot at the folder.`);
-      });
-      await fs.rename(`${root}.partial`, root);
-    }
-  }
+  if (!source.endsWith('.deb')) return describeKernelTree(source, source);
+  // Keyed by the file's identity too: a newer package saved under the same name is unpacked afresh.
+  const { size, mtimeMs } = await fs.stat(source);
+  const key = createHash('sha256').update(`${source}\0${size}\0${mtimeMs}`).digest('hex').slice(0, 16);
+  const root = path.join(cacheDir, `deb-${key}`);
+  if (existsSync(root)) return describeKernelTree(root, source);
+  const partial = `${root}.partial`;
+  await fs.rm(partial, { recursive: true, force: true });
+  await fs.mkdir(partial, { recursive: true });
+  await execFileAsync('dpkg-deb', ['-x', source, partial]).catch((error: Error) => {
+    throw new UserFacingError('ramdisk-deb', `Could not unpack ${source} (${error.message}); unpack it yourself and point Rackboot at the folder.`);
+  });
+  const tree = await describeKernelTree(partial, source);
+  // Debian's kernel packages leave modules.dep to depmod in their postinst: make it here, as the install would.
+  await execFileAsync('depmod', ['-b', partial, tree.version]).catch((error: Error) => {
+    throw new UserFacingError('ramdisk-deb', `Could not index the modules of ${source} with depmod (${error.message}); install kmod, or unpack the package and run depmod -b DIR VERSION yourself.`);
+  });
+  await fs.rename(partial, root);
+  return { root, version: tree.version };
+}
+
+async function describeKernelTree(root: string, source: string): Promise<KernelTree> {
   const versions = await fs.readdir(path.join(root, 'lib/modules')).catch(() => [] as string[]);
   if (versions.length !== 1) {
     throw new UserFacingError(
