@@ -89,7 +89,8 @@ export const methods = {
     output: z.array(z.object({ time: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), source: z.string(), message: z.string() })),
   },
   'capture.start': {
-    input: z.object({ nodeId: z.string().min(1) }),
+    /** bootMode sets the IPMI boot flag's BIOS/UEFI bit for this power-on (UEFI-only servers ignore a legacy request). */
+    input: z.object({ nodeId: z.string().min(1), bootMode: bootModeSchema.default('bios') }),
     output: z.object({ mac: z.string(), matchedBy: z.enum(['system-guid', 'first-new-mac']) }),
   },
   /** Benchmarks only (headless server started with RACKBOOT_BENCH=1): numbered `log` lines at a fixed rate. */

@@ -57,6 +57,7 @@ export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, 
   await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
   await page.getByRole('button', { name: 'Start services' }).click();
   await expect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('button', { name: 'BIOS (legacy)' })).toHaveAttribute('aria-pressed', 'true');
   await page.getByRole('button', { name: 'Capture MAC of rack-u1' }).click();
   await expect(page.getByRole('status', { name: 'Capturing rack-u1' })).toBeVisible();
   await keepScreenshot(page, `${shots}-04-capturing`);

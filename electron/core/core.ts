@@ -116,7 +116,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     'deploy.list': async () => deployStore.list(),
     'deploy.log': async ({ nodeId }) => deployStore.readLog(nodeId),
-    'capture.start': async ({ nodeId }) => deploy.captureMac(nodeId),
+    'capture.start': async ({ nodeId, bootMode }) => deploy.captureMac(nodeId, bootMode),
     'bmc.test': async ({ nodeId }) => bmc.test(bmc.credentials(nodeId), nodeId),
     'bmc.testCredentials': async (credentials) => bmc.test(credentials),
     'bmc.power': async ({ nodeId, action }) => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   DEFAULT_DEPLOY_SETTINGS,
+  type BootMode,
   deploySettingsSchema,
   type DeployRecord,
   type DeploySettings,
@@ -137,7 +138,7 @@ export class DeployService {
   }
 
   /** The MAC step on its own: power the server on to PXE and bind the first matching PXE client to it. */
-  async captureMac(nodeId: string): Promise<CapturedMac> {
+  async captureMac(nodeId: string, bootMode: BootMode): Promise<CapturedMac> {
     const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * (this.deps.timeoutScale ?? 1);
     const services = this.requireServices();
     const target = this.target(nodeId);
@@ -147,9 +148,9 @@ export class DeployService {
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const capture = services.captureMac(target, facts.systemGuid, controller.signal);
-      await power.setBootDevice(target, 'pxe', { persistent: false, mode: 'bios' });
+      await power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
       await power.restart(target);
-      this.nodeLog('info', 'capture', `Powered on to PXE; waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
+      this.nodeLog('info', 'capture', `Powered on to PXE (${bootMode === 'uefi' ? 'UEFI' : 'BIOS'} boot); waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
       const captured = await capture.catch((error: unknown) => {
         if (controller.signal.aborted) {
           throw new UserFacingError(

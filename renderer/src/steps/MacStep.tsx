@@ -1,5 +1,21 @@
-import { Alert, Button, Chip, List, ListItem, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Alert,
+  Button,
+  Chip,
+  List,
+  ListItem,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  ToggleButton,
+  ToggleButtonGroup,
+  Typography,
+} from '@mui/material';
 import { useEffect, useState } from 'react';
+import type { BootMode } from '../../../shared/deploy';
 import type { NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { ServicesPanel } from '../components/ServicesPanel';
@@ -37,11 +53,12 @@ export function MacStep(): React.JSX.Element {
   const nodes = useNodes((state) => state.nodes);
   const running = useDeploy((state) => state.services?.running ?? false);
   const [captures, setCaptures] = useState<Record<string, Capture>>({});
+  const [bootMode, setBootMode] = useState<BootMode>('bios');
 
   const capture = async (node: NodeView): Promise<void> => {
     setCaptures((current) => ({ ...current, [node.id]: { state: 'waiting', since: Date.now() } }));
     try {
-      const result = await client.call('capture.start', { nodeId: node.id });
+      const result = await client.call('capture.start', { nodeId: node.id, bootMode });
       setCaptures((current) => ({ ...current, [node.id]: { state: 'bound', ...result } }));
     } catch (failure) {
       setCaptures((current) => ({ ...current, [node.id]: { state: 'failed', message: errorText(failure) } }));
@@ -55,6 +72,19 @@ export function MacStep(): React.JSX.Element {
         binds the DHCP request whose UUID matches the BMC’s System GUID. You can also type the MAC in the BMC step (Edit).
       </Typography>
       <ServicesPanel />
+      <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+        <Typography variant="body2">The servers network-boot in</Typography>
+        <ToggleButtonGroup
+          size="small"
+          exclusive
+          value={bootMode}
+          aria-label="Firmware boot mode for the capture"
+          onChange={(_, value: BootMode | null) => value && setBootMode(value)}
+        >
+          <ToggleButton value="bios">BIOS (legacy)</ToggleButton>
+          <ToggleButton value="uefi">UEFI</ToggleButton>
+        </ToggleButtonGroup>
+      </Stack>
       <Table size="small" aria-label="MAC addresses">
         <TableHead>
           <TableRow>
