@@ -67,6 +67,7 @@ export async function probeDhcpServers(options: ProbeOptions): Promise<DhcpProbe
     address: options.interfaceAddress,
     port: ports.client,
     hearBroadcasts: true,
+    service: 'the DHCP probe',
   });
   socket.onMessage((bytes, from) => {
     const parsed = parseDhcp(bytes);
