@@ -13,10 +13,6 @@ export function fixture(name: string): string {
   return readFileSync(path.join(dir, name), 'utf8');
 }
 
-export function fixtureBytes(name: string): Buffer {
-  return Buffer.from(fixture(name).trim(), 'hex');
-}
-
 /** The namespace capture as readNetworkState would see it, with optional sysfs overrides per interface. */
 export function capturedState(overrides: Record<string, Partial<SysfsInfo>> = {}, nmcli: string | null = null): RawNetworkState {
   const files = JSON.parse(fixture('ns-sysfs.json')) as Record<string, { type: string | null; carrier: string | null; speed: string | null; wireless: boolean }>;
