@@ -1,14 +1,11 @@
-import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { networkPlanInputSchema } from '../../shared/network';
-import type { PrivilegedUdpRequest } from '../pxe/udp-bind';
-import type { NetworkExecutor } from './executor';
 import type { HelperScope } from './helper/protocol';
 import { parseNetworkState } from './interfaces';
 import { NetworkJournal } from './journal';
 import { applySteps, findInterface, newJournal, priorStateOf, resolveRequest } from './plan';
 import { NetworkService } from './service';
-import { capturedState, tempDirPerTest } from './test-fixtures';
+import { capturedState, recordingExecutor, tempDirPerTest } from './test-fixtures';
 
 describe('NetworkService on macOS and Windows', () => {
   const tempDir = tempDirPerTest('rackboot-netsvc-');
@@ -64,17 +61,7 @@ describe('where the PXE services get ports 67, 69 and 4011', () => {
 
   function serviceWith(privileged: boolean) {
     const opened: HelperScope[] = [];
-    const asked: PrivilegedUdpRequest[] = [];
-    const executor: NetworkExecutor = {
-      run: async () => undefined,
-      arpProbe: async () => ({ inUse: false, mac: null }),
-      dhcpProbe: async () => [],
-      bindUdp: async (request) => {
-        asked.push(request);
-        return dgram.createSocket('udp4');
-      },
-      close: async () => undefined,
-    };
+    const executor = recordingExecutor();
     const service = new NetworkService({
       dataDir: tempDir(),
       privileged,
@@ -85,7 +72,7 @@ describe('where the PXE services get ports 67, 69 and 4011', () => {
         return executor;
       },
     });
-    return { service, opened, asked };
+    return { service, opened, asked: executor.bound };
   }
 
   it('is the helper of the applied change when Rackboot is not root', async () => {

@@ -1,9 +1,13 @@
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
+import type { NetworkOp } from '../../shared/network';
+import type { PrivilegedUdpRequest } from '../pxe/udp-bind';
+import type { NetworkExecutor } from './executor';
 import type { RawNetworkState, SysfsInfo } from './interfaces';
 import { parseSysfs } from './interfaces';
 
@@ -30,4 +34,24 @@ export function tempDirPerTest(prefix: string): () => string {
     await rm(dir, { recursive: true, force: true });
   });
   return () => dir;
+}
+
+/** An executor that changes nothing and records the changes and the sockets asked of it. */
+export function recordingExecutor(): NetworkExecutor & { ops: NetworkOp[]; bound: PrivilegedUdpRequest[] } {
+  const ops: NetworkOp[] = [];
+  const bound: PrivilegedUdpRequest[] = [];
+  return {
+    ops,
+    bound,
+    run: async (op) => {
+      ops.push(op);
+    },
+    arpProbe: async () => ({ inUse: false, mac: null }),
+    dhcpProbe: async () => [],
+    bindUdp: async (request) => {
+      bound.push(request);
+      return dgram.createSocket('udp4');
+    },
+    close: async () => undefined,
+  };
 }

@@ -1,29 +1,7 @@
-import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import type { NetworkOp } from '../../../shared/network';
-import type { PrivilegedUdpRequest } from '../../pxe/udp-bind';
-import type { NetworkExecutor } from '../executor';
+import { recordingExecutor } from '../test-fixtures';
 import { parseHelperArgs } from './protocol';
 import { HelperServer } from './server';
-
-function recordingExecutor(): NetworkExecutor & { ops: NetworkOp[]; bound: PrivilegedUdpRequest[] } {
-  const ops: NetworkOp[] = [];
-  const bound: PrivilegedUdpRequest[] = [];
-  return {
-    ops,
-    bound,
-    run: async (op) => {
-      ops.push(op);
-    },
-    arpProbe: async () => ({ inUse: false, mac: null }),
-    dhcpProbe: async () => [],
-    bindUdp: async (request) => {
-      bound.push(request);
-      return dgram.createSocket('udp4');
-    },
-    close: async () => undefined,
-  };
-}
 
 function serverWith(executor = recordingExecutor()) {
   const server = new HelperServer({ interface: 'eth2', bridge: 'br-eth2' }, { executor, deviceAddresses: async (device) => (device === 'br-eth2' ? ['192.168.2.10'] : []) });
