@@ -19,6 +19,12 @@ const rawText = {
   },
 };
 
+/**
+ * `require` for bundled CommonJS dependencies in the ES module bundles. Its import has a name of its own: bundled
+ * sources import `createRequire` too (the addon loader), and a second top-level binding of one name does not load.
+ */
+const esmRequire = "import { createRequire as createBannerRequire } from 'node:module'; const require = createBannerRequire(import.meta.url);";
+
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', plugins: [rawText] };
 
 await Promise.all([
@@ -47,7 +53,7 @@ await Promise.all([
     outdir: 'dist/electron',
     format: 'esm',
     outExtension: { '.js': '.mjs' },
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: { js: esmRequire },
   }),
   build({
     ...common,
@@ -55,6 +61,6 @@ await Promise.all([
     outdir: 'dist/electron',
     format: 'esm',
     outExtension: { '.js': '.mjs' },
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: { js: `#!/usr/bin/env node\n${esmRequire}` },
   }),
 ]);

@@ -11,6 +11,7 @@ PACKAGES=(
   busybox-static cpio gzip kmod tcpdump  # deploy ramdisk, module dependencies (depmod) and packet capture
   syslinux syslinux-common syslinux-efi mtools dosfstools  # the BIOS + UEFI bootable test image the deploy tests write
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
+  sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
 )
 

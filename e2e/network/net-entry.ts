@@ -27,8 +27,8 @@ function hooked(executor: NetworkExecutor): NetworkExecutor {
   return {
     run,
     arpProbe: (device, address) => executor.arpProbe(device, address),
-    dhcpProbe: (source, mac) => executor.dhcpProbe(source, mac),
-    bindUdp: (port, address) => executor.bindUdp(port, address),
+    dhcpProbe: (device, source, mac) => executor.dhcpProbe(device, source, mac),
+    bindUdp: (request) => executor.bindUdp(request),
     close: () => executor.close(),
   };
 }

@@ -233,26 +233,33 @@ describeLab('laptop network setup in a namespace', () => {
     ]);
   });
 
-  it('the privileged helper rejects other interfaces and arbitrary commands, and hands over a bound port 67', async () => {
+  it('the privileged helper rejects other interfaces and arbitrary commands, and hands over port 67 tied to its NIC', async () => {
     const helper = await HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'eth-prov', bridge: 'br-eth-prov' });
     try {
       const wifiBefore = await deviceState(laptop, 'wlan-sim');
       await expect(helper.run({ op: 'set-down', device: 'wlan-sim' })).rejects.toThrow(/outside this helper's scope/);
       await expect(helper.run({ op: 'address-delete', device: 'wlan-sim', address: '10.20.0.5', prefixLength: 24 })).rejects.toThrow(/outside/);
       await expect(helper.sendRaw({ type: 'exec', command: ['ip', 'link', 'set', 'wlan-sim', 'down'] })).rejects.toThrow(/not a helper request/);
-      await expect(helper.sendRaw({ type: 'bind-udp', port: 53, address: '0.0.0.0' })).rejects.toThrow(/not a helper request/);
+      await expect(helper.sendRaw({ type: 'bind-udp', port: 53, address: '0.0.0.0', device: null, reuseAddress: true })).rejects.toThrow(/not a helper request/);
       expect(await deviceState(laptop, 'wlan-sim')).toEqual(wifiBefore);
 
       await helper.run({ op: 'set-down', device: 'eth-prov' });
       expect(((JSON.parse(await laptop.ip('-j', 'link', 'show', 'dev', 'eth-prov')) as Array<{ flags: string[] }>)[0]?.flags ?? []).includes('UP')).toBe(false);
 
-      // The socket was bound by the root helper inside the namespace; this (test) process receives on it.
-      const socket = await helper.bindUdp(67, '0.0.0.0');
+      await expect(helper.bindUdp({ port: 67, address: '0.0.0.0', device: 'wlan-sim', reuseAddress: true })).rejects.toThrow(/outside this helper's scope/);
+      // The socket was opened by the root helper inside the namespace, tied to eth-prov; this (test) process receives
+      // on it, and only what arrives on eth-prov: the datagram sent over loopback first never shows up.
+      await helper.run({ op: 'set-up', device: 'eth-prov' });
+      await far.ip('addr', 'add', '192.168.7.9/24', 'dev', 'far0');
+      const socket = await helper.bindUdp({ port: 67, address: '0.0.0.0', device: 'eth-prov', reuseAddress: true });
       try {
         expect(socket.address()).toMatchObject({ address: '0.0.0.0', port: 67 });
         const received = new Promise<string>((resolve) => socket.once('message', (message) => resolve(message.toString())));
-        await laptop.exec(process.execPath, ['-e', "const s=require('dgram').createSocket('udp4');s.send('discover?',67,'127.0.0.1',()=>s.close())"]);
-        expect(await received).toBe('discover?');
+        const send = (ns: Netns, text: string, to: string) =>
+          ns.exec(process.execPath, ['-e', `const s=require('dgram').createSocket('udp4');s.send(${JSON.stringify(text)},67,${JSON.stringify(to)},()=>s.close())`]);
+        await send(laptop, 'over loopback', '127.0.0.1');
+        await send(far, 'over eth-prov', '192.168.7.3');
+        expect(await received).toBe('over eth-prov');
       } finally {
         socket.close();
       }

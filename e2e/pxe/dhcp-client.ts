@@ -81,7 +81,7 @@ function summarise(bytes: Uint8Array, from: { address: string; port: number }) {
 async function open(address: string, port = 68): Promise<InterfaceSocket> {
   const owner = Object.entries(networkInterfaces()).find(([, entries]) => entries?.some((entry) => entry.address === address));
   if (!owner) throw new Error(`no interface here has ${address}`);
-  return InterfaceSocket.open({ interfaceName: owner[0], address, port, hearBroadcasts: true });
+  return InterfaceSocket.open({ interfaceName: owner[0], address, port, hearBroadcasts: true, service: 'the test client' });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DhcpSettings } from '../../shared/pxe';
 import { feedCapture, MacCapture } from '../../electron/pxe/dhcp/capture';
 import { createStandardPolicy, nodeTable } from '../../electron/pxe/dhcp/policy';
+import { dhcpOfferChecks } from '../../electron/network/checks';
 import { probeDhcpServers } from '../../electron/pxe/dhcp/probe';
 import { DhcpServer } from '../../electron/pxe/dhcp/server';
 
@@ -22,7 +23,7 @@ const ProbeConfig = z.object({
   interfaceName: z.string(),
   interfaceAddress: z.string(),
   mac: z.string(),
-  timeoutMs: z.number().default(3000),
+  waitMs: z.number().default(3000),
 });
 
 const Config = z.discriminatedUnion('mode', [ServeConfig, ProbeConfig]);
@@ -56,7 +57,9 @@ async function serve(config: z.infer<typeof ServeConfig>): Promise<void> {
 async function main(): Promise<void> {
   const config = Config.parse(JSON.parse(process.argv[2] ?? '{}'));
   if (config.mode === 'serve') return serve(config);
-  print({ type: 'probe-result', ...(await probeDhcpServers(config)) });
+  // What the app shows after applying the network setup: the offers and the advice the network checks make of them.
+  const offers = await probeDhcpServers(config);
+  print({ type: 'probe-result', offers, checks: dhcpOfferChecks(offers) });
 }
 
 main().catch((error: Error) => {

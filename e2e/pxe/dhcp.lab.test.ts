@@ -219,9 +219,9 @@ describe.skipIf(!root)('DHCP server in the lab', () => {
       });
     });
 
-    it('the probe finds no other DHCP server on a quiet segment and recommends full mode', async () => {
-      const result = await runEntry(lab.prov, 'dhcp-harness.ts', { mode: 'probe', interfaceName: 'prov0', interfaceAddress: PROV_ADDRESS, mac: '52:54:00:77:00:01', timeoutMs: 2000 });
-      expect(result).toEqual({ type: 'probe-result', interface: 'prov0', servers: [], recommendedMode: 'full' });
+    it('the probe finds no other DHCP server on a quiet segment', async () => {
+      const result = await runEntry(lab.prov, 'dhcp-harness.ts', { mode: 'probe', interfaceName: 'prov0', interfaceAddress: PROV_ADDRESS, mac: '52:54:00:77:00:01', waitMs: 2000 });
+      expect(result).toEqual({ type: 'probe-result', offers: [], checks: [] });
     });
 
     it('does not even hear a PXE client on the uplink: the socket is tied to the provisioning interface', async () => {
@@ -253,8 +253,26 @@ describe.skipIf(!root)('DHCP server in the lab', () => {
     });
 
     it('the probe lists dnsmasq as another DHCP server and recommends proxy mode', async () => {
-      const result = await runEntry(lab.prov, 'dhcp-harness.ts', { mode: 'probe', interfaceName: 'prov0', interfaceAddress: PROV_ADDRESS, mac: '52:54:00:77:00:01', timeoutMs: 5000 });
-      expect(result).toMatchObject({ type: 'probe-result', recommendedMode: 'proxy', servers: [expect.objectContaining({ serverId: OTHER_ADDRESS, offeredAddress: expect.stringMatching(/^10\.77\.0\.2\d\d$/) })] });
+      const result = await runEntry(lab.prov, 'dhcp-harness.ts', { mode: 'probe', interfaceName: 'prov0', interfaceAddress: PROV_ADDRESS, mac: '52:54:00:77:00:01', waitMs: 4500 });
+      expect(result).toEqual({
+        type: 'probe-result',
+        offers: [{ server: OTHER_ADDRESS, offeredAddress: expect.stringMatching(/^10\.77\.0\.2\d\d$/), bootFile: null, proxy: false }],
+        checks: [expect.objectContaining({ id: 'other-dhcp-server', message: expect.stringMatching(/10\.77\.0\.2 offered 10\.77\.0\.2\d\d\. Run Rackboot's DHCP in proxy mode/) })],
+      });
+    });
+
+    it('the probe also reports a proxyDHCP server (ours, in proxy mode) beside the one that hands out addresses', async () => {
+      await withServer(serverConfig('proxy'), async () => {
+        // Probing from the rack side, with the enrolled client's MAC, so our proxy answers as it would for that server.
+        const result = await runEntry(lab.rack, 'dhcp-harness.ts', { mode: 'probe', interfaceName: 'br0', interfaceAddress: CLIENT_ADDRESS, mac: CLIENT_MAC, waitMs: 4500 });
+        const offers = result.offers as Record<string, unknown>[];
+        expect(offers).toHaveLength(2);
+        expect(offers).toContainEqual({ server: PROV_ADDRESS, offeredAddress: null, bootFile: 'undionly.kpxe', proxy: true });
+        expect(offers).toContainEqual(expect.objectContaining({ server: OTHER_ADDRESS, proxy: false }));
+        expect(result.checks).toContainEqual(
+          expect.objectContaining({ message: expect.stringContaining(`Another PXE (proxyDHCP) server answers on this segment from ${PROV_ADDRESS} (boot file undionly.kpxe)`) }),
+        );
+      });
     });
 
     it('a PXE client gets its address from dnsmasq and its boot file from us, on 67 and on 4011', async () => {

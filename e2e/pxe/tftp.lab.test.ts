@@ -152,7 +152,7 @@ describe.skipIf(!root)('TFTP server with real clients', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(output).toContain(`UDP port 69 on ${SERVER_ADDRESS}`);
-    expect(output).toContain('sudo setcap cap_net_bind_service=+ep');
+    expect(output).toContain('sudo setcap cap_net_bind_service,cap_net_raw+ep');
     expect(output).toContain('net.ipv4.ip_unprivileged_port_start=69');
   });
 

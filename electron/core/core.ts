@@ -42,6 +42,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bus.emit('log', { time: new Date().toISOString(), level, source, message, ...(nodeId ? { nodeId } : {}) });
   };
   const announceNodes = (): void => bus.emit('nodes.changed', nodes.list());
+  const network = new NetworkService({
+    dataDir: options.dataDir,
+    openExecutor,
+    privileged: isRootProcess(),
+    onProgress: (progress) => bus.emit('network.progress', progress),
+    log: (level, message) => log(level, 'network', message),
+  });
   const deploy = new DeployService({
     dataDir: options.dataDir,
     nodes,
@@ -50,16 +57,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bmc,
     bus,
     log,
+    privilegedUdp: () => network.privilegedUdpSource(),
     ...options.deployTuning,
   });
   await deploy.load();
-  const network = new NetworkService({
-    dataDir: options.dataDir,
-    openExecutor,
-    privileged: isRootProcess(),
-    onProgress: (progress) => bus.emit('network.progress', progress),
-    log: (level, message) => log(level, 'network', message),
-  });
   await network.reportLeftover().catch((error: unknown) => log('error', 'network', String(error)));
 
   const handlers: Handlers = {

@@ -14,6 +14,7 @@ import type { EventBus } from '../core/event-bus';
 import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
 import type { NodeStore } from '../inventory/node-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
+import type { PrivilegedUdpSource } from '../pxe/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';
@@ -39,6 +40,8 @@ export interface DeployServiceDeps {
   timeoutScale?: number;
   /** Tests bind unprivileged ports; the app uses the standard ones. */
   ports?: { dhcp?: { server: number; bootServer: number; client: number }; tftp?: number };
+  /** Where the services get ports 67, 69 and 4011 they may not bind: the network helper, when it made the change. */
+  privilegedUdp?: () => Promise<PrivilegedUdpSource | null>;
 }
 
 /** The deploy engine as the app runs it: the PXE services on the provisioning interface, the orchestrator, settings. */
@@ -95,6 +98,7 @@ export class DeployService {
       {
         claimed: (mac) => this.deps.nodes.list().some((node) => node.mac === mac),
         onEvent: (event) => this.report(event),
+        privilegedUdp: (await this.deps.privilegedUdp?.()) ?? null,
       },
     );
     this.services = services;

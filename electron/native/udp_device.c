@@ -2,6 +2,7 @@
 // arrives on that interface and its broadcasts leave through it, whatever the routing table says. The socket is
 // returned as a file descriptor for `dgram.Socket#bind({ fd })`, so Node's event loop owns it from then on.
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -43,12 +44,12 @@ static napi_value throw_type_error(napi_env env, const char *text) {
   return NULL;
 }
 
-// openUdpSocket(interfaceName: string, address: string, port: number): number (the file descriptor)
+// openUdpSocket(interfaceName: string, address: string, port: number, reuseAddress: boolean): number (the descriptor)
 static napi_value open_udp_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3)
-    return throw_type_error(env, "openUdpSocket(interfaceName, address, port)");
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4)
+    return throw_type_error(env, "openUdpSocket(interfaceName, address, port, reuseAddress)");
 
   char interface_name[IF_NAMESIZE + 1];
   size_t name_length = 0;
@@ -68,11 +69,15 @@ static napi_value open_udp_socket(napi_env env, napi_callback_info info) {
     return throw_type_error(env, "port must be 0 to 65535");
   local.sin_port = htons((uint16_t)port);
 
+  bool reuse_address = false;
+  if (napi_get_value_bool(env, argv[3], &reuse_address) != napi_ok)
+    return throw_type_error(env, "reuseAddress must be a boolean");
+
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_system_error(env, errno, "socket");
   const int on = 1;
   const char *failed = NULL;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) failed = "setsockopt(SO_REUSEADDR)";
+  if (reuse_address && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) failed = "setsockopt(SO_REUSEADDR)";
   else if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0) failed = "setsockopt(SO_BROADCAST)";
   else if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface_name, (socklen_t)name_length) != 0)
     failed = "setsockopt(SO_BINDTODEVICE)";

@@ -25,17 +25,22 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Sends one DHCPDISCOVER from `source` (an address on the provisioning interface) and reports who answers. */
-export async function dhcpServerChecks(executor: NetworkExecutor, source: string, mac: string): Promise<NetworkCheck[]> {
+/** Broadcasts a PXE client's DISCOVER out of `device` (which holds `source`) and reports who answers. */
+export async function dhcpServerChecks(executor: NetworkExecutor, device: string, source: string, mac: string): Promise<NetworkCheck[]> {
   try {
-    return dhcpOfferChecks(await executor.dhcpProbe(source, mac));
+    return dhcpOfferChecks(await executor.dhcpProbe(device, source, mac));
   } catch (error) {
     return [{ id: 'dhcp-probe-skipped', severity: 'warning', message: `Could not look for other DHCP servers (${describe(error)}).` }];
   }
 }
 
-function firstIpv4(iface: NetworkInterface | undefined): string | null {
-  return iface?.addresses.find((address) => address.family === 'inet')?.address ?? null;
+/** The first IPv4 address of the bridge, else of the NIC, with the device that holds it. */
+function probeSource(...candidates: (NetworkInterface | undefined)[]): { device: string; address: string } | null {
+  for (const iface of candidates) {
+    const address = iface?.addresses.find((entry) => entry.family === 'inet')?.address;
+    if (iface && address) return { device: iface.name, address };
+  }
+  return null;
 }
 
 /**
@@ -66,9 +71,9 @@ export async function probeChecks(
       checks.push({ id: 'arp-probe-skipped', severity: 'warning', message: `Could not check whether ${resolved.address} is already used (${describe(error)}).` });
     }
   }
-  const source = firstIpv4(bridge) ?? firstIpv4(iface);
+  const source = probeSource(bridge, iface);
   if (source && iface.mac && options.dhcp) {
-    checks.push(...(await dhcpServerChecks(executor, source, iface.mac)));
+    checks.push(...(await dhcpServerChecks(executor, source.device, source.address, iface.mac)));
   } else {
     checks.push({ id: 'dhcp-probe-skipped', severity: 'info', message: `Rackboot looks for other DHCP servers on ${iface.name} once its address is in place.` });
   }

@@ -1,6 +1,7 @@
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import type { DhcpOffer, NetworkOp } from '../../shared/network';
-import { probeDhcp } from './dhcp-probe';
+import { probeDhcpServers } from '../pxe/dhcp/probe';
+import { bindUdpSocket, type PrivilegedUdpRequest } from '../pxe/udp-bind';
 import { commandFor } from './ops';
 import { CommandFailed, runCommand, type CommandRunner } from './system-state';
 
@@ -14,23 +15,11 @@ export interface ArpProbeResult {
 export interface NetworkExecutor {
   run(op: NetworkOp): Promise<void>;
   arpProbe(device: string, address: string): Promise<ArpProbeResult>;
-  dhcpProbe(source: string, mac: string): Promise<DhcpOffer[]>;
-  /** A UDP socket bound to a privileged port (DHCP 67, TFTP 69, PXE 4011) for the provisioning services. */
-  bindUdp(port: 67 | 69 | 4011, address: string): Promise<dgram.Socket>;
+  /** Broadcasts a PXE client's DISCOVER out of `device` (which holds `source`) and lists who offers. */
+  dhcpProbe(device: string, source: string, mac: string): Promise<DhcpOffer[]>;
+  /** A UDP socket on a privileged port (DHCP 67, TFTP 69, PXE 4011) for the provisioning services. */
+  bindUdp(request: PrivilegedUdpRequest): Promise<dgram.Socket>;
   close(): Promise<void>;
-}
-
-export function bindUdpSocket(port: number, address: string): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    socket.once('error', reject);
-    socket.bind(port, address, () => {
-      socket.off('error', reject);
-      // DHCP answers go to broadcast; the option travels with the descriptor when the helper hands it over.
-      socket.setBroadcast(true);
-      resolve(socket);
-    });
-  });
 }
 
 /** `arping -D` (duplicate address detection) prints "Unicast reply from A [MAC]" for each answer. */
@@ -67,12 +56,12 @@ export class LocalExecutor implements NetworkExecutor {
     }
   }
 
-  dhcpProbe(source: string, mac: string): Promise<DhcpOffer[]> {
-    return probeDhcp(source, mac);
+  dhcpProbe(device: string, source: string, mac: string): Promise<DhcpOffer[]> {
+    return probeDhcpServers({ interfaceName: device, interfaceAddress: source, mac });
   }
 
-  bindUdp(port: 67 | 69 | 4011, address: string): Promise<dgram.Socket> {
-    return bindUdpSocket(port, address);
+  bindUdp(request: PrivilegedUdpRequest): Promise<dgram.Socket> {
+    return bindUdpSocket(request);
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { networkPlanInputSchema } from '../../shared/network';
+import type { HelperScope } from './helper/protocol';
+import { parseNetworkState } from './interfaces';
+import { NetworkJournal } from './journal';
+import { applySteps, findInterface, newJournal, priorStateOf, resolveRequest } from './plan';
 import { NetworkService } from './service';
-import { tempDirPerTest } from './test-fixtures';
+import { capturedState, recordingExecutor, tempDirPerTest } from './test-fixtures';
 
 describe('NetworkService on macOS and Windows', () => {
   const tempDir = tempDirPerTest('rackboot-netsvc-');
@@ -39,5 +43,55 @@ describe('the plan request', () => {
       expect(networkPlanInputSchema.safeParse({ interface: name }).success).toBe(false);
     }
     expect(networkPlanInputSchema.parse({ interface: 'Ethernet 2' }).interface).toBe('Ethernet 2');
+  });
+});
+
+describe('where the PXE services get ports 67, 69 and 4011', () => {
+  const tempDir = tempDirPerTest('rackboot-netsvc-');
+  const tools = { nmcli: false, ovsVsctl: false, arping: false };
+
+  /** A change to eth-prov (bridge br-eth-prov) recorded in the journal, as apply leaves it. */
+  async function appliedChange(dataDir: string): Promise<void> {
+    const state = parseNetworkState(capturedState());
+    const resolved = resolveRequest(networkPlanInputSchema.parse({ interface: 'eth-prov', subnet: '10.77.0.0/24' }), tools);
+    const eth = findInterface(state, 'eth-prov')!;
+    const steps = applySteps(resolved, eth);
+    await NetworkJournal.inDataDir(dataDir).write(newJournal(resolved, priorStateOf(state, eth), 'run-a', steps.length, '2026-11-25T01:00:00.000Z'));
+  }
+
+  function serviceWith(privileged: boolean) {
+    const opened: HelperScope[] = [];
+    const executor = recordingExecutor();
+    const service = new NetworkService({
+      dataDir: tempDir(),
+      privileged,
+      platform: 'linux',
+      tools,
+      openExecutor: async (scope) => {
+        opened.push(scope);
+        return executor;
+      },
+    });
+    return { service, opened, asked: executor.bound };
+  }
+
+  it('is the helper of the applied change when Rackboot is not root', async () => {
+    const { service, opened, asked } = serviceWith(false);
+    await appliedChange(tempDir());
+    const source = await service.privilegedUdpSource();
+    const request = { port: 67 as const, address: '0.0.0.0', device: 'br-eth-prov', reuseAddress: true };
+    (await source?.(request))?.close();
+    expect(opened).toEqual([{ interface: 'eth-prov', bridge: 'br-eth-prov' }]);
+    expect(asked).toEqual([request]);
+  });
+
+  it('is nothing when Rackboot runs as root (it binds the ports itself) or made no change', async () => {
+    const root = serviceWith(true);
+    await appliedChange(tempDir());
+    expect(await root.service.privilegedUdpSource()).toBeNull();
+    const { service, opened } = serviceWith(false);
+    await NetworkJournal.inDataDir(tempDir()).clear();
+    expect(await service.privilegedUdpSource()).toBeNull();
+    expect(opened).toEqual([]);
   });
 });

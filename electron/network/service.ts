@@ -10,6 +10,7 @@ import type {
   PendingNetworkChange,
 } from '../../shared/network';
 import { UserFacingError } from '../core/errors';
+import type { PrivilegedUdpRequest, PrivilegedUdpSource } from '../pxe/udp-bind';
 import { applyChange, undoChange, type ChangeContext } from './apply';
 import { dhcpServerChecks, probeChecks } from './checks';
 import { LocalExecutor, type NetworkExecutor } from './executor';
@@ -160,7 +161,7 @@ export class NetworkService {
     const serviceInterface = findInterface(after, plan.serviceInterface);
     const mac = findInterface(after, plan.interface)?.mac;
     if (!serviceInterface) throw new UserFacingError('interface-missing', `${plan.serviceInterface} vanished right after setup.`);
-    const checks = mac ? await dhcpServerChecks(executor, plan.address, mac) : [];
+    const checks = mac ? await dhcpServerChecks(executor, plan.serviceInterface, plan.address, mac) : [];
     for (const check of checks) this.options.log?.('warn', check.message);
     return { interface: serviceInterface, serviceInterface: plan.serviceInterface, checks };
   }
@@ -202,12 +203,21 @@ export class NetworkService {
     }
   }
 
-  /** A socket on a privileged port for the DHCP/TFTP/proxyDHCP services, bound by the helper of the applied change. */
-  async bindPrivilegedUdp(port: 67 | 69 | 4011, address: string): Promise<dgram.Socket> {
+  /** A socket on a privileged port for the DHCP/TFTP/proxyDHCP services, opened by the helper of the applied change. */
+  async bindPrivilegedUdp(request: PrivilegedUdpRequest): Promise<dgram.Socket> {
     const journal = await this.journal.read();
     if (!journal) throw new UserFacingError('network-not-ready', 'Set up the provisioning network first.');
     const executor = await this.executorFor({ interface: journal.interface, bridge: journal.bridge?.name ?? null });
-    return executor.bindUdp(port, address);
+    return executor.bindUdp(request);
+  }
+
+  /**
+   * Where the PXE services get ports 67, 69 and 4011 when they may not bind them: the helper that applied the
+   * provisioning network change. null when Rackboot runs as root (it binds them itself) or made no change.
+   */
+  async privilegedUdpSource(): Promise<PrivilegedUdpSource | null> {
+    if (this.options.privileged === true || !(await this.journal.read())) return null;
+    return (request) => this.bindPrivilegedUdp(request);
   }
 
   /** On quit: undo this run's own change (a crashed run's change waits for the technician), then stop the helper. */

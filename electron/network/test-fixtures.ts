@@ -1,9 +1,13 @@
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
+import type { NetworkOp } from '../../shared/network';
+import type { PrivilegedUdpRequest } from '../pxe/udp-bind';
+import type { NetworkExecutor } from './executor';
 import type { RawNetworkState, SysfsInfo } from './interfaces';
 import { parseSysfs } from './interfaces';
 
@@ -11,10 +15,6 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 export function fixture(name: string): string {
   return readFileSync(path.join(dir, name), 'utf8');
-}
-
-export function fixtureBytes(name: string): Buffer {
-  return Buffer.from(fixture(name).trim(), 'hex');
 }
 
 /** The namespace capture as readNetworkState would see it, with optional sysfs overrides per interface. */
@@ -34,4 +34,24 @@ export function tempDirPerTest(prefix: string): () => string {
     await rm(dir, { recursive: true, force: true });
   });
   return () => dir;
+}
+
+/** An executor that changes nothing and records the changes and the sockets asked of it. */
+export function recordingExecutor(): NetworkExecutor & { ops: NetworkOp[]; bound: PrivilegedUdpRequest[] } {
+  const ops: NetworkOp[] = [];
+  const bound: PrivilegedUdpRequest[] = [];
+  return {
+    ops,
+    bound,
+    run: async (op) => {
+      ops.push(op);
+    },
+    arpProbe: async () => ({ inUse: false, mac: null }),
+    dhcpProbe: async () => [],
+    bindUdp: async (request) => {
+      bound.push(request);
+      return dgram.createSocket('udp4');
+    },
+    close: async () => undefined,
+  };
 }

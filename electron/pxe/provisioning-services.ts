@@ -11,6 +11,7 @@ import { DhcpServer, type DhcpPorts } from './dhcp/server';
 import { HttpBootServer } from './http/server';
 import { RouterAdvertiser } from './router-advertiser';
 import { TftpServer } from './tftp/server';
+import type { PrivilegedUdpSource } from './udp-bind';
 
 export interface ProvisioningConfig {
   interfaceName: string;
@@ -65,7 +66,12 @@ export class ProvisioningServices implements BootNetwork {
 
   static async start(
     config: ProvisioningConfig,
-    options: { claimed(mac: string): boolean; onEvent(event: ProvisioningEvent): void },
+    options: {
+      claimed(mac: string): boolean;
+      onEvent(event: ProvisioningEvent): void;
+      /** Where ports 67, 69 and 4011 come from when this process may not bind them: the privileged helper. */
+      privilegedUdp?: PrivilegedUdpSource | null;
+    },
   ): Promise<ProvisioningServices> {
     const httpRoot = path.join(config.stateDir, 'http');
     await mkdir(httpRoot, { recursive: true });
@@ -87,6 +93,7 @@ export class ProvisioningServices implements BootNetwork {
       port: config.tftpPort ?? 69,
       root: httpRoot,
       extraFiles: bootloaderFiles(bootloaders.found),
+      privilegedUdp: options.privilegedUdp ?? null,
     });
     await http.listen();
     try {
@@ -113,6 +120,7 @@ export class ProvisioningServices implements BootNetwork {
         },
         policy,
         leaseFile: config.mode === 'full' ? path.join(config.stateDir, 'leases.json') : null,
+        privilegedUdp: options.privilegedUdp ?? null,
         ...(config.dhcpPorts ? { ports: config.dhcpPorts } : {}),
       });
       await dhcp.start();

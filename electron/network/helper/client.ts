@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import type { DhcpOffer, NetworkOp } from '../../../shared/network';
+import type { PrivilegedUdpRequest } from '../../pxe/udp-bind';
 import type { ArpProbeResult, NetworkExecutor } from '../executor';
 import { helperArgs, helperResponseSchema, type HelperRequest, type HelperResult, type HelperScope } from './protocol';
 
@@ -80,7 +81,9 @@ export class HelperClient implements NetworkExecutor {
     if (message.data.ok) {
       waiting.resolve({ result: message.data.result, socket: handle instanceof dgram.Socket ? handle : undefined });
     } else {
-      waiting.reject(new Error(message.data.error));
+      // The errno name travels along, so a port taken on the helper's side is explained like one taken here.
+      const { error, code } = message.data;
+      waiting.reject(Object.assign(new Error(error), code ? { code } : {}));
     }
   }
 
@@ -122,14 +125,14 @@ export class HelperClient implements NetworkExecutor {
     return { inUse, mac };
   }
 
-  async dhcpProbe(source: string, mac: string): Promise<DhcpOffer[]> {
-    return (await this.request({ type: 'dhcp-probe', source, mac }, 'dhcp')).offers;
+  async dhcpProbe(device: string, source: string, mac: string): Promise<DhcpOffer[]> {
+    return (await this.request({ type: 'dhcp-probe', device, source, mac }, 'dhcp')).offers;
   }
 
-  /** A UDP socket bound by the helper to a privileged port (67, 69 or 4011), handed over ready to use. */
-  async bindUdp(port: 67 | 69 | 4011, address: string): Promise<dgram.Socket> {
-    const { result, socket } = await this.sendRaw({ type: 'bind-udp', port, address });
-    if (result.type !== 'bound' || !socket) throw new Error(`the network helper did not hand over the socket for port ${port}`);
+  /** A UDP socket opened by the helper on a privileged port (67, 69 or 4011), handed over ready to use. */
+  async bindUdp(request: PrivilegedUdpRequest): Promise<dgram.Socket> {
+    const { result, socket } = await this.sendRaw({ type: 'bind-udp', ...request });
+    if (result.type !== 'bound' || !socket) throw new Error(`the network helper did not hand over the socket for port ${request.port}`);
     return socket;
   }
 

@@ -13,11 +13,10 @@ function refuse(message: string): never {
   process.exit(2);
 }
 
-async function scopeAddresses(scope: HelperScope): Promise<string[]> {
+async function deviceAddresses(device: string): Promise<string[]> {
   const state = await readNetworkState();
-  return state.interfaces
-    .filter((iface) => iface.name === scope.interface || iface.name === scope.bridge)
-    .flatMap((iface) => iface.addresses.filter((address) => address.family === 'inet').map((address) => address.address));
+  const iface = state.interfaces.find((candidate) => candidate.name === device);
+  return (iface?.addresses ?? []).filter((address) => address.family === 'inet').map((address) => address.address);
 }
 
 async function main(): Promise<void> {
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
 
   const server = new HelperServer(scope, {
     executor: new LocalExecutor(),
-    scopeAddresses: () => scopeAddresses(scope),
+    deviceAddresses,
   });
   process.on('message', (raw: unknown) => {
     void server.handle(raw).then(({ response, socket }) => {

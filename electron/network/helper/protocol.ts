@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { macSchema } from '../../../shared/nodes';
 import { dhcpOfferSchema, interfaceNameSchema, ipv4Schema, networkOpSchema } from '../../../shared/network';
+import { PRIVILEGED_UDP_PORTS } from '../../pxe/bind-errors';
 
 /**
  * The privileged helper's whole vocabulary. Requests travel over the Node IPC socketpair the main process created
  * when it started the helper (no file, no name anyone else could connect to); everything else is rejected.
  */
-export const PRIVILEGED_UDP_PORTS = [67, 69, 4011] as const;
-
 export const requestIdSchema = z.object({ id: z.number().int().nonnegative() });
 
 export const helperRequestSchema = z.strictObject({
@@ -15,11 +14,14 @@ export const helperRequestSchema = z.strictObject({
   request: z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('op'), op: networkOpSchema }),
     z.strictObject({ type: z.literal('arp-probe'), device: interfaceNameSchema, address: ipv4Schema }),
-    z.strictObject({ type: z.literal('dhcp-probe'), source: ipv4Schema, mac: macSchema }),
+    z.strictObject({ type: z.literal('dhcp-probe'), device: interfaceNameSchema, source: ipv4Schema, mac: macSchema }),
     z.strictObject({
       type: z.literal('bind-udp'),
       port: z.union(PRIVILEGED_UDP_PORTS.map((port) => z.literal(port))),
       address: ipv4Schema,
+      /** Tie the socket to this interface (SO_BINDTODEVICE); null for an ordinary socket. */
+      device: interfaceNameSchema.nullable(),
+      reuseAddress: z.boolean(),
     }),
   ]),
 });
@@ -37,7 +39,8 @@ export type HelperResult = z.infer<typeof helperResultSchema>;
 export const helperResponseSchema = z.union([
   z.object({ kind: z.literal('ready'), interface: z.string(), bridge: z.string().nullable() }),
   z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(true), result: helperResultSchema }),
-  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: z.string() }),
+  /** `code`: the errno name (EADDRINUSE, …) when a system call failed, so the caller can say what to do about it. */
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: z.string(), code: z.string().optional() }),
 ]);
 export type HelperResponse = z.infer<typeof helperResponseSchema>;
 

@@ -1,31 +1,10 @@
-import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import type { NetworkOp } from '../../../shared/network';
-import type { NetworkExecutor } from '../executor';
+import { recordingExecutor } from '../test-fixtures';
 import { parseHelperArgs } from './protocol';
 import { HelperServer } from './server';
 
-function recordingExecutor(): NetworkExecutor & { ops: NetworkOp[]; bound: Array<[number, string]> } {
-  const ops: NetworkOp[] = [];
-  const bound: Array<[number, string]> = [];
-  return {
-    ops,
-    bound,
-    run: async (op) => {
-      ops.push(op);
-    },
-    arpProbe: async () => ({ inUse: false, mac: null }),
-    dhcpProbe: async () => [],
-    bindUdp: async (port, address) => {
-      bound.push([port, address]);
-      return dgram.createSocket('udp4');
-    },
-    close: async () => undefined,
-  };
-}
-
 function serverWith(executor = recordingExecutor()) {
-  const server = new HelperServer({ interface: 'eth2', bridge: 'br-eth2' }, { executor, scopeAddresses: async () => ['192.168.2.10'] });
+  const server = new HelperServer({ interface: 'eth2', bridge: 'br-eth2' }, { executor, deviceAddresses: async (device) => (device === 'br-eth2' ? ['192.168.2.10'] : []) });
   return { server, executor };
 }
 
@@ -79,20 +58,52 @@ describe('privileged helper protocol', () => {
 
   it('binds only the provisioning ports, and only on its own addresses or the wildcard', async () => {
     const { server, executor } = serverWith();
-    expect(await answer(server, { type: 'bind-udp', port: 22, address: '0.0.0.0' })).toMatchObject({ ok: false });
-    expect(await answer(server, { type: 'bind-udp', port: 67, address: '10.0.0.5' })).toMatchObject({ ok: false, error: expect.stringMatching(/not an address of eth2/) });
-    expect(await answer(server, { type: 'bind-udp', port: 69, address: '192.168.2.10' })).toMatchObject({ ok: true, result: { type: 'bound', port: 69 } });
-    expect(await answer(server, { type: 'bind-udp', port: 4011, address: '0.0.0.0' })).toMatchObject({ ok: true });
+    const plain = { device: null, reuseAddress: false };
+    expect(await answer(server, { type: 'bind-udp', port: 22, address: '0.0.0.0', ...plain })).toMatchObject({ ok: false });
+    expect(await answer(server, { type: 'bind-udp', port: 67, address: '10.0.0.5', ...plain })).toMatchObject({ ok: false, error: expect.stringMatching(/not an address of eth2 or br-eth2/) });
+    expect(await answer(server, { type: 'bind-udp', port: 69, address: '192.168.2.10', ...plain })).toMatchObject({ ok: true, result: { type: 'bound', port: 69 } });
+    expect(await answer(server, { type: 'bind-udp', port: 4011, address: '0.0.0.0', ...plain })).toMatchObject({ ok: true });
+    expect(await answer(server, { type: 'bind-udp', port: 67, address: '0.0.0.0' })).toMatchObject({ ok: false, error: expect.stringMatching(/not a helper request/) });
     expect(executor.bound).toEqual([
-      [69, '192.168.2.10'],
-      [4011, '0.0.0.0'],
+      { port: 69, address: '192.168.2.10', ...plain },
+      { port: 4011, address: '0.0.0.0', ...plain },
     ]);
   });
 
-  it('probes DHCP only from its own address', async () => {
+  it('ties a socket only to its own interface or bridge, and only with an address of that device', async () => {
+    const { server, executor } = serverWith();
+    const tied = (device: string, address = '0.0.0.0') => ({ type: 'bind-udp', port: 67, address, device, reuseAddress: true });
+    expect(await answer(server, tied('wlan0'))).toMatchObject({ ok: false, error: expect.stringMatching(/^rejected: bind-udp on wlan0 is outside this helper's scope/) });
+    expect(await answer(server, tied('eth2', '192.168.2.10'))).toMatchObject({ ok: false, error: expect.stringMatching(/192\.168\.2\.10 is not an address of eth2$/) });
+    expect(await answer(server, tied('br-eth2'))).toMatchObject({ ok: true, result: { type: 'bound', port: 67 } });
+    expect(await answer(server, tied('br-eth2', '192.168.2.10'))).toMatchObject({ ok: true });
+    expect(executor.bound.map((request) => [request.device, request.address])).toEqual([
+      ['br-eth2', '0.0.0.0'],
+      ['br-eth2', '192.168.2.10'],
+    ]);
+  });
+
+  it("passes a failed bind's errno name back, so the caller can explain it", async () => {
+    const executor = recordingExecutor();
+    executor.bindUdp = async () => {
+      throw Object.assign(new Error('bind EADDRINUSE 0.0.0.0:67'), { code: 'EADDRINUSE' });
+    };
+    const { server } = serverWith(executor);
+    expect(await answer(server, { type: 'bind-udp', port: 67, address: '0.0.0.0', device: 'br-eth2', reuseAddress: true })).toEqual({
+      kind: 'result',
+      id: 7,
+      ok: false,
+      error: 'bind EADDRINUSE 0.0.0.0:67',
+      code: 'EADDRINUSE',
+    });
+  });
+
+  it('probes DHCP only on its own devices, from an address of that device', async () => {
     const { server } = serverWith();
-    expect(await answer(server, { type: 'dhcp-probe', source: '10.0.0.5', mac: '00:11:22:33:44:55' })).toMatchObject({ ok: false });
-    expect(await answer(server, { type: 'dhcp-probe', source: '192.168.2.10', mac: '00:11:22:33:44:55' })).toMatchObject({ ok: true, result: { type: 'dhcp', offers: [] } });
+    const probe = (device: string, source: string) => ({ type: 'dhcp-probe', device, source, mac: '00:11:22:33:44:55' });
+    expect(await answer(server, probe('wlan0', '192.168.2.10'))).toMatchObject({ ok: false, error: expect.stringMatching(/outside this helper's scope/) });
+    expect(await answer(server, probe('br-eth2', '10.0.0.5'))).toMatchObject({ ok: false });
+    expect(await answer(server, probe('br-eth2', '192.168.2.10'))).toMatchObject({ ok: true, result: { type: 'dhcp', offers: [] } });
   });
 
   it('takes its scope from the command line and refuses a malformed one', () => {

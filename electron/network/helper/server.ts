@@ -1,12 +1,13 @@
 import type dgram from 'node:dgram';
 import type { NetworkOp } from '../../../shared/network';
+import { errnoCode } from '../../pxe/bind-errors';
 import type { NetworkExecutor } from '../executor';
 import { helperRequestSchema, requestIdSchema, type HelperRequest, type HelperResponse, type HelperScope } from './protocol';
 
 export interface HelperServerDeps {
   executor: NetworkExecutor;
-  /** The IPv4 addresses currently on the scope's interface and bridge. */
-  scopeAddresses: () => Promise<string[]>;
+  /** The IPv4 addresses currently on one interface. */
+  deviceAddresses: (device: string) => Promise<string[]>;
 }
 
 export class RequestRejected extends Error {}
@@ -70,15 +71,24 @@ export class HelperServer {
       return await this.carryOut(id, parsed.data.request);
     } catch (error) {
       const message = error instanceof RequestRejected ? `rejected: ${error.message}` : error instanceof Error ? error.message : String(error);
-      return { response: { kind: 'result', id, ok: false, error: message } };
+      const code = errnoCode(error);
+      return { response: { kind: 'result', id, ok: false, error: message, ...(code ? { code } : {}) } };
     }
   }
 
-  private async requireScopeAddress(address: string, allowWildcard: boolean): Promise<void> {
-    if (allowWildcard && address === '0.0.0.0') return;
-    if (!(await this.deps.scopeAddresses()).includes(address)) {
-      throw new RequestRejected(`${address} is not an address of ${this.scope.interface}${this.scope.bridge ? ` or ${this.scope.bridge}` : ''}`);
-    }
+  private inScope(device: string): boolean {
+    return device === this.scope.interface || device === this.scope.bridge;
+  }
+
+  private requireScopeDevice(device: string, request: HelperRequest['type']): void {
+    if (!this.inScope(device)) throw new RequestRejected(`${request} on ${device} is outside this helper's scope`);
+  }
+
+  /** `address` must be on `device`, or (no device named) on the interface or the bridge. */
+  private async requireAddressOn(address: string, device: string | null): Promise<void> {
+    const devices = device ? [device] : [this.scope.interface, ...(this.scope.bridge ? [this.scope.bridge] : [])];
+    const addresses = (await Promise.all(devices.map((name) => this.deps.deviceAddresses(name)))).flat();
+    if (!addresses.includes(address)) throw new RequestRejected(`${address} is not an address of ${devices.join(' or ')}`);
   }
 
   private async carryOut(id: number, request: HelperRequest): Promise<{ response: HelperResponse; socket?: dgram.Socket }> {
@@ -89,17 +99,18 @@ export class HelperServer {
         await this.deps.executor.run(request.op);
         return { response: ok({ type: 'done' }) };
       case 'arp-probe':
-        if (request.device !== this.scope.interface && request.device !== this.scope.bridge) {
-          throw new RequestRejected(`arp-probe on ${request.device} is outside this helper's scope`);
-        }
+        this.requireScopeDevice(request.device, request.type);
         return { response: ok({ type: 'arp', ...(await this.deps.executor.arpProbe(request.device, request.address)) }) };
       case 'dhcp-probe':
-        await this.requireScopeAddress(request.source, false);
-        return { response: ok({ type: 'dhcp', offers: await this.deps.executor.dhcpProbe(request.source, request.mac) }) };
+        this.requireScopeDevice(request.device, request.type);
+        await this.requireAddressOn(request.source, request.device);
+        return { response: ok({ type: 'dhcp', offers: await this.deps.executor.dhcpProbe(request.device, request.source, request.mac) }) };
       case 'bind-udp': {
-        await this.requireScopeAddress(request.address, true);
-        const socket = await this.deps.executor.bindUdp(request.port, request.address);
-        return { response: ok({ type: 'bound', port: request.port, address: request.address }), socket };
+        if (request.device !== null) this.requireScopeDevice(request.device, request.type);
+        if (request.address !== '0.0.0.0') await this.requireAddressOn(request.address, request.device);
+        const { port, address, device, reuseAddress } = request;
+        const socket = await this.deps.executor.bindUdp({ port, address, device, reuseAddress });
+        return { response: ok({ type: 'bound', port, address }), socket };
       }
     }
   }

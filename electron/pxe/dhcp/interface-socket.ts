@@ -7,8 +7,11 @@
 // every reply goes out of `sender`. A socket bound to a unicast address does not see broadcasts, so clients without an
 // address are heard on a second socket bound to 0.0.0.0, on every interface (never answered there: replies only leave
 // through `sender`), and the services warn that this is so.
-import dgram from 'node:dgram';
-import { loadAddon } from '../../native/addon';
+//
+// Either way the sockets come from `openUdpSocket`: bound here, or by the privileged helper when ports below 1024
+// are refused to this process.
+import type dgram from 'node:dgram';
+import { openUdpSocket, udpDeviceAddon, type PrivilegedUdpSource } from '../udp-bind';
 
 export interface Endpoint {
   address: string;
@@ -22,20 +25,13 @@ export interface InterfaceSocketOptions {
   port: number;
   /** Also listen for broadcasts (clients without an address). */
   hearBroadcasts: boolean;
+  /** Named in errors ("DHCP", "proxyDHCP boot server", …). */
+  service: string;
+  /** Where a port this process may not bind comes from (the privileged helper); null: nowhere. */
+  privilegedUdp?: PrivilegedUdpSource | null;
 }
 
 export type MessageHandler = (bytes: Uint8Array, from: Endpoint) => void;
-
-/** A bind that failed, with what the technician has to do about it. */
-export class PortBindError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'PortBindError';
-  }
-}
 
 /**
  * Checks that `address` really is on `interfaceName` (from `os.networkInterfaces()`), so a wrong setting cannot put
@@ -55,69 +51,6 @@ export function interfaceAddressProblem(
     : `${interfaceName} does not have the address ${address}: give it that address first (Network step).`;
 }
 
-export function bindErrorMessage(code: string, address: string, port: number, interfaceName: string): string {
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return (
-        `Rackboot may not use UDP port ${port} on ${address} (${interfaceName}): ports below 1024 need privileges. ` +
-        `Grant them once with \`sudo setcap cap_net_bind_service,cap_net_raw+ep ${process.execPath}\` ` +
-        `(or start Rackboot's privileged network helper), then start the PXE services again.`
-      );
-    case 'EADDRINUSE':
-      return (
-        `UDP port ${port} on ${address} is already taken by another program on this computer (often dnsmasq, ` +
-        `dhcpd or a second Rackboot). Stop it, then start the PXE services again.`
-      );
-    case 'ENODEV':
-      return `The provisioning interface ${interfaceName} does not exist (any more): pick it again in the Network step.`;
-    case 'EADDRNOTAVAIL':
-      return `${address} is not an address of this computer: give ${interfaceName} that address first (Network step).`;
-    default:
-      return `Could not open UDP port ${port} on ${address} (${interfaceName}): ${code}.`;
-  }
-}
-
-interface UdpDeviceAddon {
-  /** A UDP socket on 0.0.0.0:port (or address:port) tied to the interface; returns its file descriptor. */
-  openUdpSocket(interfaceName: string, address: string, port: number): number;
-}
-
-function isUdpDeviceAddon(value: unknown): value is UdpDeviceAddon {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<UdpDeviceAddon>).openUdpSocket === 'function';
-}
-
-function portBindError(error: unknown, address: string, port: number, interfaceName: string): PortBindError {
-  const code = (error as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
-  return new PortBindError(bindErrorMessage(code, address, port, interfaceName), code);
-}
-
-/** Binds a dgram socket (to an address, or onto a file descriptor the addon opened) and turns failures into words. */
-function bindSocket(target: { address: string } | { fd: number }, port: number, interfaceName: string, shownAddress: string): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    const onError = (error: NodeJS.ErrnoException) => {
-      socket.close();
-      reject(portBindError(error, shownAddress, port, interfaceName));
-    };
-    socket.once('error', onError);
-    socket.bind('fd' in target ? { fd: target.fd } : { address: target.address, port }, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
-}
-
-function bindDeviceSocket(addon: UdpDeviceAddon, options: InterfaceSocketOptions): Promise<dgram.Socket> {
-  let fd: number;
-  try {
-    fd = addon.openUdpSocket(options.interfaceName, '0.0.0.0', options.port);
-  } catch (error) {
-    return Promise.reject(portBindError(error, options.address, options.port, options.interfaceName));
-  }
-  return bindSocket({ fd }, options.port, options.interfaceName, options.address);
-}
-
 export class InterfaceSocket {
   private handler: MessageHandler = () => undefined;
   private errorHandler: (error: Error) => void = () => undefined;
@@ -135,18 +68,20 @@ export class InterfaceSocket {
   }
 
   static async open(options: InterfaceSocketOptions): Promise<InterfaceSocket> {
-    const { address, port, interfaceName } = options;
-    const device = options.hearBroadcasts ? loadAddon('udp_device', isUdpDeviceAddon) : null;
+    const { address, port, interfaceName, service } = options;
+    const open = (bindAddress: string, device: string | null): Promise<dgram.Socket> =>
+      openUdpSocket({ port, address: bindAddress, device, reuseAddress: true }, { service, interfaceName }, options.privilegedUdp ?? null);
+    const device = options.hearBroadcasts ? udpDeviceAddon() : null;
     if (device?.addon) {
-      const socket = await bindDeviceSocket(device.addon, options);
+      const socket = await open('0.0.0.0', interfaceName);
       socket.setBroadcast(true);
       return new InterfaceSocket(socket, null, null);
     }
-    const sender = await bindSocket({ address }, port, interfaceName, address);
+    const sender = await open(address, null);
     sender.setBroadcast(true);
     if (!device) return new InterfaceSocket(sender, null, null);
     try {
-      const listener = await bindSocket({ address: '0.0.0.0' }, port, interfaceName, '0.0.0.0');
+      const listener = await open('0.0.0.0', null);
       const problem = `DHCP requests arriving on other interfaces than ${interfaceName} are seen (never answered): ${device.problem}`;
       return new InterfaceSocket(sender, listener, problem);
     } catch (error) {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BootFiles, type DhcpServerEvent, DhcpSettings } from '../../../shared/pxe';
 import { buildDhcp, Option, parseDhcp, u8 } from './codec';
 import { dhclientRequest } from './fixtures';
-import { bindErrorMessage, InterfaceSocket, interfaceAddressProblem, PortBindError } from './interface-socket';
+import { ServiceBindError } from '../bind-errors';
+import { InterfaceSocket, interfaceAddressProblem } from './interface-socket';
 import { loadLeases } from './leases';
 import { createStandardPolicy, nodeTable } from './policy';
 import { DhcpServer } from './server';
@@ -106,25 +107,19 @@ describe('DhcpServer over loopback', () => {
   });
 
   it('explains a bind to an address that is not on this computer', async () => {
-    const failure = await InterfaceSocket.open({ interfaceName: 'lo', address: '10.255.255.1', port: 16771, hearBroadcasts: false }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(PortBindError);
-    expect((failure as Error).message).toMatch(/is not an address of this computer/);
+    const failure = await InterfaceSocket.open({ interfaceName: 'lo', address: '10.255.255.1', port: 16771, hearBroadcasts: false, service: 'DHCP' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceBindError);
+    expect((failure as Error).message).toMatch(/no network interface has the address 10\.255\.255\.1/);
   });
 
   it('ties the broadcast socket to the interface, and says so when the interface is gone', async () => {
-    const onLoopback = await InterfaceSocket.open({ interfaceName: 'lo', address: '127.0.0.1', port: 0, hearBroadcasts: true });
+    const onLoopback = await InterfaceSocket.open({ interfaceName: 'lo', address: '127.0.0.1', port: 0, hearBroadcasts: true, service: 'DHCP' });
     expect(onLoopback.filterProblem).toBeNull();
     await onLoopback.close();
-    const failure = await InterfaceSocket.open({ interfaceName: 'gone0', address: '127.0.0.1', port: 0, hearBroadcasts: true }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(PortBindError);
-    expect((failure as PortBindError).code).toBe('ENODEV');
-    expect((failure as Error).message).toMatch(/gone0 does not exist/);
-  });
-
-  it('tells the technician exactly how to grant the port privilege', () => {
-    expect(bindErrorMessage('EACCES', '10.77.0.1', 67, 'enp3s0')).toContain(
-      `sudo setcap cap_net_bind_service,cap_net_raw+ep ${process.execPath}`,
-    );
+    const failure = await InterfaceSocket.open({ interfaceName: 'gone0', address: '127.0.0.1', port: 0, hearBroadcasts: true, service: 'DHCP' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServiceBindError);
+    expect((failure as ServiceBindError).code).toBe('ENODEV');
+    expect((failure as Error).message).toMatch(/the interface gone0 does not exist/);
   });
 
   it('refuses full mode without a pool', () => {

@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { DhcpServerEvent, DhcpSettings, Lease } from '../../../shared/pxe';
 import { InterfaceSocket, interfaceAddressProblem } from './interface-socket';
 import { LeasePool, loadLeases, saveLeases } from './leases';
+import type { PrivilegedUdpSource } from '../udp-bind';
 import type { BootPolicy } from './policy';
 import { Responder, type UnstampedEvent } from './responder';
 
@@ -23,6 +24,8 @@ export interface DhcpServerOptions {
   /** Where full mode keeps its bindings; null keeps them in memory only. */
   leaseFile: string | null;
   ports?: DhcpPorts;
+  /** Where ports 67/4011 come from when this process may not bind them (the privileged helper). */
+  privilegedUdp?: PrivilegedUdpSource | null;
   now?: () => number;
 }
 
@@ -76,14 +79,14 @@ export class DhcpServer {
       this.options.policy,
       this.pool,
     );
-    const base = { interfaceName: settings.interfaceName, address: settings.serverAddress };
+    const base = { interfaceName: settings.interfaceName, address: settings.serverAddress, privilegedUdp: this.options.privilegedUdp ?? null };
     try {
-      const dhcp = await InterfaceSocket.open({ ...base, port: this.ports.server, hearBroadcasts: true });
+      const dhcp = await InterfaceSocket.open({ ...base, port: this.ports.server, hearBroadcasts: true, service: 'DHCP' });
       this.sockets.push(dhcp);
       this.serve(dhcp, responder, this.ports.server, false);
       if (settings.mode === 'proxy') {
         // Boot server requests are unicast to our address: no broadcast listener needed (or wanted) here.
-        const bootServer = await InterfaceSocket.open({ ...base, port: this.ports.bootServer, hearBroadcasts: false });
+        const bootServer = await InterfaceSocket.open({ ...base, port: this.ports.bootServer, hearBroadcasts: false, service: 'proxyDHCP boot server' });
         this.sockets.push(bootServer);
         this.serve(bootServer, responder, this.ports.bootServer, true);
       }

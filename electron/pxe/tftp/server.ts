@@ -4,9 +4,9 @@ import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { TftpTransferEvent, TransferPhase } from '../../../shared/pxe-transfer';
-import { describeBindError } from '../bind-errors';
 import { Listeners } from '../listeners';
 import { resolveInRoot, type JailRefusal } from '../path-jail';
+import { openUdpSocket, type PrivilegedUdpSource } from '../udp-bind';
 import { FileBlockSource, memoryBlockSource, type BlockSource } from './block-source';
 import { buildError, buildOack, ErrorCode, parsePacket, writeDataHeader, type RequestPacket } from './codec';
 import { toNetascii } from './netascii';
@@ -18,6 +18,8 @@ export interface TftpServerOptions {
   address: string;
   /** Default 69. */
   port?: number;
+  /** Where port 69 comes from when this process may not bind it (the privileged helper). */
+  privilegedUdp?: PrivilegedUdpSource | null;
   /** Served folder; names resolve inside it only. */
   root: string;
   /** Names served from outside the root, such as iPXE binaries found by `findBootloaders` (name → absolute path). */
@@ -67,15 +69,8 @@ export class TftpServer {
   /** Opens the request socket; rejects with a ServiceBindError that says what to do (privileges, port in use). */
   async listen(): Promise<{ address: string; port: number }> {
     const port = this.options.port ?? 69;
-    const socket = dgram.createSocket({ type: 'udp4' });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', (error) => {
-        socket.close();
-        reject(describeBindError(error, { service: 'TFTP', protocol: 'udp', address: this.options.address, port }));
-      });
-      socket.bind({ address: this.options.address, port, exclusive: true }, () => resolve());
-    });
-    socket.removeAllListeners('error');
+    const request = { port, address: this.options.address, device: null, reuseAddress: false };
+    const socket = await openUdpSocket(request, { service: 'TFTP' }, this.options.privilegedUdp ?? null);
     // After binding, a socket error (e.g. an ICMP report for one reply) must not stop the service.
     socket.on('error', () => undefined);
     socket.on('message', (message, peer) => this.onRequest(message, peer));
