@@ -161,24 +161,6 @@ export const Lease = z.object({
 });
 export type Lease = z.infer<typeof Lease>;
 
-export const OtherDhcpServer = z.object({
-  serverId: ipv4,
-  /** Source address of the OFFER (differs from serverId behind a relay). */
-  from: ipv4,
-  offeredAddress: ipv4,
-  nextServer: ipv4.nullable(),
-  bootFile: z.string().nullable(),
-});
-export type OtherDhcpServer = z.infer<typeof OtherDhcpServer>;
-
-export const DhcpProbeResult = z.object({
-  interface: z.string(),
-  servers: z.array(OtherDhcpServer),
-  /** Proxy mode when another server already hands out addresses on the segment. */
-  recommendedMode: DhcpMode,
-});
-export type DhcpProbeResult = z.infer<typeof DhcpProbeResult>;
-
 /**
  * IPv6 router advertisements (router lifetime 0) on the provisioning interface: iPXE then starts its boot script at
  * once instead of waiting ~13 s for IPv6. On by default; off leaves IPv6 on the segment alone.
