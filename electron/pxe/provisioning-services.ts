@@ -98,6 +98,7 @@ export class ProvisioningServices implements BootNetwork {
     await http.listen();
     try {
       await tftp.listen();
+      if (tftp.engineProblem) options.onEvent({ kind: 'warning', message: tftp.engineProblem });
       const policy = createStandardPolicy({
         nodes: { findByMac: (mac) => (plans.has(mac) ? { id: mac, mac } : null) },
         answer: config.answer,

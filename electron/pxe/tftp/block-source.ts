@@ -38,7 +38,12 @@ export class FileBlockSource implements BlockSource {
   ) {}
 
   static async open(path: string, size: number, chunkSize = DEFAULT_CHUNK): Promise<FileBlockSource> {
-    return new FileBlockSource(await open(path, 'r'), size, chunkSize);
+    return FileBlockSource.fromHandle(await open(path, 'r'), size, chunkSize);
+  }
+
+  /** Takes over an already open file; closing the source closes it. */
+  static fromHandle(handle: FileHandle, size: number, chunkSize = DEFAULT_CHUNK): FileBlockSource {
+    return new FileBlockSource(handle, size, chunkSize);
   }
 
   copyTo(target: Buffer, at: number, offset: number, length: number): boolean {
