@@ -271,7 +271,8 @@ describe.each(['native', 'javascript'] as const)('TftpServer (%s engine)', (engi
   });
 
   it('resumes after the block a windowed client acknowledges, and rewinds once per repeated ACK', async () => {
-    const { port } = await startServer(engine);
+    // A timeout far away: every resend below must come from an ACK, not from the timer.
+    const { port } = await startServer(engine, { limits: { defaultTimeoutMs: 10_000 } });
     const client = await Client.open();
     client.send(buildRequest('rrq', 'file.bin', 'octet', new Map([['windowsize', '4']])), port);
     await client.waitFor(1);
@@ -285,7 +286,7 @@ describe.each(['native', 'javascript'] as const)('TftpServer (%s engine)', (engi
     expect(client.data.slice(4).map((d) => d.block)).toEqual([3, 4, 5, 6]);
     // The same ACK again earns one early resend; a third copy earns nothing.
     client.send(buildAck(2), tid);
-    await client.waitFor(13);
+    await client.waitFor(13, 1000);
     expect(client.data.slice(8).map((d) => d.block)).toEqual([3, 4, 5, 6]);
     client.send(buildAck(2), tid);
     await sleep(200);
