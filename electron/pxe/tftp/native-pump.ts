@@ -28,7 +28,7 @@ export type PumpReport =
   | { kind: 'stopped'; bytesAcked: number };
 
 /** What the addon exports; `PumpHandle` is an opaque external owned by the addon. */
-interface TftpPumpAddon {
+export interface TftpPumpAddon {
   startPump(request: PumpRequest, onReport: (kind: number, bytesAcked: number, message: string | undefined) => void): PumpHandle;
   stopPump(handle: PumpHandle): void;
 }

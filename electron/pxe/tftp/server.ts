@@ -1,5 +1,7 @@
 // The TFTP service: a listening socket for requests on the provisioning address, one socket per transfer on an
-// ephemeral port (RFC 1350 TIDs), timers, file reads and events. Protocol decisions live in the pure modules.
+// ephemeral port (RFC 1350 TIDs), file opening and events. The data phase runs in an engine: the native pump
+// (tftp_pump addon, its own thread) for files on disk, or JavaScript (timers, dgram, the pure state machine) for
+// netascii and where the addon is missing. Protocol decisions live in the pure modules.
 import dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
@@ -10,7 +12,7 @@ import { openUdpSocket, type PrivilegedUdpSource } from '../udp-bind';
 import { FileBlockSource, memoryBlockSource, type BlockSource } from './block-source';
 import { buildError, buildOack, ErrorCode, parsePacket, writeDataHeader, type RequestPacket } from './codec';
 import { toNetascii } from './netascii';
-import { startPump, tftpPumpAddon, type PumpReport, type RunningPump } from './native-pump';
+import { startPump, tftpPumpAddon, type PumpReport, type RunningPump, type TftpPumpAddon } from './native-pump';
 import { DEFAULT_LIMITS, negotiate, type Negotiated, type NegotiationLimits } from './negotiate';
 import { ReadTransfer, type TransferStep } from './transfer';
 
@@ -48,8 +50,6 @@ export interface TftpServerOptions {
 type OpenedContent = { kind: 'file'; handle: FileHandle } | { kind: 'memory'; bytes: Buffer };
 type OpenedFile = { ok: true; size: number; content: OpenedContent } | { ok: false; code: ErrorCode; message: string };
 
-type PumpAddon = NonNullable<ReturnType<typeof tftpPumpAddon>['addon']>;
-
 const REFUSAL_TEXT: Record<JailRefusal, { code: ErrorCode; message: string }> = {
   empty: { code: ErrorCode.FILE_NOT_FOUND, message: 'File not found' },
   'not-found': { code: ErrorCode.FILE_NOT_FOUND, message: 'File not found' },
@@ -66,7 +66,7 @@ export class TftpServer {
   private readonly active = new Map<string, ActiveTransfer>();
   private socket: dgram.Socket | null = null;
   private readonly limits: NegotiationLimits;
-  private readonly pump: PumpAddon | null;
+  private readonly pump: TftpPumpAddon | null;
   /** Why octet transfers run in JavaScript, or null when the native pump sends them. */
   readonly engineProblem: string | null;
 
@@ -219,7 +219,7 @@ interface TransferContext {
   maxRetries: number;
   progressIntervalMs: number;
   /** Sends octet files when present; otherwise every transfer runs in JavaScript. */
-  pump: PumpAddon | null;
+  pump: TftpPumpAddon | null;
   open(request: RequestPacket): Promise<OpenedFile>;
   /** Answers the request from the listening socket (before the transfer has a socket of its own). */
   replyError(code: ErrorCode, message: string): void;
@@ -386,7 +386,7 @@ class NativeEngine implements TransferEngine {
   });
 
   /** Starts the pump thread at once; throws when its socket cannot be opened. */
-  constructor(addon: PumpAddon, setup: EngineSetup, fileDescriptor: number, private readonly hooks: EngineHooks) {
+  constructor(addon: TftpPumpAddon, setup: EngineSetup, fileDescriptor: number, private readonly hooks: EngineHooks) {
     this.pump = startPump(
       addon,
       {
