@@ -2,7 +2,7 @@
 // flags with the EFI bit, the written disk booted by the firmware's removable-media loader), and proxy DHCP next to
 // another DHCP server that owns the addresses (the agent's own lease comes from that server too).
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function expectDeployed(args: string[]): Promise<string> {
+  async function expectDeployed(args: string[], image: string): Promise<string> {
     const serialFrom = (await stat(server.serialLogPath).catch(() => ({ size: 0 }))).size;
     const run = await runDeployCli(lab, [...args, '--hwinfo', hwinfo, '--image', image, '--boot-mode', 'uefi', '--disk', '/dev/vda', '--data-dir', await mkdtemp(path.join(dataDir, 'run-'))]);
     expect(run.code, run.output.slice(-4000)).toBe(0);
@@ -56,7 +56,7 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
   }
 
   it('deploys a UEFI server: OVMF PXE-boots the deploy ramdisk and then boots the written disk', async () => {
-    const output = await expectDeployed([...networkArgs(lab, 'full'), ...ramdiskArgs(kernel)]);
+    const output = await expectDeployed([...networkArgs(lab, 'full'), ...ramdiskArgs(kernel)], image);
     // The firmware asked as a UEFI x64 client, and its NIC's iPXE got the script over HTTP.
     expect(output).toMatch(/uefi-x64|UEFI x64/i);
   });
@@ -80,7 +80,11 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
 
     it('deploys in proxy mode with the ramdisk built from the kernel\'s .deb: addresses from the other server, boot files and the job from Rackboot', async () => {
       const kernelPackage = await ensureKernelPackageFile(kernel);
-      await expectDeployed([...networkArgs(lab, 'proxy'), '--ramdisk-kernel', kernel.vmlinuzPath, '--ramdisk-modules', kernelPackage, '--busybox', '/bin/busybox']);
+      // An image that ends mid-sector: the agent reads it back as whole MiBs past the cache, then the odd tail.
+      const oddImage = path.join(dataDir, 'odd-size.raw');
+      await copyFile(image, oddImage);
+      await appendFile(oddImage, Buffer.alloc(1234, 0x5a));
+      await expectDeployed([...networkArgs(lab, 'proxy'), '--ramdisk-kernel', kernel.vmlinuzPath, '--ramdisk-modules', kernelPackage, '--busybox', '/bin/busybox'], oddImage);
       const leases = await readFile(path.join(dataDir, 'dnsmasq.leases'), 'utf8');
       // Both the firmware's iPXE and the agent took their address from the other server.
       expect(leases.toLowerCase()).toContain(server.mac.toLowerCase());

@@ -37,3 +37,22 @@ function normalize(name: string): string {
 export function moduleName(file: string): string {
   return normalize(file.split('/').pop()!.replace(/\.ko(\.(xz|zst|gz))?$/, ''));
 }
+
+/**
+ * `modules.dep` and `modules.alias` cut down to the given module files, for a module tree that holds only those:
+ * modprobe then resolves a device's modalias to a driver the tree has, and never to one it lacks.
+ */
+export function moduleIndex(modulesDep: string, modulesAlias: string, files: string[]): { modulesDep: string; modulesAlias: string } {
+  const kept = new Set(files);
+  const names = new Set(files.map(moduleName));
+  const depLines = modulesDep.split('\n').filter((line) => kept.has(line.slice(0, line.indexOf(':')).trim()));
+  const aliasLines = modulesAlias.split('\n').filter((line) => {
+    const words = line.trim().split(/\s+/);
+    return words.length === 3 && words[0] === 'alias' && names.has(normalize(words[2]!));
+  });
+  return { modulesDep: joinLines(depLines), modulesAlias: joinLines(aliasLines) };
+}
+
+function joinLines(lines: string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}

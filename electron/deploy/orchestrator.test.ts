@@ -20,6 +20,8 @@ const IMAGE: Image = {
 class FakeRack implements PowerControl, BootNetwork {
   readonly agentBaseUrl = 'http://10.77.0.1:8080';
   readonly log: string[] = [];
+  /** How many power and boot-device actions had happened when each deploy asked for its ramdisk. */
+  readonly ramdiskRequests: number[] = [];
   readonly powerOnTimes: number[] = [];
   agent!: AgentApi;
   prepared = new Map<string, BootPlan>();
@@ -121,7 +123,13 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
       },
       power: rack,
       network: rack,
-      ramdisk: { paths: async () => ({ kernelUrlPath: '/boot/vmlinuz', initrdUrlPath: '/boot/initrd' }), imageUrlPath: () => '/images/img1' },
+      ramdisk: {
+        paths: async () => {
+          rack.ramdiskRequests.push(rack.log.length);
+          return { kernelUrlPath: '/boot/vmlinuz', initrdUrlPath: '/boot/initrd' };
+        },
+        imageUrlPath: () => '/images/img1',
+      },
       agent: { offer: (job: AgentJob) => rack.agent.offer(job), withdraw: (mac) => rack.agent.withdraw(mac) },
       upCheck: {
         waitUntilUp: async (target) => {
@@ -165,6 +173,13 @@ describe('orchestrator', () => {
     expect(nodeMacs.get('n1')).toBe('52:54:00:00:00:01');
     expect(rack.log).toEqual(['n1 bootdev pxe', 'n1 restart', 'n1 bootdev pxe', 'n1 restart', 'n1 bootdev disk persistent', 'n1 restart']);
     expect(rack.prepared.size).toBe(0);
+  });
+
+  it('asks for the deploy ramdisk first, so it is built while the BMC is checked and the MAC captured', async () => {
+    addNode('n1', '52:54:00:00:00:01');
+    await orchestrator().start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    expect(rack.ramdiskRequests).toEqual([0]);
   });
 
   it('fails only the node whose BMC password is wrong, with the BMC message', async () => {

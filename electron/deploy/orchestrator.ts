@@ -244,6 +244,9 @@ export class Orchestrator {
     const cleanups: (() => void)[] = [];
     try {
       const mode = run.image.bootMode;
+      // Built (or found in the cache) while the BMC is checked and the MAC captured; awaited when the boot needs it.
+      const ramdiskPaths = this.deps.ramdisk.paths(mode);
+      ramdiskPaths.catch(() => undefined);
       let guid: string | null = null;
       if (order(from) < order('mac-captured') || !mac) {
         const facts = await this.withLimit('bmc-verified', signal, (limited) => this.deps.power.verify(target, limited));
@@ -268,7 +271,7 @@ export class Orchestrator {
       const bootMac = mac;
 
       const token = randomBytes(18).toString('base64url');
-      const { kernelUrlPath, initrdUrlPath } = await this.deps.ramdisk.paths(mode);
+      const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;
       run.job = {
         nodeId,

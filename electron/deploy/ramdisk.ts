@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { UserFacingError } from '../core/errors';
 import { writeFileAtomic } from '../inventory/atomic-file';
 import { writeCpio, type CpioEntry } from './cpio';
-import { moduleName, resolveModuleOrder } from './modules-dep';
+import { moduleIndex, resolveModuleOrder } from './modules-dep';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 
@@ -78,28 +78,55 @@ async function describeKernelTree(root: string, source: string): Promise<KernelT
   return { root, version: versions[0]! };
 }
 
-/** A complete deploy ramdisk: static busybox, the kernel's NIC and disk drivers in load order, and the agent. */
+/**
+ * A complete deploy ramdisk: static busybox, the agent, and the kernel's NIC and disk drivers as a module tree of their
+ * own (`lib/modules/VERSION` with `modules.dep` and `modules.alias` cut down to what it holds). The agent loads only the
+ * drivers whose aliases match a device the kernel found (busybox modprobe resolves modaliases), so a server pays for
+ * its own two or three drivers, not for every one shipped.
+ */
 export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; drivers?: string[] }): Promise<Buffer> {
-  const modulesDir = path.join(options.kernel.root, 'lib/modules', options.kernel.version);
-  const modulesDep = await fs.readFile(path.join(modulesDir, 'modules.dep'), 'utf8');
+  const tree = `lib/modules/${options.kernel.version}`;
+  const modulesDir = path.join(options.kernel.root, tree);
+  const [modulesDep, modulesAlias] = await Promise.all([
+    fs.readFile(path.join(modulesDir, 'modules.dep'), 'utf8'),
+    fs.readFile(path.join(modulesDir, 'modules.alias'), 'utf8').catch(() => {
+      throw new UserFacingError(
+        'ramdisk-kernel',
+        `${modulesDir} has no modules.alias, which the deploy agent needs to pick drivers; run depmod -b ${options.kernel.root} ${options.kernel.version}.`,
+      );
+    }),
+  ]);
   const { order } = resolveModuleOrder(modulesDep, options.drivers ?? DEFAULT_DRIVERS);
   const busybox = await fs.readFile(options.busybox);
   const entries: CpioEntry[] = [
-    ...['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run', 'lib', 'lib/rackboot-modules'].map(
+    ...['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run'].map(
       (dir): CpioEntry => ({ kind: 'dir', path: dir }),
     ),
     { kind: 'char-device', path: 'dev/console', major: 5, minor: 1 },
     { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
   ];
-  const loadOrder: string[] = [];
-  for (const [index, file] of order.entries()) {
-    const name = `${String(index).padStart(2, '0')}-${moduleName(file)}${path.extname(file)}`;
-    entries.push({ kind: 'file', path: `lib/rackboot-modules/${name}`, data: await fs.readFile(path.join(modulesDir, file)) });
-    loadOrder.push(name);
+  for (const dir of parentFolders([`${tree}/modules.dep`, ...order.map((file) => `${tree}/${file}`)])) {
+    entries.push({ kind: 'dir', path: dir });
   }
-  entries.push(...agentEntries(), { kind: 'file', path: 'etc/rackboot/modules', data: Buffer.from(`${loadOrder.join('\n')}\n`) });
+  for (const file of order) entries.push({ kind: 'file', path: `${tree}/${file}`, data: await fs.readFile(path.join(modulesDir, file)) });
+  const index = moduleIndex(modulesDep, modulesAlias, order);
+  entries.push(
+    { kind: 'file', path: `${tree}/modules.dep`, data: Buffer.from(index.modulesDep) },
+    { kind: 'file', path: `${tree}/modules.alias`, data: Buffer.from(index.modulesAlias) },
+    ...agentEntries(),
+  );
   return gzipSync(writeCpio(entries), { level: 1 });
+}
+
+/** Every folder above the given files, parents first, as a cpio archive must list them. */
+function parentFolders(paths: string[]): string[] {
+  const folders = new Set<string>();
+  for (const file of paths) {
+    const parts = file.split('/');
+    for (let depth = 1; depth < parts.length; depth += 1) folders.add(parts.slice(0, depth).join('/'));
+  }
+  return [...folders].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
 /** Builds once per distinct input and keeps the result under the cache folder. */

@@ -45,12 +45,26 @@ describe('RMCP+ session login', () => {
     expect(events).toContainEqual({ type: 'logged-in', cipherSuite: 3 });
   });
 
-  it("skips suites missing from the BMC's Get Channel Cipher Suites list", async () => {
-    const { bmc, client, events } = setup({ suites: [3], listsCipherSuites: true });
+  it('logs in without first asking the BMC for its cipher suite list', async () => {
+    const { bmc, client, events } = setup({ suites: [17, 3], listsCipherSuites: true });
+    await client.connect();
+    expect(events).toContainEqual({ type: 'logged-in', cipherSuite: 17 });
+    expect(bmc.cipherSuiteQueries).toBe(0);
+  });
+
+  it('asks for the list when a BMC ignores an Open Session for a suite it lacks, then skips that suite', async () => {
+    const { bmc, client, events } = setup({ suites: [3], listsCipherSuites: true, ignoresUnofferedSuites: true });
     await client.connect();
     expect(events).toContainEqual({ type: 'logged-in', cipherSuite: 3 });
+    expect(bmc.cipherSuiteQueries).toBeGreaterThan(0);
     const openSessions = bmc.received.filter((datagram) => datagram[5] === PayloadType.OpenSessionRequest);
-    expect(openSessions).toHaveLength(1);
+    expect(openSessions).toHaveLength(2);
+  });
+
+  it('keeps suite 17 when its first Open Session is lost and the BMC does not list its suites', async () => {
+    const { client, events } = setup({ suites: [17, 3], listsCipherSuites: false, dropsOpenSessions: 1 });
+    await client.connect();
+    expect(events).toContainEqual({ type: 'logged-in', cipherSuite: 17 });
   });
 
   it('names the suites a BMC offers when it has neither 17 nor 3', async () => {

@@ -410,16 +410,16 @@ export class IpmiSession {
     if (!capabilities.ipmi20) {
       throw new IpmiProtocolError(this.bmc, 'it speaks only IPMI 1.5; enable IPMI 2.0 / RMCP+ (lanplus) in the BMC settings');
     }
-    const candidates = await this.candidateSuites();
     const tried: number[] = [];
-    for (const suite of candidates) {
+    let offered: number[] | null | undefined;
+    const offeredSuites = async (): Promise<number[] | null> => (offered === undefined ? (offered = await this.offeredSuites()) : offered);
+    for (const suite of this.preferredSuites()) {
       tried.push(suite.id);
-      const consoleSessionId = randomBytes(4).readUInt32LE() || 1;
-      const opened = await this.openSession(suite, consoleSessionId);
-      if (opened.status !== RakpStatus.NoErrors && SUITE_REJECTIONS.has(opened.status)) continue;
+      const opened = await this.openSessionWith(suite, offeredSuites);
+      if (opened === null || SUITE_REJECTIONS.has(opened.status)) continue;
       if (opened.status === RakpStatus.InsufficientResources) throw new BmcBusyError(this.bmc, 'no free session slot');
       if (opened.status !== RakpStatus.NoErrors) throw new IpmiProtocolError(this.bmc, `Open Session status 0x${opened.status.toString(16)}`);
-      const secure = await this.authenticate(suite, consoleSessionId, opened);
+      const secure = await this.authenticate(suite, opened.consoleSessionId, opened);
       this.secure = secure;
       try {
         await this.raisePrivilege(secure);
@@ -432,7 +432,39 @@ export class IpmiSession {
       this.scheduleKeepAlive();
       return secure;
     }
-    throw new CipherSuiteUnsupportedError(this.bmc, tried, []);
+    throw new CipherSuiteUnsupportedError(this.bmc, tried, (await offeredSuites()) ?? []);
+  }
+
+  /** Pinned suite: just that one. Automatic: 17, then 3. */
+  private preferredSuites(): CipherSuite[] {
+    return this.target.cipherSuite === 'auto' ? [CIPHER_SUITES[17], CIPHER_SUITES[3]] : [CIPHER_SUITES[this.target.cipherSuite]];
+  }
+
+  /**
+   * Opens a session with one suite; null when the BMC is known not to offer it. BMCs answer an Open Session for a
+   * suite they lack with a rejection status, so in automatic mode the first try gets one short wait, not the whole
+   * backoff: silence then asks the BMC's Get Channel Cipher Suites list (which some BMCs, ipmi_sim among them, never
+   * answer) before trying the suite again in earnest. Asking for the list up front would cost every login a round
+   * trip, and a whole wait on BMCs that keep quiet about it.
+   */
+  private async openSessionWith(suite: CipherSuite, offeredSuites: () => Promise<number[] | null>): Promise<OpenSessionResponse | null> {
+    if (this.target.cipherSuite === 'auto') {
+      const quick = await this.openSession(suite, 0).catch((error: unknown) => {
+        if (error instanceof BmcUnreachableError) return null;
+        throw error;
+      });
+      if (quick !== null) return quick;
+      const offered = await offeredSuites();
+      if (offered !== null && !offered.includes(suite.id)) return null;
+    }
+    return this.openSession(suite, this.retries);
+  }
+
+  /** The suites the BMC lists, or null when it does not answer (asked once per page, without retries). */
+  private offeredSuites(): Promise<number[] | null> {
+    return listCipherSuites((index) =>
+      this.preSessionCommand(getChannelCipherSuitesRequest(index), 'Get Channel Cipher Suites', 'v2.0', 0).catch(() => null),
+    );
   }
 
   private async authCapabilities(): Promise<ChannelAuthCapabilities> {
@@ -443,33 +475,18 @@ export class IpmiSession {
     return capabilities.value;
   }
 
-  /**
-   * Pinned suite: just that one. Automatic: 17 then 3, narrowed by the BMC's own list when it gives one
-   * (some BMCs, ipmi_sim among them, do not answer Get Channel Cipher Suites).
-   */
-  private async candidateSuites(): Promise<CipherSuite[]> {
-    if (this.target.cipherSuite !== 'auto') return [CIPHER_SUITES[this.target.cipherSuite]];
-    const preferred = [CIPHER_SUITES[17], CIPHER_SUITES[3]];
-    // Asked once per page, without retries: a silent BMC costs one short wait, then Open Session decides.
-    const offered = await listCipherSuites((index) =>
-      this.preSessionCommand(getChannelCipherSuitesRequest(index), 'Get Channel Cipher Suites', 'v2.0', 0).catch(() => null),
-    );
-    if (!offered || offered.length === 0) return preferred;
-    const usable = preferred.filter((suite) => offered.includes(suite.id));
-    if (usable.length === 0) throw new CipherSuiteUnsupportedError(this.bmc, [17, 3], offered);
-    return usable;
-  }
-
-  private openSession(suite: CipherSuite, consoleSessionId: number): Promise<OpenSessionResponse> {
+  private openSession(suite: CipherSuite, retries: number): Promise<OpenSessionResponse> {
     const messageTag = this.takeMessageTag();
+    const consoleSessionId = randomBytes(4).readUInt32LE() || 1;
     const payload = encodeOpenSessionRequest({ messageTag, requestedPrivilege: PrivilegeLevel.Highest, consoleSessionId, suite });
     return this.setupStep('Open Session', PayloadType.OpenSessionRequest, payload, PayloadType.OpenSessionResponse, (answer) => {
       const response = decodeOpenSessionResponse(answer);
       if (!response.ok || response.value.messageTag !== messageTag) return undefined;
       if (response.value.status === RakpStatus.NoErrors && response.value.consoleSessionId !== consoleSessionId) return undefined;
       return response.value;
-    });
+    }, retries);
   }
+
 
   /** One session setup message (Open Session, RAKP 1, RAKP 3) and the answer `recognise` accepts, in the clear. */
   private setupStep<T>(
@@ -478,13 +495,14 @@ export class IpmiSession {
     payload: Buffer,
     answerType: PayloadType,
     recognise: (answer: Buffer) => T | undefined,
+    retries = this.retries,
   ): Promise<T> {
     const request = encodeV20Packet({ payloadType: requestType, sessionId: 0, sequence: 0, payload }, null);
     return this.handshake(what, () => request, (datagram) => {
       const packet = decodeV20Packet(datagram, null);
       if (!packet.ok || packet.value.payloadType !== answerType) return undefined;
       return recognise(packet.value.payload);
-    });
+    }, retries);
   }
 
   /** The answer of a RAKP step, if it decodes and carries our message tag. */

@@ -14,19 +14,29 @@ export class HttpRamdiskSource implements RamdiskSource {
     private readonly cacheDir: string,
   ) {}
 
+  /** One build for every deploy that asks while it runs (three nodes deployed at once share it). */
+  private initrd: Promise<string> | null = null;
+
   async paths(): Promise<{ kernelUrlPath: string; initrdUrlPath: string }> {
-    const setting = this.setting;
-    const initrd =
-      setting.kind === 'append'
-        ? await cachedRamdisk(this.cacheDir, ['append', setting.kernel, setting.initrd], async () => appendAgent(await readFile(setting.initrd)))
-        : await cachedRamdisk(this.cacheDir, ['build', setting.kernel, setting.modules, setting.busybox], async () =>
-            buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox }),
-          );
+    this.initrd ??= this.buildInitrd().catch((error: unknown) => {
+      this.initrd = null;
+      throw error;
+    });
+    const initrd = await this.initrd;
     const kernelUrlPath = '/deploy/vmlinuz';
     const initrdUrlPath = `/deploy/${path.basename(initrd)}`;
-    this.http.serveFile(kernelUrlPath, setting.kernel);
+    this.http.serveFile(kernelUrlPath, this.setting.kernel);
     this.http.serveFile(initrdUrlPath, initrd);
     return { kernelUrlPath, initrdUrlPath };
+  }
+
+  private buildInitrd(): Promise<string> {
+    const setting = this.setting;
+    return setting.kind === 'append'
+      ? cachedRamdisk(this.cacheDir, ['append', setting.kernel, setting.initrd], async () => appendAgent(await readFile(setting.initrd)))
+      : cachedRamdisk(this.cacheDir, ['build', setting.kernel, setting.modules, setting.busybox], async () =>
+          buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox }),
+        );
   }
 
   imageUrlPath(image: Image): string {

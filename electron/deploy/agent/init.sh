@@ -46,25 +46,40 @@ halt_forever() {
   while :; do sleep 3600; done
 }
 
+# Loads the driver of every device the kernel has found (busybox modprobe matches each device's modalias against
+# modules.alias). A bus driver it loads can reveal more devices (virtio_pci: the virtio NIC and disk; ahci: its disks),
+# so it looks again until no new device turns up; it is called again while waiting for the NIC and the disk, for
+# devices that show up late. Loaded modules are skipped by modprobe, so a call that finds nothing new is cheap.
+DEVICES_SEEN=
 load_drivers() {
-  # A ramdisk Rackboot built lists its modules in load order; an operator's initrd gets the usual NIC and disk drivers.
-  if [ -f /etc/rackboot/modules ]; then
-    while read -r module; do insmod "/lib/rackboot-modules/$module" 2>/dev/null; done < /etc/rackboot/modules
-  else
+  if [ ! -f "/lib/modules/$(uname -r)/modules.alias" ]; then
+    # An operator's initrd without a module index: the usual NIC and disk drivers by name, once.
+    [ -n "$DEVICES_SEEN" ] && return 0
+    DEVICES_SEEN=by-name
     for module in virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e igb ixgbe i40e tg3 bnx2 bnxt_en mlx5_core ahci nvme sd_mod; do
       modprobe "$module" 2>/dev/null
     done
+    return 0
   fi
+  while :; do
+    devices=$(cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u)
+    [ "$devices" = "$DEVICES_SEEN" ] && return 0
+    DEVICES_SEEN=$devices
+    # shellcheck disable=SC2086 # one argument per modalias
+    modprobe -a -q $devices 2>/dev/null
+  done
 }
 
+# Waits up to 30 s in short steps: the NIC usually appears the moment its driver loads.
 find_interface() {
   tries=0
-  while [ $tries -lt 30 ]; do
+  while [ $tries -lt 300 ]; do
     for dir in /sys/class/net/*; do
       [ "$(cat "$dir/address" 2>/dev/null)" = "$MAC" ] && { basename "$dir"; return 0; }
     done
     tries=$((tries + 1))
-    sleep 1
+    sleep 0.1
+    load_drivers
   done
   return 1
 }
@@ -99,8 +114,9 @@ while [ "$DISK" = auto ] || [ ! -b "$DISK" ]; do
   [ "$(job_value disk)" = auto ] && DISK=$(first_disk || echo auto)
   [ "$DISK" != auto ] && [ -b "$DISK" ] && break
   tries=$((tries + 1))
-  [ $tries -gt 20 ] && fail "target disk $DISK not found (disks: $(ls /sys/block | tr '\n' ' '))"
-  sleep 1
+  [ $tries -gt 200 ] && fail "target disk $DISK not found (disks: $(ls /sys/block | tr '\n' ' '))"
+  sleep 0.1
+  load_drivers
 done
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
 report progress "written=0"
@@ -127,7 +143,14 @@ sync
 echo 3 > /proc/sys/vm/drop_caches
 report progress "written=$IMAGE_SIZE"
 log "image written, reading it back from $DISK"
-SUM=$(head -c "$IMAGE_SIZE" "$DISK" | sha256sum | cut -d ' ' -f 1)
+# Whole MiBs with O_DIRECT (past any cache, in large reads: small pipe writes cost dearly on a slow CPU), then the
+# tail, if any, in one ordinary read after the cache was dropped.
+WHOLE_MIBS=$((IMAGE_SIZE / 1048576))
+TAIL=$((IMAGE_SIZE - WHOLE_MIBS * 1048576))
+SUM=$({
+  dd if="$DISK" bs=1M count="$WHOLE_MIBS" iflag=direct 2>/dev/null
+  [ "$TAIL" -gt 0 ] && dd if="$DISK" bs="$TAIL" count=1 skip=$((WHOLE_MIBS * 1048576)) iflag=skip_bytes,fullblock 2>/dev/null
+} | sha256sum | cut -d ' ' -f 1)
 report result "sha256=$SUM"
 log "done: sha256 $SUM; waiting to be rebooted"
 halt_forever

@@ -28,6 +28,10 @@ export interface FakeBmcOptions {
   readonly kg?: Buffer;
   /** Answer Get Channel Cipher Suites with `suites` (ipmi_sim stays silent). */
   readonly listsCipherSuites?: boolean;
+  /** Stay silent on an Open Session for a suite not in `suites`, instead of refusing it. */
+  readonly ignoresUnofferedSuites?: boolean;
+  /** Drop this many Open Session requests before answering any, as a lossy link would. */
+  readonly dropsOpenSessions?: number;
   /** Refuse every Open Session with this status. */
   readonly openSessionStatus?: RakpStatus;
   /** Answers for commands; return null to stay silent. Default: completion code 0 and no data. */
@@ -68,6 +72,9 @@ export class FakeBmc {
   private readonly sessions = new Map<number, { secure: SecureChannel; privilege: number; maxPrivilege: number }>();
   /** Set to true to drop every datagram, as an unplugged BMC would. */
   silent = false;
+  /** Get Channel Cipher Suites requests received, answered or not. */
+  cipherSuiteQueries = 0;
+  private openSessionsDropped = 0;
 
   constructor(private readonly options: FakeBmcOptions = {}) {}
 
@@ -137,7 +144,9 @@ export class FakeBmc {
 
   private handleCipherSuites(payload: Buffer): void {
     const decoded = decodeRequestMessage(payload);
-    if (!decoded || decoded.request.command !== 0x54 || !this.options.listsCipherSuites) return;
+    if (!decoded || decoded.request.command !== 0x54) return;
+    this.cipherSuiteQueries += 1;
+    if (!this.options.listsCipherSuites) return;
     const records = Buffer.concat(
       (this.options.suites ?? [17, 3]).map((id) => {
         const suite = CIPHER_SUITES[id];
@@ -150,12 +159,17 @@ export class FakeBmc {
   }
 
   private handleOpenSession(payload: Buffer): void {
+    if (this.openSessionsDropped < (this.options.dropsOpenSessions ?? 0)) {
+      this.openSessionsDropped += 1;
+      return;
+    }
     const tag = payload[0] ?? 0;
     const consoleSessionId = payload.readUInt32LE(4);
     const wanted = { auth: payload[12], integrity: payload[20], confidentiality: payload[28] };
     const suite = (this.options.suites ?? [17, 3])
       .map((id) => CIPHER_SUITES[id])
       .find((candidate) => candidate.auth === wanted.auth && candidate.integrity === wanted.integrity && candidate.confidentiality === wanted.confidentiality);
+    if (!suite && this.options.ignoresUnofferedSuites) return;
     const status = this.options.openSessionStatus ?? (suite ? RakpStatus.NoErrors : RakpStatus.NoCipherSuiteMatch);
     if (status !== RakpStatus.NoErrors || !suite) return this.clear(PayloadType.OpenSessionResponse, Buffer.from([tag, status]));
     const bmcSessionId = randomBytes(4).readUInt32LE() || 7;
