@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <node_api.h>
+#include "node_errors.h"
 
 enum { OPCODE_DATA = 3, OPCODE_ACK = 4, OPCODE_ERROR = 5 };
 enum { TFTP_ERROR_NOT_DEFINED = 0 };
@@ -116,27 +117,6 @@ static int64_t now_ms(void) {
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
-
-static const char *errno_code(int error) {
-  switch (error) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case EHOSTUNREACH: return "EHOSTUNREACH";
-    case ENETUNREACH: return "ENETUNREACH";
-    case EBADF: return "EBADF";
-    case EINVAL: return "EINVAL";
-    case EIO: return "EIO";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOBUFS: return "ENOBUFS";
-    case ENOMEM: return "ENOMEM";
-    case EAGAIN: return "EAGAIN";
-    default: return "EUNKNOWN";
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reporting to JavaScript
@@ -472,22 +452,6 @@ static void on_handle_collected(napi_env env, void *data, void *hint) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // JavaScript entry points
-
-static napi_value throw_system_error(napi_env env, int error, const char *what) {
-  char text[160];
-  snprintf(text, sizeof text, "%s: %s", what, strerror(error));
-  napi_value code, message, exception;
-  napi_create_string_utf8(env, errno_code(error), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &exception);
-  napi_throw(env, exception);
-  return NULL;
-}
-
-static napi_value throw_type_error(napi_env env, const char *text) {
-  napi_throw_type_error(env, "EINVAL", text);
-  return NULL;
-}
 
 static bool get_uint32(napi_env env, napi_value object, const char *name, uint32_t low, uint32_t high, uint32_t *out) {
   napi_value value;

@@ -11,38 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <node_api.h>
-
-static const char *errno_code(int error) {
-  switch (error) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case ENODEV: return "ENODEV";
-    case EINVAL: return "EINVAL";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOBUFS: return "ENOBUFS";
-    case ENOMEM: return "ENOMEM";
-    default: return "EUNKNOWN";
-  }
-}
-
-static napi_value throw_system_error(napi_env env, int error, const char *what) {
-  char text[160];
-  snprintf(text, sizeof text, "%s: %s", what, strerror(error));
-  napi_value code, message, exception;
-  napi_create_string_utf8(env, errno_code(error), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &exception);
-  napi_throw(env, exception);
-  return NULL;
-}
-
-static napi_value throw_type_error(napi_env env, const char *text) {
-  napi_throw_type_error(env, "EINVAL", text);
-  return NULL;
-}
+#include "node_errors.h"
 
 // openUdpSocket(interfaceName: string, address: string, port: number, reuseAddress: boolean): number (the descriptor)
 static napi_value open_udp_socket(napi_env env, napi_callback_info info) {
