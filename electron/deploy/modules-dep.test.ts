@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveModuleOrder } from './modules-dep';
-
-// The relevant lines of Debian 6.1's modules.dep.
-const DEBIAN_6_1 = `kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
-kernel/drivers/virtio/virtio_ring.ko:
-kernel/drivers/virtio/virtio_pci_modern_dev.ko:
-kernel/drivers/virtio/virtio_pci_legacy_dev.ko:
-kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
-kernel/net/core/failover.ko:
-kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
-kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
-kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
-`;
+import { VIRTIO_MODULES_DEP as DEBIAN_6_1 } from './test-fixtures';
 
 describe('kernel module order', () => {
   it('puts every dependency before the module that needs it', () => {

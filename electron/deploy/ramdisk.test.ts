@@ -5,20 +5,12 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFullRamdisk } from './ramdisk';
+import { VIRTIO_MODULES_DEP } from './test-fixtures';
 
 const VERSION = '6.1.0-test-amd64';
 
-// A kernel tree with Debian 6.1's own modules.dep lines: the virtio chain, an Intel NIC driver and one module no driver needs.
-const MODULES_DEP = `kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko
-kernel/drivers/virtio/virtio_ring.ko:
-kernel/drivers/virtio/virtio_pci_modern_dev.ko:
-kernel/drivers/virtio/virtio_pci_legacy_dev.ko:
-kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
-kernel/net/core/failover.ko:
-kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
-kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
-kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
-kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko:
+// A kernel tree with Debian 6.1's virtio drivers, an Intel NIC driver and one module no driver list names.
+const MODULES_DEP = `${VIRTIO_MODULES_DEP}kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko:
 kernel/sound/pci/hda/snd-hda-intel.ko:
 `;
 const MODULES_ALIAS = `# Aliases extracted from modules themselves.
