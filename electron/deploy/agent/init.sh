@@ -65,8 +65,11 @@ load_drivers() {
     devices=$(cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u)
     [ "$devices" = "$DEVICES_SEEN" ] && return 0
     DEVICES_SEEN=$devices
-    # shellcheck disable=SC2086 # one argument per modalias
+    # One argument per modalias, and no file name expansion of them.
+    set -f
+    # shellcheck disable=SC2086
     modprobe -a -q $devices 2>/dev/null
+    set +f
   done
 }
 
