@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BOOTREPLY, buildDhcp, type DhcpPacket, Option, parseDhcp, readIp, readSubOptions, readText, text, u8 } from './codec';
+import { BOOTREPLY, buildDhcp, type DhcpPacket, ipToBytes, Option, parseDhcp, readIp, readSubOptions, readText, text, u8 } from './codec';
 import {
   allCaptured,
   dhclientDiscover,
@@ -151,5 +151,24 @@ describe('DHCP option handling', () => {
     const packet = parsed(dhclientDiscover);
     packet.options.set(Option.userClass, Uint8Array.from([4, ...Buffer.from('iPXE'), 3, ...Buffer.from('foo')]));
     expect(describeRequest(packet)).toMatchObject({ userClass: 'iPXE,foo', isIpxe: true });
+  });
+
+  it('keeps an option with an empty value as code and zero length', () => {
+    const packet = parsed(dnsmasqOfferToDhclient);
+    packet.options = new Map([[Option.messageType, u8(2)], [Option.userClass, new Uint8Array(0)]]);
+    expect(parsed(buildDhcp(packet)).options.get(Option.userClass)).toEqual(new Uint8Array(0));
+  });
+});
+
+describe('IPv4 text to bytes', () => {
+  it('reads dotted quads', () => {
+    expect(ipToBytes('10.77.0.1')).toEqual(Uint8Array.from([10, 77, 0, 1]));
+    expect(ipToBytes('255.255.255.0')).toEqual(Uint8Array.from([255, 255, 255, 0]));
+  });
+
+  it('refuses anything else', () => {
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '1.2.3.', '.1.2.3', '1..2.3', '256.0.0.1', '1.2.3.1000', '1.2.3.a', ' 1.2.3.4', '1.2.3.4 ']) {
+      expect(ipToBytes(bad), bad).toBeNull();
+    }
   });
 });

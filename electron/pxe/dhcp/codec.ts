@@ -93,15 +93,27 @@ export function ipToString(bytes: Uint8Array, offset = 0): string {
 
 /** Dotted quad → 4 bytes; returns null for anything that is not one. */
 export function ipToBytes(address: string): Uint8Array | null {
-  const parts = address.split('.');
-  if (parts.length !== 4) return null;
+  // By hand rather than split and a pattern per part: every reply writes several addresses.
   const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i] ?? '';
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
-    bytes[i] = Number(part);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= address.length; i++) {
+    const code = i < address.length ? address.charCodeAt(i) : 46;
+    if (code === 46) {
+      if (digits === 0 || part > 3) return null;
+      bytes[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (code >= 48 && code <= 57 && digits < 3) {
+      value = value * 10 + (code - 48);
+      digits += 1;
+      if (value > 255) return null;
+    } else {
+      return null;
+    }
   }
-  return bytes;
+  return part === 4 ? bytes : null;
 }
 
 function join(parts: readonly Uint8Array[]): Uint8Array {
@@ -201,19 +213,27 @@ export function parseDhcp(input: Uint8Array): DhcpParseResult {
 }
 
 function encodeOptions(options: Map<number, Uint8Array>): Uint8Array {
-  const chunks: number[] = [];
+  let size = 1;
+  for (const [code, value] of options) {
+    if (code !== Option.pad && code !== Option.end) size += value.length + 2 * Math.max(1, Math.ceil(value.length / 255));
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
   for (const [code, value] of options) {
     if (code === Option.pad || code === Option.end) continue;
     // RFC 3396: values longer than 255 bytes travel as consecutive instances of the same code.
     let offset = 0;
     do {
       const piece = value.subarray(offset, offset + 255);
-      chunks.push(code, piece.length, ...piece);
+      out[at++] = code;
+      out[at++] = piece.length;
+      out.set(piece, at);
+      at += piece.length;
       offset += 255;
     } while (offset < value.length);
   }
-  chunks.push(Option.end);
-  return Uint8Array.from(chunks);
+  out[at] = Option.end;
+  return out;
 }
 
 function writeIp(target: Uint8Array, offset: number, address: string): void {
