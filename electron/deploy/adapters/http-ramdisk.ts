@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Image } from '../../../shared/deploy';
 import type { RamdiskSetting } from '../../../shared/deploy';
@@ -6,23 +6,35 @@ import type { HttpBootServer } from '../../pxe/http/server';
 import type { RamdiskSource } from '../ports';
 import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../ramdisk';
 
-/** The deploy kernel and the agent's initrd (built once, cached) and the images, served by the boot HTTP server. */
+/**
+ * The deploy kernel and the agent's initrd (built once per version of its inputs, cached) and the images, served by
+ * the boot HTTP server.
+ */
 export class HttpRamdiskSource implements RamdiskSource {
+  /** Builds by the identity of their inputs: deploys that ask while one runs share it (three nodes at once). */
+  private readonly builds = new Map<string, Promise<string>>();
+
   constructor(
-    private readonly http: HttpBootServer,
+    private readonly http: Pick<HttpBootServer, 'serveFile'>,
     private readonly setting: RamdiskSetting,
     private readonly cacheDir: string,
   ) {}
 
-  /** One build for every deploy that asks while it runs (three nodes deployed at once share it). */
-  private initrd: Promise<string> | null = null;
-
   async paths(): Promise<{ kernelUrlPath: string; initrdUrlPath: string }> {
-    this.initrd ??= this.buildInitrd().catch((error: unknown) => {
-      this.initrd = null;
-      throw error;
-    });
-    const initrd = await this.initrd;
+    const setting = this.setting;
+    const inputs = setting.kind === 'append' ? [setting.kernel, setting.initrd] : [setting.kernel, setting.modules, setting.busybox];
+    // A kernel package or initrd replaced under the same name is a new input: it must not get the old ramdisk.
+    const key = [setting.kind, ...(await Promise.all(inputs.map(identity)))];
+    const id = key.join('\0');
+    let build = this.builds.get(id);
+    if (!build) {
+      build = this.buildInitrd(key).catch((error: unknown) => {
+        this.builds.delete(id);
+        throw error;
+      });
+      this.builds.set(id, build);
+    }
+    const initrd = await build;
     const kernelUrlPath = '/deploy/vmlinuz';
     const initrdUrlPath = `/deploy/${path.basename(initrd)}`;
     this.http.serveFile(kernelUrlPath, this.setting.kernel);
@@ -30,11 +42,11 @@ export class HttpRamdiskSource implements RamdiskSource {
     return { kernelUrlPath, initrdUrlPath };
   }
 
-  private buildInitrd(): Promise<string> {
+  private buildInitrd(key: string[]): Promise<string> {
     const setting = this.setting;
     return setting.kind === 'append'
-      ? cachedRamdisk(this.cacheDir, ['append', setting.kernel, setting.initrd], async () => appendAgent(await readFile(setting.initrd)))
-      : cachedRamdisk(this.cacheDir, ['build', setting.kernel, setting.modules, setting.busybox], async () =>
+      ? cachedRamdisk(this.cacheDir, key, async () => appendAgent(await readFile(setting.initrd)))
+      : cachedRamdisk(this.cacheDir, key, async () =>
           buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox }),
         );
   }
@@ -44,4 +56,17 @@ export class HttpRamdiskSource implements RamdiskSource {
     this.http.serveFile(urlPath, image.path);
     return urlPath;
   }
+}
+
+/**
+ * A path with its size and modification time; for an unpacked kernel package also those of its lib/modules, which
+ * change when another kernel is unpacked there. A path that cannot be read is left to the build to report.
+ */
+async function identity(file: string): Promise<string> {
+  const info = await stat(file).catch(() => null);
+  if (!info) return file;
+  const own = `${file}:${info.size}:${info.mtimeMs}`;
+  if (!info.isDirectory()) return own;
+  const modules = await stat(path.join(file, 'lib/modules')).catch(() => null);
+  return modules ? `${own}|${modules.mtimeMs}` : own;
 }
