@@ -1,6 +1,6 @@
 // Where DATA payloads come from: a file read in large chunks (so a lock-step transfer never waits on one small
 // read per block) or a buffer already in memory.
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 
 export interface BlockSource {
   readonly size: number;
@@ -36,10 +36,6 @@ export class FileBlockSource implements BlockSource {
     readonly size: number,
     private readonly chunkSize: number,
   ) {}
-
-  static async open(path: string, size: number, chunkSize = DEFAULT_CHUNK): Promise<FileBlockSource> {
-    return FileBlockSource.fromHandle(await open(path, 'r'), size, chunkSize);
-  }
 
   /** Takes over an already open file; closing the source closes it. */
   static fromHandle(handle: FileHandle, size: number, chunkSize = DEFAULT_CHUNK): FileBlockSource {
