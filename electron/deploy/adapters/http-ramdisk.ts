@@ -37,18 +37,18 @@ export class HttpRamdiskSource implements RamdiskSource {
     const initrd = await build;
     const kernelUrlPath = '/deploy/vmlinuz';
     const initrdUrlPath = `/deploy/${path.basename(initrd)}`;
-    this.http.serveFile(kernelUrlPath, this.setting.kernel);
+    this.http.serveFile(kernelUrlPath, setting.kernel);
     this.http.serveFile(initrdUrlPath, initrd);
     return { kernelUrlPath, initrdUrlPath };
   }
 
   private buildInitrd(key: string[]): Promise<string> {
     const setting = this.setting;
-    return setting.kind === 'append'
-      ? cachedRamdisk(this.cacheDir, key, async () => appendAgent(await readFile(setting.initrd)))
-      : cachedRamdisk(this.cacheDir, key, async () =>
-          buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox }),
-        );
+    return cachedRamdisk(this.cacheDir, key, async () =>
+      setting.kind === 'append'
+        ? appendAgent(await readFile(setting.initrd))
+        : buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox }),
+    );
   }
 
   imageUrlPath(image: Image): string {
