@@ -34,7 +34,7 @@ function normalize(name: string): string {
   return name.replace(/-/g, '_');
 }
 
-export function moduleName(file: string): string {
+function moduleName(file: string): string {
   return normalize(file.split('/').pop()!.replace(/\.ko(\.(xz|zst|gz))?$/, ''));
 }
 

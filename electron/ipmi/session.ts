@@ -487,7 +487,6 @@ export class IpmiSession {
     }, retries);
   }
 
-
   /** One session setup message (Open Session, RAKP 1, RAKP 3) and the answer `recognise` accepts, in the clear. */
   private setupStep<T>(
     what: string,
