@@ -339,6 +339,29 @@ describe.each(['native', 'javascript'] as const)('TftpServer (%s engine)', (engi
     client.close();
   });
 
+  it('stops a lock-step transfer at once when the service closes while the client keeps acknowledging', async () => {
+    const { server, port, events } = await startServer(engine);
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    let blocks = 0;
+    socket.on('message', (message, peer) => {
+      const packet = parsePacket(message);
+      if (packet.type === 'oack') socket.send(buildAck(0), peer.port, '127.0.0.1');
+      if (packet.type !== 'data') return;
+      blocks += 1;
+      socket.send(buildAck(packet.block), peer.port, '127.0.0.1');
+    });
+    // 65,601 blocks of 8 bytes: far more than can go by before the close.
+    socket.send(buildRequest('rrq', 'rollover.bin', 'octet', new Map([['blksize', '8']])), port, '127.0.0.1');
+    await eventually(() => blocks > 100);
+    const startedAt = Date.now();
+    await server.close();
+    expect(Date.now() - startedAt).toBeLessThan(500);
+    expect(events.at(-1)).toMatchObject({ phase: 'failed', error: 'the TFTP service was stopped' });
+    expect(blocks).toBeLessThan(65_601);
+    socket.close();
+  });
+
   it('reports exactly one outcome per transfer when the service closes as transfers complete', async () => {
     const { server, port, events } = await startServer(engine);
     const clients = await Promise.all(Array.from({ length: 20 }, () => Client.open()));
