@@ -3,8 +3,7 @@
 // (dist/electron/net-helper.mjs) running as root, started the way pkexec starts it (here by sudo, limited to that one
 // command); DHCP (67) and TFTP (69) get their sockets from it. Real clients on the rack side: busybox udhcpc gets a
 // lease with the boot file, tftp-hpa fetches that file.
-import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,7 +32,7 @@ describe.skipIf(!root)('PXE services of an unprivileged Rackboot get ports 67 an
   let laptop: Netns;
   let rack: Netns;
   let work = '';
-  let sudoers = '';
+  let sudoersDir = '';
   let services: JsonLinesProcess | null = null;
 
   beforeAll(async () => {
@@ -48,15 +47,14 @@ describe.skipIf(!root)('PXE services of an unprivileged Rackboot get ports 67 an
     const launcher = path.join(work, 'rackboot-net-helper');
     await writeFile(launcher, `#!/bin/sh\nset -eu\nexport NODE_CHANNEL_FD=0\nexec ${process.execPath} ${HELPER} "$@"\n`);
     await chmod(launcher, 0o755);
-    // sudo stands in for pkexec (no polkit daemon here), allowed for nobody and this one command line only.
-    sudoers = `/etc/sudoers.d/rackboot-lab-${randomBytes(4).toString('hex')}`;
-    const rule = `nobody ALL=(root) NOPASSWD: ${launcher} --interface ${NIC} --bridge ${BRIDGE}\n`;
-    const draft = path.join(work, 'sudoers');
-    await writeFile(draft, rule, { mode: 0o440 });
-    await run('visudo', ['-cf', draft]);
-    await writeFile(sudoers, rule, { mode: 0o440 });
-    // Also when the test process is stopped half-way: the rule must not outlive the run.
-    process.once('exit', () => rmSync(sudoers, { force: true }));
+    // sudo stands in for pkexec (no polkit daemon here), allowed for nobody and this one command line only. The rule
+    // lives in this test's folder, seen as /etc/sudoers.d only inside the services' own mount namespace: the host's
+    // sudo configuration is never touched, and nothing outlives a stopped run.
+    sudoersDir = path.join(work, 'sudoers.d');
+    await mkdir(sudoersDir, { mode: 0o755 });
+    const rule = path.join(sudoersDir, 'rackboot-lab');
+    await writeFile(rule, `nobody ALL=(root) NOPASSWD: ${launcher} --interface ${NIC} --bridge ${BRIDGE}\n`, { mode: 0o440 });
+    await run('visudo', ['-cf', rule]);
 
     const dataDir = path.join(work, 'data');
     await mkdir(dataDir);
@@ -67,9 +65,17 @@ describe.skipIf(!root)('PXE services of an unprivileged Rackboot get ports 67 an
     await linkNamespaces(laptop, NIC, rack, 'rack0');
 
     const child = laptop.spawn(
-      UNPRIVILEGED[0] ?? 'setpriv',
+      'unshare',
       [
-        ...UNPRIVILEGED.slice(1),
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind "$1" /etc/sudoers.d && shift && exec "$@"',
+        'sh',
+        sudoersDir,
+        ...UNPRIVILEGED,
         process.execPath,
         '--import',
         'tsx',
@@ -100,7 +106,6 @@ describe.skipIf(!root)('PXE services of an unprivileged Rackboot get ports 67 an
         services.child.kill('SIGKILL');
       }
     } finally {
-      if (sudoers) await rm(sudoers, { force: true });
       await laptop?.destroy();
       await rack?.destroy();
       if (work) await rm(work, { recursive: true, force: true });
