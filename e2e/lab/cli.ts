@@ -1,17 +1,27 @@
 import { parseArgs } from 'node:util';
 import { startLab, describeLab } from './lab';
 import type { Firmware, NicRom } from './rack-plan';
-import { defaultWorkDir, findLabs, removeLab } from './teardown';
+import { defaultWorkDir, findLabs, removeLab, sortByCreator } from './teardown';
 
 const USAGE = `Usage:
   npm run lab -- up [--servers N] [--firmware bios|uefi] [--nic-rom ipxe|none] [--memory MiB] [--disk MiB] [--persistent-boot] [--foreground]
       Starts a lab and prints it as JSON. It keeps running after the command ends (remove it with "down"),
       unless --foreground: then it runs until Ctrl-C and is removed on the way out.
-  npm run lab -- down [LAB_ID...]
-      Kills every process of the given labs (default: all labs on this host, crashed runs included) and deletes
-      their namespaces and work dirs.
+  npm run lab -- down [--all] [LAB_ID...]
+      Kills every process of the given labs and deletes their namespaces and work dirs. Without ids: the labs whose
+      creator is gone (started by "up", or left by a crashed run); a lab that a running test still uses is left
+      alone unless --all is given.
   npm run lab -- list
       Prints the ids of the labs on this host.`;
+
+/** Labs whose creator is gone; names the ones left alone. */
+async function labsLeftBehind(): Promise<string[]> {
+  const { orphans, inUse } = await sortByCreator(await findLabs());
+  for (const { id, creator } of inUse) {
+    console.log(`Left lab ${id}: the process that started it (pid ${creator}) still runs; --all removes it too.`);
+  }
+  return orphans;
+}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -25,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
       disk: { type: 'string', default: '64' },
       'persistent-boot': { type: 'boolean', default: false },
       foreground: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -61,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'down': {
-      const ids = rest.length > 0 ? rest : await findLabs();
+      const ids = rest.length > 0 || values.all ? (rest.length > 0 ? rest : await findLabs()) : await labsLeftBehind();
       const workDirs = ids.map(defaultWorkDir);
       for (const [i, id] of ids.entries()) {
         await removeLab(id, workDirs[i]);

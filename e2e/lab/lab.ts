@@ -22,7 +22,7 @@ import {
 } from './rack-plan';
 import { buildNetwork } from './rack-network';
 import { startSerialRelay, startServer, waitForBmc, type LabServer } from './rack-servers';
-import { defaultWorkDir, removeLab, removeLabSync } from './teardown';
+import { defaultWorkDir, recordLabCreator, removeLab, removeLabSync } from './teardown';
 
 export type { LabServer } from './rack-servers';
 
@@ -98,6 +98,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     activeLabs.set(plan.id, { workDir, stop: remove });
   }
   try {
+    await recordLabCreator(plan.id);
     await mkdir(workDir, { recursive: true });
     await copyFile(CHASSIS_CONTROL_SCRIPT, settings.chassisControlPath);
     const { rack, prov, uplink } = await buildNetwork(plan);
