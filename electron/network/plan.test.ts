@@ -59,7 +59,7 @@ function withChanges(current: SystemNetworkState, change: { bridge?: string; mas
   });
   if (change.bridge) interfaces.push({ ...base, name: change.bridge, kind: 'bridge', linkKind: 'bridge', addresses: [] });
   const routes = change.keepRoutes === false ? current.routes.filter((route) => route.device !== 'eth-prov' || route.protocol === 'kernel') : current.routes;
-  return { interfaces, routes };
+  return { ...current, interfaces, routes };
 }
 
 describe('plan defaults', () => {
@@ -189,6 +189,29 @@ describe('checks before applying', () => {
 
   it('refuses the interface carrying the default route', () => {
     expect(ids({ interface: 'wlan-sim' })).toContain('blocker:default-route');
+  });
+
+  it('refuses an IPv6-only or policy-routed uplink, saying why it is the uplink', () => {
+    const uplinks = parseNetworkState(capturedState({}, null, 'uplinks'));
+    const checks = (name: string) => staticChecks(resolve({ interface: name, subnet: '10.77.0.0/24' }), uplinks);
+    expect(checks('up6')).toEqual([
+      { id: 'default-route', severity: 'blocker', message: 'up6 carries an IPv6 default route, so it is your uplink. Rackboot leaves it alone: choose the wired port cabled to the provisioning switch.' },
+    ]);
+    expect(checks('wg-sim')).toEqual([expect.objectContaining({ id: 'default-route', message: expect.stringMatching(/^wg-sim carries an IPv4 default route \(routing table 51820/) })]);
+    expect(checks('dock0').map((check) => check.id)).toEqual(['default-route', 'enslaved']);
+  });
+
+  it('refuses a subnet that a route through the uplink covers (a VPN route in its own table)', () => {
+    const uplinks = parseNetworkState(capturedState({}, null, 'uplinks'));
+    const vpnRoute = { family: 'inet' as const, table: '51820', type: 'unicast', destination: '10.77.0.0/16', devices: ['wg-sim'] };
+    const checks = staticChecks(resolve({ interface: 'eth-prov', subnet: '10.77.0.0/24' }), { ...uplinks, allRoutes: [...uplinks.allRoutes, vpnRoute] });
+    expect(checks).toEqual([
+      {
+        id: 'subnet-overlap',
+        severity: 'blocker',
+        message: '10.77.0.0/24 overlaps the route to 10.77.0.0/16 (routing table 51820) through your uplink wg-sim: that traffic would go the wrong way. Choose another provisioning subnet.',
+      },
+    ]);
   });
 
   it('refuses Wi-Fi', () => {

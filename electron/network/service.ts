@@ -116,7 +116,7 @@ export class NetworkService {
   }
 
   private manualPlan(id: string, request: NetworkPlanRequest, resolved: ResolvedRequest): NetworkPlan {
-    const plan = buildPlan(id, { ...resolved, mode: 'address-only', bridge: null }, { interfaces: [], routes: [] }, []);
+    const plan = buildPlan(id, { ...resolved, mode: 'address-only', bridge: null }, { interfaces: [], routes: [], allRoutes: [], uplinks: new Map() }, []);
     return {
       ...plan,
       mode: 'address-only',
