@@ -119,7 +119,7 @@ describe('undo steps are computed from the recorded prior state and what is ther
   it('after a full apply: releases the port, deletes the bridge, restores the old address and route', () => {
     expect(undoSteps(journalFor(resolved), applied).map((step) => step.command.join(' '))).toEqual([
       'ip link set dev eth-prov nomaster',
-      'ip link delete br-eth-prov type bridge',
+      'ip link delete dev br-eth-prov type bridge',
       'ip addr add 192.168.7.3/24 scope global dev eth-prov',
       'ip route add 10.99.0.0/16 via 192.168.7.1 dev eth-prov',
     ]);
@@ -128,7 +128,7 @@ describe('undo steps are computed from the recorded prior state and what is ther
   it('half-way (bridge made, address removed, port not yet in it): deletes the bridge and restores the address', () => {
     const halfway = withChanges(state(), { bridge: 'br-eth-prov', ipv4: [], keepRoutes: false });
     expect(undoSteps(journalFor(resolved), halfway).map((step) => step.command.join(' '))).toEqual([
-      'ip link delete br-eth-prov type bridge',
+      'ip link delete dev br-eth-prov type bridge',
       'ip addr add 192.168.7.3/24 scope global dev eth-prov',
       'ip route add 10.99.0.0/16 via 192.168.7.1 dev eth-prov',
     ]);
