@@ -233,6 +233,29 @@ describeLab('laptop network setup in a namespace', () => {
     ]);
   });
 
+  it('apply and quit through the privileged helper put back exactly the state before, the static route included', async () => {
+    const before = await snapshot(laptop);
+    const viaHelper = { RACKBOOT_TEST_VIA_HELPER: '1' };
+    expect(await ok(runEntry(laptop, dataDir, 'apply-and-quit', { interface: 'eth-prov' }, viaHelper))).toBeNull();
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
+  it('a helper started after a crash does not add back a route it never saw, and says how to; undo then completes', async () => {
+    const before = await snapshot(laptop);
+    const viaHelper = { RACKBOOT_TEST_VIA_HELPER: '1' };
+    // This process ends after the apply, as a crash would, and its helper with it.
+    await ok(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }, viaHelper));
+    const undo = await runEntry(laptop, dataDir, 'undo', {}, viaHelper);
+    expect(undo).toMatchObject({
+      ok: false,
+      error: { code: 'undo-incomplete', message: expect.stringContaining('add it yourself: sudo ip route add 10.99.0.0/16 via 192.168.7.1 dev eth-prov') },
+    });
+    expect(undo.ok === false && undo.error.message).toMatch(/the route to 10\.99\.0\.0\/16 is missing/);
+    await laptop.ip('route', 'add', '10.99.0.0/16', 'via', '192.168.7.1', 'dev', 'eth-prov');
+    expect(await ok(runEntry(laptop, dataDir, 'undo', {}, viaHelper))).toEqual({ restored: true });
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
   it('the privileged helper rejects other interfaces and arbitrary commands, and hands over port 67 tied to its NIC', async () => {
     const helper = await HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'eth-prov', bridge: 'br-eth-prov' });
     try {
