@@ -6,15 +6,15 @@
  */
 import { LocalExecutor } from '../executor';
 import { readNetworkState, runCommand, type Tools } from '../system-state';
-import { parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
+import { HELPER_REFUSED_EXIT, HELPER_STDERR_PREFIX, parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
 import { HelperServer } from './server';
 
 /** The helper reads links, addresses and routes; it has no use for NetworkManager's view or the optional tools. */
 const NO_TOOLS: Tools = { nmcli: false, ovsVsctl: false, arping: false };
 
 function refuse(message: string): never {
-  process.stderr.write(`rackboot-net-helper: ${message}\n`);
-  process.exit(2);
+  process.stderr.write(`${HELPER_STDERR_PREFIX}${message}\n`);
+  process.exit(HELPER_REFUSED_EXIT);
 }
 
 async function main(): Promise<void> {

@@ -108,6 +108,11 @@ export interface HelperScope {
   bridge: string | null;
 }
 
+/** The helper's exit status when it refuses to start (bad command line, the uplink, Wi-Fi, …), with the reason on stderr. */
+export const HELPER_REFUSED_EXIT = 2;
+/** How the helper begins every line it writes to stderr. */
+export const HELPER_STDERR_PREFIX = 'rackboot-net-helper: ';
+
 export function helperArgs(scope: HelperScope): string[] {
   return ['--interface', scope.interface, ...(scope.bridge ? ['--bridge', scope.bridge] : [])];
 }
