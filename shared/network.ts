@@ -58,6 +58,10 @@ export const networkInterfaceSchema = z.object({
   mtu: z.number().int(),
   master: z.string().nullable(),
   addresses: z.array(interfaceAddressSchema),
+  /**
+   * Part of the uplink: carries a default route (IPv4 or IPv6, any routing table) or is tied to an interface that does
+   * (its port, the bridge over it, the device under it). The notes say which.
+   */
   carriesDefaultRoute: z.boolean(),
   /** null when NetworkManager is not installed. */
   managedByNetworkManager: z.boolean().nullable(),
