@@ -86,23 +86,23 @@ export class HelperServer {
   private async carryOut(id: number, request: HelperRequest): Promise<{ response: HelperResponse; socket?: dgram.Socket }> {
     const ok = (result: Extract<HelperResponse, { ok: true }>['result']): HelperResponse => ({ kind: 'result', id, ok: true, result });
     const state = await this.deps.readState();
-    const either = (device: string) => [{ device, role: 'interface-or-bridge' as const }];
+    const nicOrBridge = (...devices: string[]) => devices.map((device) => ({ device, role: 'interface-or-bridge' as const }));
     switch (request.type) {
       case 'op':
         this.checkOp(request.op, state);
         await this.deps.executor.run(request.op);
         return { response: ok({ type: 'done' }) };
       case 'arp-probe':
-        this.requireDevices(request.type, either(request.device), state);
+        this.requireDevices(request.type, nicOrBridge(request.device), state);
         return { response: ok({ type: 'arp', ...(await this.deps.executor.arpProbe(request.device, request.address)) }) };
       case 'dhcp-probe':
-        this.requireDevices(request.type, either(request.device), state);
+        this.requireDevices(request.type, nicOrBridge(request.device), state);
         this.requireAddressOn(request.source, [request.device], state);
         return { response: ok({ type: 'dhcp', offers: await this.deps.executor.dhcpProbe(request.device, request.source, request.mac) }) };
       case 'bind-udp': {
         const { port, address, device, reuseAddress } = request;
         if (device !== null) {
-          this.requireDevices(request.type, either(device), state);
+          this.requireDevices(request.type, nicOrBridge(device), state);
           if (address !== '0.0.0.0') this.requireAddressOn(address, [device], state);
         } else if (address === '0.0.0.0') {
           throw new RequestRejected(
@@ -110,7 +110,7 @@ export class HelperServer {
           );
         } else {
           const devices = [this.scope.interface, ...(this.scope.bridge ? [this.scope.bridge] : [])];
-          this.requireDevices(request.type, devices.map((name) => ({ device: name, role: 'interface-or-bridge' as const })), state);
+          this.requireDevices(request.type, nicOrBridge(...devices), state);
           this.requireAddressOn(address, devices, state);
         }
         const socket = await this.deps.executor.bindUdp({ port, address, device, reuseAddress });
