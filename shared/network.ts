@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { IPV4_PATTERN, ipv4Schema } from './ipv4';
 
 export { ipv4Schema };
-/** Linux interface names: at most 15 bytes, no slash, no whitespace, not "." or "..". */
-const IFNAME = /^(?!\.{1,2}$)[A-Za-z0-9_.:@-]{1,15}$/;
+/** Linux interface names: at most 15 bytes, no slash, no whitespace, not "." or "..", and never read as an option. */
+const IFNAME = /^(?!-)(?!\.{1,2}$)[A-Za-z0-9_.:@-]{1,15}$/;
 
 export const cidrSchema = z
   .string()
@@ -17,7 +17,7 @@ export const cidrSchema = z
   );
 
 export const interfaceNameSchema = z.string().trim().refine((value) => IFNAME.test(value), {
-  message: 'interface names are 1–15 letters, digits or . _ - : @',
+  message: 'interface names are 1–15 letters, digits or . _ - : @, and do not start with -',
 });
 
 /** An interface as the technician picks it: Linux names, or Windows ones like "Ethernet 2" (shown in commands). */
@@ -58,6 +58,10 @@ export const networkInterfaceSchema = z.object({
   mtu: z.number().int(),
   master: z.string().nullable(),
   addresses: z.array(interfaceAddressSchema),
+  /**
+   * Part of the uplink: carries a default route (IPv4 or IPv6, any routing table) or is tied to an interface that does
+   * (its port, the bridge over it, the device under it). The notes say which.
+   */
   carriesDefaultRoute: z.boolean(),
   /** null when NetworkManager is not installed. */
   managedByNetworkManager: z.boolean().nullable(),

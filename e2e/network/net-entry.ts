@@ -4,11 +4,17 @@
  * COMMAND: interfaces | plan | apply (plans then applies) | apply-and-quit (then closes the service, as the app does
  * on quit) | undo | pending. Prints one JSON line: {ok, value|error}.
  * Test hooks (here only, never in the app): RACKBOOT_TEST_FAIL_AT=N makes the Nth change fail,
- * RACKBOOT_TEST_PAUSE_AT=N prints "paused" and hangs before the Nth change (for kill -9).
+ * RACKBOOT_TEST_PAUSE_AT=N prints "paused" and hangs before the Nth change (for kill -9),
+ * RACKBOOT_TEST_VIA_HELPER=1 makes the changes through the privileged helper (started as root, as the app's pkexec
+ * does; it exits with this process) instead of in-process.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { NetworkOp } from '../../shared/network';
 import { networkPlanInputSchema } from '../../shared/network';
 import { LocalExecutor, type NetworkExecutor } from '../../electron/network/executor';
+import { HelperClient } from '../../electron/network/helper/client';
+import type { HelperScope } from '../../electron/network/helper/protocol';
 import { NetworkService } from '../../electron/network/service';
 
 function hooked(executor: NetworkExecutor): NetworkExecutor {
@@ -33,9 +39,16 @@ function hooked(executor: NetworkExecutor): NetworkExecutor {
   };
 }
 
+const HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron/network/helper/main.ts');
+
+async function openExecutor(scope: HelperScope): Promise<NetworkExecutor> {
+  if (process.env.RACKBOOT_TEST_VIA_HELPER !== '1') return hooked(new LocalExecutor());
+  return hooked(await HelperClient.start({ command: process.execPath, args: ['--import', 'tsx', HELPER] }, scope));
+}
+
 async function main(): Promise<unknown> {
   const [dataDir = '', command = '', json = '{}'] = process.argv.slice(2);
-  const service = new NetworkService({ dataDir, privileged: true, openExecutor: async () => hooked(new LocalExecutor()) });
+  const service = new NetworkService({ dataDir, privileged: true, openExecutor });
   switch (command) {
     case 'interfaces':
       return service.interfaces();

@@ -233,6 +233,29 @@ describeLab('laptop network setup in a namespace', () => {
     ]);
   });
 
+  it('apply and quit through the privileged helper put back exactly the state before, the static route included', async () => {
+    const before = await snapshot(laptop);
+    const viaHelper = { RACKBOOT_TEST_VIA_HELPER: '1' };
+    expect(await ok(runEntry(laptop, dataDir, 'apply-and-quit', { interface: 'eth-prov' }, viaHelper))).toBeNull();
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
+  it('a helper started after a crash does not add back a route it never saw, and says how to; undo then completes', async () => {
+    const before = await snapshot(laptop);
+    const viaHelper = { RACKBOOT_TEST_VIA_HELPER: '1' };
+    // This process ends after the apply, as a crash would, and its helper with it.
+    await ok(runEntry(laptop, dataDir, 'apply', { interface: 'eth-prov' }, viaHelper));
+    const undo = await runEntry(laptop, dataDir, 'undo', {}, viaHelper);
+    expect(undo).toMatchObject({
+      ok: false,
+      error: { code: 'undo-incomplete', message: expect.stringContaining('add it yourself: sudo ip route add 10.99.0.0/16 via 192.168.7.1 dev eth-prov') },
+    });
+    expect(undo.ok === false && undo.error.message).toMatch(/the route to 10\.99\.0\.0\/16 is missing/);
+    await laptop.ip('route', 'add', '10.99.0.0/16', 'via', '192.168.7.1', 'dev', 'eth-prov');
+    expect(await ok(runEntry(laptop, dataDir, 'undo', {}, viaHelper))).toEqual({ restored: true });
+    expect(await snapshot(laptop)).toEqual(before);
+  });
+
   it('the privileged helper rejects other interfaces and arbitrary commands, and hands over port 67 tied to its NIC', async () => {
     const helper = await HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'eth-prov', bridge: 'br-eth-prov' });
     try {
@@ -270,5 +293,154 @@ describeLab('laptop network setup in a namespace', () => {
 
   it('the helper refuses to start for the uplink', async () => {
     await expect(HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, { interface: 'wlan-sim', bridge: null })).rejects.toThrow(/never changes it/);
+  });
+});
+
+/**
+ * Issue 13, defect 1: the helper must recognise the uplink however it is set up, and refuse it in every role. Each
+ * test builds a laptop namespace with the wired NIC `eth-prov` and one kind of uplink, tries to make the helper act on
+ * it, and checks afterwards that the uplink's addresses, link state, routes (every table, both families) and rules
+ * are exactly as before.
+ */
+describeLab('the privileged helper never acts on the uplink', () => {
+  let laptop: Netns;
+  let far: Netns;
+  let dataDir = '';
+
+  beforeEach(async () => {
+    laptop = await Netns.create('rbul');
+    far = await Netns.create('rbuf');
+    await linkNamespaces(laptop, 'eth-prov', far, 'far0');
+    await laptop.ip('addr', 'add', '192.168.7.3/24', 'dev', 'eth-prov');
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-uplink-'));
+  });
+
+  afterEach(async () => {
+    await laptop.destroy();
+    await far.destroy();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A JSON value without the bridge's running timers (`gc_timer`, `hello_timer`, …), which count by themselves. */
+  const withoutTimers = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(withoutTimers)
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).filter(([key]) => !key.endsWith('_timer')).map(([key, entry]) => [key, withoutTimers(entry)]))
+        : value;
+
+  /** Everything about the uplink a mistaken helper could change. */
+  async function uplinkState(devices: string[]): Promise<unknown> {
+    const json = async (...args: string[]): Promise<unknown> => JSON.parse(await laptop.ip('-j', ...args)) as unknown;
+    return {
+      devices: withoutTimers(await Promise.all(devices.map((device) => deviceState(laptop, device)))),
+      routes4: await json('-4', 'route', 'show', 'table', 'all'),
+      routes6: await json('-6', 'route', 'show', 'table', 'all'),
+      rules4: await json('-4', 'rule', 'show'),
+      rules6: await json('-6', 'rule', 'show'),
+    };
+  }
+
+  /** Waits until IPv6 duplicate address detection is over: finished link-local addresses add routes to the local table. */
+  async function ipv6Settled(): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const entries = JSON.parse(await laptop.ip('-j', 'addr', 'show')) as Array<{ addr_info: Array<{ tentative?: boolean }> }>;
+      if (!entries.some((entry) => entry.addr_info.some((info) => info.tentative))) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('IPv6 addresses stayed tentative for 10 s');
+  }
+
+  const startHelper = (scope: { interface: string; bridge: string | null }) => HelperClient.start({ command: 'ip', args: helperInNs(laptop) }, scope);
+
+  /** Starts the helper for each scope; every start must be refused, and a helper that did start gets to show the harm. */
+  async function expectRefused(scopes: Array<{ interface: string; bridge: string | null }>, reason: RegExp): Promise<void> {
+    for (const scope of scopes) {
+      const outcome = await startHelper(scope).then(
+        async (helper) => {
+          // A helper that should not exist: let it try what the issue saw it do, then fail the test.
+          const target = scope.bridge ?? scope.interface;
+          await helper.run({ op: 'set-down', device: target }).catch(() => undefined);
+          await helper.close();
+          return `started for ${JSON.stringify(scope)}`;
+        },
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(outcome, JSON.stringify(scope)).toMatch(reason);
+      expect(outcome).toMatch(/wired .*NIC/);
+    }
+  }
+
+  it('refuses an IPv6-only uplink as the NIC and as the bridge, and the plan blocks it', async () => {
+    await linkNamespaces(laptop, 'up6', far, 'far6');
+    await laptop.ip('addr', 'add', '2001:db8:6::5/64', 'dev', 'up6', 'nodad');
+    await laptop.ip('-6', 'route', 'add', 'default', 'via', '2001:db8:6::1', 'dev', 'up6');
+    await ipv6Settled();
+    const before = await uplinkState(['up6']);
+
+    await expectRefused([{ interface: 'up6', bridge: null }, { interface: 'eth-prov', bridge: 'up6' }], /up6 carries an IPv6 default route/);
+    const plan = await ok<{ canApply: boolean; checks: Array<{ id: string }> }>(runEntry(laptop, dataDir, 'plan', { interface: 'up6' }));
+    expect(plan.canApply).toBe(false);
+    expect(plan.checks.map((check) => check.id)).toContain('default-route');
+
+    expect(await uplinkState(['up6'])).toEqual(before);
+  });
+
+  it('refuses a policy-routed uplink (default route only in another table, as wg-quick sets up)', async () => {
+    await linkNamespaces(laptop, 'wg-sim', far, 'farw');
+    await laptop.ip('addr', 'add', '10.30.0.5/24', 'dev', 'wg-sim');
+    await laptop.ip('route', 'add', 'default', 'via', '10.30.0.1', 'dev', 'wg-sim', 'table', '51820');
+    await laptop.ip('rule', 'add', 'not', 'fwmark', '51820', 'table', '51820');
+    await laptop.ip('rule', 'add', 'table', 'main', 'suppress_prefixlength', '0');
+    await ipv6Settled();
+    const before = await uplinkState(['wg-sim']);
+
+    await expectRefused([{ interface: 'wg-sim', bridge: null }, { interface: 'eth-prov', bridge: 'wg-sim' }], /wg-sim carries an IPv4 default route \(routing table 51820/);
+
+    // A helper for the wired NIC may not add routes that would pull the uplink's traffic onto it.
+    const helper = await startHelper({ interface: 'eth-prov', bridge: 'br-eth-prov' });
+    try {
+      const route = { device: 'eth-prov', gateway: '192.168.7.1', metric: null, scope: null, source: null, protocol: null } as const;
+      await expect(helper.run({ op: 'route-add', destination: 'default', ...route })).rejects.toThrow(/default route/);
+      await expect(helper.run({ op: 'route-add', destination: '10.30.0.0/25', ...route })).rejects.toThrow(/overlaps 10\.30\.0\.0\/24, which goes through your uplink wg-sim/);
+      await expect(helper.run({ op: 'route-add', destination: '10.99.0.0/16', ...route })).rejects.toThrow(/did not see that route/);
+      await expect(helper.bindUdp({ port: 67, address: '0.0.0.0', device: null, reuseAddress: true })).rejects.toThrow(/tied to .*eth-prov/);
+    } finally {
+      await helper.close();
+    }
+
+    expect(await uplinkState(['wg-sim'])).toEqual(before);
+  });
+
+  it('refuses the uplink named as the bridge, a bridge over the uplink, and a port of the uplink bridge', async () => {
+    await linkNamespaces(laptop, 'wlan-sim', far, 'farw');
+    await laptop.ip('addr', 'add', '10.20.0.5/24', 'dev', 'wlan-sim');
+    await laptop.ip('route', 'add', 'default', 'via', '10.20.0.1', 'dev', 'wlan-sim');
+    // A second uplink the way a docked laptop has one: a bridge holding the address and route, a NIC as its port.
+    await linkNamespaces(laptop, 'dock0', far, 'fard');
+    // forward_delay 0: the port forwards at once, so its state does not change by itself during the test.
+    await laptop.ip('link', 'add', 'br-dock', 'type', 'bridge', 'forward_delay', '0');
+    await laptop.ip('link', 'set', 'dock0', 'master', 'br-dock');
+    await laptop.ip('link', 'set', 'br-dock', 'up');
+    await laptop.ip('addr', 'add', '10.21.0.5/24', 'dev', 'br-dock');
+    await laptop.ip('route', 'add', 'default', 'via', '10.21.0.1', 'dev', 'br-dock', 'metric', '200');
+    const devices = ['wlan-sim', 'dock0', 'br-dock'];
+    await ipv6Settled();
+    const before = await uplinkState(devices);
+
+    await expectRefused([{ interface: 'eth-prov', bridge: 'wlan-sim' }], /wlan-sim carries an IPv4 default route/);
+    await expectRefused([{ interface: 'eth-prov', bridge: 'br-dock' }, { interface: 'dock0', bridge: null }], /br-dock(, which)? carries an IPv4 default route/);
+
+    // The helper for the wired NIC still works, and enslaving the uplink to its bridge is refused.
+    const helper = await startHelper({ interface: 'eth-prov', bridge: 'br-eth-prov' });
+    try {
+      await expect(helper.run({ op: 'set-master', device: 'wlan-sim', master: 'br-eth-prov' })).rejects.toThrow(/outside this helper's scope/);
+      await expect(helper.sendRaw({ type: 'op', op: { op: 'set-down', device: '-wlan-sim' } })).rejects.toThrow(/not a helper request/);
+      await helper.run({ op: 'set-up', device: 'eth-prov' });
+    } finally {
+      await helper.close();
+    }
+
+    expect(await uplinkState(devices)).toEqual(before);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { InterfaceAddress, NetworkInterface } from '../../shared/network';
+import { findUplinks, type LinkRelations, type TableRoute, type Uplinks } from './uplink';
 
 /**
  * Pure parsers for what iproute2, sysfs and nmcli say about the laptop's interfaces. The commands are run elsewhere
@@ -33,12 +34,18 @@ const ipLinkSchema = z.array(
     link_type: z.string().default('none'),
     address: z.string().optional(),
     master: z.string().optional(),
+    /** The device this one is stacked on (VLAN, macvlan), or a veth's peer; absent when that is in another namespace. */
+    link: z.string().optional(),
     linkinfo: z.object({ info_kind: z.string().optional() }).optional(),
   }),
 );
 
+/** `ip -j route show table all`: routes of the main table carry no `table`; multipath routes list `nexthops`. */
 const ipRouteSchema = z.array(
   z.object({
+    type: z.string().default('unicast'),
+    table: z.union([z.string(), z.number()]).transform(String).default('main'),
+    nexthops: z.array(z.object({ dev: z.string().optional() })).default([]),
     dst: z.string(),
     gateway: z.string().optional(),
     dev: z.string().optional(),
@@ -75,8 +82,10 @@ export interface RawNetworkState {
   links: string;
   /** `ip -j addr` */
   addresses: string;
-  /** `ip -j route` (IPv4 main table) */
-  routes: string;
+  /** `ip -j -4 route show table all` */
+  routes4: string;
+  /** `ip -j -6 route show table all` */
+  routes6: string;
   sysfs: Record<string, SysfsInfo>;
   /** `nmcli -t -f DEVICE,STATE device`, or null when nmcli is not installed. */
   nmcli: string | null;
@@ -84,7 +93,12 @@ export interface RawNetworkState {
 
 export interface SystemNetworkState {
   interfaces: NetworkInterface[];
+  /** The IPv4 routes of the main table: what undo can put back. */
   routes: RouteEntry[];
+  /** Every route of every table, IPv4 and IPv6. */
+  allRoutes: TableRoute[];
+  /** The interfaces that make up the uplink, each with the reason in words. */
+  uplinks: Uplinks;
 }
 
 const ARPHRD_LOOPBACK = 772;
@@ -122,8 +136,10 @@ function toAddress(info: z.infer<typeof ipAddrInfoSchema>): InterfaceAddress | n
   };
 }
 
-export function parseRoutes(json: string): RouteEntry[] {
-  return ipRouteSchema.parse(JSON.parse(json)).map((route) => ({
+type IpRoute = z.infer<typeof ipRouteSchema>[number];
+
+function toRouteEntry(route: IpRoute): RouteEntry {
+  return {
     destination: route.dst,
     gateway: route.gateway ?? null,
     device: route.dev ?? null,
@@ -131,7 +147,24 @@ export function parseRoutes(json: string): RouteEntry[] {
     scope: route.scope ?? null,
     metric: route.metric ?? null,
     source: route.prefsrc ?? null,
-  }));
+  };
+}
+
+function toTableRoute(family: TableRoute['family'], route: IpRoute): TableRoute {
+  const devices = [route.dev, ...route.nexthops.map((hop) => hop.dev)].filter((device): device is string => device !== undefined);
+  return { family, table: route.table, type: route.type, destination: route.dst, devices: [...new Set(devices)] };
+}
+
+/** The main table's routes of `ip -j -4 route show table all`. */
+export function parseRoutes(json: string): RouteEntry[] {
+  return ipRouteSchema
+    .parse(JSON.parse(json))
+    .filter((route) => route.table === 'main')
+    .map(toRouteEntry);
+}
+
+export function parseTableRoutes(family: TableRoute['family'], json: string): TableRoute[] {
+  return ipRouteSchema.parse(JSON.parse(json)).map((route) => toTableRoute(family, route));
 }
 
 function kindOf(linkType: string, linkKind: string | null, sysfs: SysfsInfo | undefined): NetworkInterface['kind'] {
@@ -142,11 +175,11 @@ function kindOf(linkType: string, linkKind: string | null, sysfs: SysfsInfo | un
   return 'other';
 }
 
-function assess(candidate: Omit<NetworkInterface, 'recommended' | 'notes'>): { recommended: boolean; notes: string[] } {
+function assess(candidate: Omit<NetworkInterface, 'recommended' | 'notes'> & { uplink: string | null }): { recommended: boolean; notes: string[] } {
   const notes: string[] = [];
   if (candidate.kind === 'wireless') notes.push('Wi-Fi: Rackboot never changes it; servers are provisioned over a cable.');
   else if (candidate.kind !== 'wired') notes.push('Not a wired Ethernet port.');
-  if (candidate.carriesDefaultRoute) notes.push('Carries the default route (your uplink): Rackboot leaves it alone.');
+  if (candidate.uplink) notes.push(`Your uplink (${candidate.uplink}): Rackboot leaves it alone.`);
   if (candidate.master) notes.push(`Already part of ${candidate.master}.`);
   if (candidate.kind === 'wired' && candidate.carrier === false) notes.push('No link: plug the cable into the provisioning switch.');
   if (candidate.kind === 'wired' && candidate.linkKind === 'veth') notes.push('A virtual Ethernet pair (container or lab).');
@@ -167,8 +200,13 @@ export function parseNetworkState(raw: RawNetworkState): SystemNetworkState {
       entry.addr_info.map(toAddress).filter((address): address is InterfaceAddress => address !== null),
     ]),
   );
-  const routes = parseRoutes(raw.routes);
-  const defaultDevices = new Set(routes.filter((route) => route.destination === 'default').map((route) => route.device));
+  const routes = parseRoutes(raw.routes4);
+  const allRoutes = [...parseTableRoutes('inet', raw.routes4), ...parseTableRoutes('inet6', raw.routes6)];
+  const relations: LinkRelations[] = links.map((link) => {
+    const linkKind = link.linkinfo?.info_kind ?? null;
+    return { name: link.ifname, linkKind, master: link.master ?? null, lower: linkKind === 'veth' ? null : (link.link ?? null) };
+  });
+  const uplinks = findUplinks(relations, allRoutes);
   const nm = raw.nmcli === null ? null : parseNmcliDevices(raw.nmcli);
 
   const interfaces = links.map((link) => {
@@ -186,12 +224,12 @@ export function parseNetworkState(raw: RawNetworkState): SystemNetworkState {
       mtu: link.mtu,
       master: link.master ?? null,
       addresses: addressesByName.get(link.ifname) ?? [],
-      carriesDefaultRoute: defaultDevices.has(link.ifname),
+      carriesDefaultRoute: uplinks.has(link.ifname),
       managedByNetworkManager: nm === null ? null : (nm.get(link.ifname) ?? false),
     };
-    return { ...base, ...assess(base) };
+    return { ...base, ...assess({ ...base, uplink: uplinks.get(link.ifname) ?? null }) };
   });
-  return { interfaces, routes };
+  return { interfaces, routes, allRoutes, uplinks };
 }
 
 /** sysfs speed is -1 (or unreadable) when the link is down or the driver does not say. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { networkOpSchema, networkPlanInputSchema } from '../../shared/network';
 import { commandFor, shellQuote } from './ops';
 
 describe('commands built from ops', () => {
@@ -12,6 +13,17 @@ describe('commands built from ops', () => {
     expect(
       commandFor({ op: 'route-add', device: 'eth2', destination: '10.99.0.0/16', gateway: '192.168.7.1', metric: 100, scope: null, source: '192.168.7.3', protocol: 'dhcp' }),
     ).toEqual(['ip', 'route', 'add', '10.99.0.0/16', 'via', '192.168.7.1', 'proto', 'dhcp', 'metric', '100', 'src', '192.168.7.3', 'dev', 'eth2']);
+  });
+
+  it('names the bridge to delete after dev, so a name like a keyword of ip stays a name', () => {
+    expect(commandFor({ op: 'bridge-delete', bridge: 'group' })).toEqual(['ip', 'link', 'delete', 'dev', 'group', 'type', 'bridge']);
+  });
+
+  it('refuses device and bridge names that a tool could read as an option', () => {
+    expect(networkOpSchema.safeParse({ op: 'set-up', device: '-eth2' }).success).toBe(false);
+    expect(networkOpSchema.safeParse({ op: 'ovs-bridge-create', bridge: '--may-exist' }).success).toBe(false);
+    expect(networkPlanInputSchema.safeParse({ interface: 'eth2', bridgeName: '-br' }).success).toBe(false);
+    expect(networkOpSchema.safeParse({ op: 'set-up', device: 'eth2' }).success).toBe(true);
   });
 
   it('quotes for the shell only what needs it', () => {

@@ -9,7 +9,8 @@ export function commandFor(op: NetworkOp): string[] {
     case 'bridge-create':
       return ['ip', 'link', 'add', 'name', op.bridge, 'type', 'bridge'];
     case 'bridge-delete':
-      return ['ip', 'link', 'delete', op.bridge, 'type', 'bridge'];
+      // `dev` first, so a bridge named like a keyword of ip (group, type, …) is still read as a name.
+      return ['ip', 'link', 'delete', 'dev', op.bridge, 'type', 'bridge'];
     case 'ovs-bridge-create':
       return ['ovs-vsctl', 'add-br', op.bridge];
     case 'ovs-bridge-delete':

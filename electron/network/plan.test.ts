@@ -59,7 +59,7 @@ function withChanges(current: SystemNetworkState, change: { bridge?: string; mas
   });
   if (change.bridge) interfaces.push({ ...base, name: change.bridge, kind: 'bridge', linkKind: 'bridge', addresses: [] });
   const routes = change.keepRoutes === false ? current.routes.filter((route) => route.device !== 'eth-prov' || route.protocol === 'kernel') : current.routes;
-  return { interfaces, routes };
+  return { ...current, interfaces, routes };
 }
 
 describe('plan defaults', () => {
@@ -119,7 +119,7 @@ describe('undo steps are computed from the recorded prior state and what is ther
   it('after a full apply: releases the port, deletes the bridge, restores the old address and route', () => {
     expect(undoSteps(journalFor(resolved), applied).map((step) => step.command.join(' '))).toEqual([
       'ip link set dev eth-prov nomaster',
-      'ip link delete br-eth-prov type bridge',
+      'ip link delete dev br-eth-prov type bridge',
       'ip addr add 192.168.7.3/24 scope global dev eth-prov',
       'ip route add 10.99.0.0/16 via 192.168.7.1 dev eth-prov',
     ]);
@@ -128,7 +128,7 @@ describe('undo steps are computed from the recorded prior state and what is ther
   it('half-way (bridge made, address removed, port not yet in it): deletes the bridge and restores the address', () => {
     const halfway = withChanges(state(), { bridge: 'br-eth-prov', ipv4: [], keepRoutes: false });
     expect(undoSteps(journalFor(resolved), halfway).map((step) => step.command.join(' '))).toEqual([
-      'ip link delete br-eth-prov type bridge',
+      'ip link delete dev br-eth-prov type bridge',
       'ip addr add 192.168.7.3/24 scope global dev eth-prov',
       'ip route add 10.99.0.0/16 via 192.168.7.1 dev eth-prov',
     ]);
@@ -189,6 +189,29 @@ describe('checks before applying', () => {
 
   it('refuses the interface carrying the default route', () => {
     expect(ids({ interface: 'wlan-sim' })).toContain('blocker:default-route');
+  });
+
+  it('refuses an IPv6-only or policy-routed uplink, saying why it is the uplink', () => {
+    const uplinks = parseNetworkState(capturedState({}, null, 'uplinks'));
+    const checks = (name: string) => staticChecks(resolve({ interface: name, subnet: '10.77.0.0/24' }), uplinks);
+    expect(checks('up6')).toEqual([
+      { id: 'default-route', severity: 'blocker', message: 'up6 carries an IPv6 default route, so it is your uplink. Rackboot leaves it alone: choose the wired port cabled to the provisioning switch.' },
+    ]);
+    expect(checks('wg-sim')).toEqual([expect.objectContaining({ id: 'default-route', message: expect.stringMatching(/^wg-sim carries an IPv4 default route \(routing table 51820/) })]);
+    expect(checks('dock0').map((check) => check.id)).toEqual(['default-route', 'enslaved']);
+  });
+
+  it('refuses a subnet that a route through the uplink covers (a VPN route in its own table)', () => {
+    const uplinks = parseNetworkState(capturedState({}, null, 'uplinks'));
+    const vpnRoute = { family: 'inet' as const, table: '51820', type: 'unicast', destination: '10.77.0.0/16', devices: ['wg-sim'] };
+    const checks = staticChecks(resolve({ interface: 'eth-prov', subnet: '10.77.0.0/24' }), { ...uplinks, allRoutes: [...uplinks.allRoutes, vpnRoute] });
+    expect(checks).toEqual([
+      {
+        id: 'subnet-overlap',
+        severity: 'blocker',
+        message: '10.77.0.0/24 overlaps the route to 10.77.0.0/16 (routing table 51820) through your uplink wg-sim: that traffic would go the wrong way. Choose another provisioning subnet.',
+      },
+    ]);
   });
 
   it('refuses Wi-Fi', () => {

@@ -24,6 +24,7 @@ import {
 import type { Journal, PriorState } from './journal';
 import { shellQuote, stepFor } from './ops';
 import type { Tools } from './system-state';
+import { uplinkRoutesOverlapping } from './uplink';
 
 /** A plan request with every default filled in. */
 export interface ResolvedRequest {
@@ -232,8 +233,9 @@ export function staticChecks(resolved: ResolvedRequest, state: SystemNetworkStat
   if (iface.kind === 'wireless') {
     checks.push({ id: 'wireless', severity: 'blocker', message: `${iface.name} is Wi-Fi. Rackboot never changes Wi-Fi: choose the wired port cabled to the servers' switch.` });
   }
-  if (iface.carriesDefaultRoute) {
-    checks.push({ id: 'default-route', severity: 'blocker', message: `${iface.name} carries your default route (your uplink). Rackboot leaves it alone: choose the port cabled to the provisioning switch.` });
+  const uplink = state.uplinks.get(iface.name);
+  if (uplink) {
+    checks.push({ id: 'default-route', severity: 'blocker', message: `${uplink}, so it is your uplink. Rackboot leaves it alone: choose the wired port cabled to the provisioning switch.` });
   }
   if (iface.master !== null) {
     checks.push({ id: 'enslaved', severity: 'blocker', message: `${iface.name} is already part of ${iface.master}: remove it from there, or choose "address only" on ${iface.master}.` });
@@ -255,13 +257,22 @@ export function staticChecks(resolved: ResolvedRequest, state: SystemNetworkStat
   } else if (laptop >= ipToNumber(start) && laptop <= ipToNumber(end)) {
     checks.push({ id: 'pool-invalid', severity: 'blocker', message: `The DHCP pool ${start}–${end} contains the laptop's own address ${resolved.address}: move one of them.` });
   }
+  const overlapping = new Set<string>();
   for (const other of state.interfaces) {
     if (other.name === iface.name || other.name === resolved.bridge?.name || other.kind === 'loopback') continue;
     for (const address of ipv4Of(other)) {
       if (overlaps(subnetOf(address.address, address.prefixLength), resolved.subnet)) {
+        overlapping.add(other.name);
         checks.push({ id: 'subnet-overlap', severity: 'blocker', message: `${subnetText} overlaps ${other.name}'s ${address.address}/${address.prefixLength}: traffic would go the wrong way. Choose another provisioning subnet (for example 10.77.0.0/24).` });
       }
     }
+  }
+  // Routes through the uplink beyond its own subnets (a VPN's, a static one): said once per device.
+  for (const route of uplinkRoutesOverlapping(resolved.subnet, state.allRoutes, state.uplinks)) {
+    if (overlapping.has(route.device)) continue;
+    overlapping.add(route.device);
+    const table = route.table === 'main' ? '' : ` (routing table ${route.table})`;
+    checks.push({ id: 'subnet-overlap', severity: 'blocker', message: `${subnetText} overlaps the route to ${route.destination}${table} through your uplink ${route.device}: that traffic would go the wrong way. Choose another provisioning subnet.` });
   }
   if (iface.carrier === false) {
     checks.push({ id: 'no-link', severity: 'warning', message: `${iface.name} has no link: plug its cable into the provisioning switch (and check the switch port is on).` });
@@ -360,12 +371,13 @@ function expectedStateAfter(resolved: ResolvedRequest, state: SystemNetworkState
   if (!resolved.bridge) {
     const addresses = hasAddress(iface, resolved.address, resolved.subnet.prefixLength) ? iface.addresses : [...iface.addresses, planned];
     return {
-      routes: state.routes,
+      ...state,
       interfaces: state.interfaces.map((entry) => (entry === iface ? { ...iface, adminUp: true, addresses, managedByNetworkManager: managed } : entry)),
     };
   }
   const bridge: NetworkInterface = { ...iface, name: resolved.bridge.name, kind: 'bridge', master: null, addresses: [planned], adminUp: true };
   return {
+    ...state,
     routes: state.routes.filter((route) => route.device !== iface.name || route.protocol === 'kernel'),
     interfaces: [
       ...state.interfaces.map((entry) =>

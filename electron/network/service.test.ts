@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { networkPlanInputSchema } from '../../shared/network';
+import { HelperRefused } from './helper/client';
 import type { HelperScope } from './helper/protocol';
 import { parseNetworkState } from './interfaces';
 import { NetworkJournal } from './journal';
@@ -83,6 +84,24 @@ describe('where the PXE services get ports 67, 69 and 4011', () => {
     (await source?.(request))?.close();
     expect(opened).toEqual([{ interface: 'eth-prov', bridge: 'br-eth-prov' }]);
     expect(asked).toEqual([request]);
+  });
+
+  it("passes the helper's refusal on as it is, not as a missing password", async () => {
+    const reason = 'refused --interface eth-prov: eth-prov carries an IPv6 default route, so it is your uplink. Rackboot never changes it: pick the wired NIC cabled to the provisioning switch, not the uplink.';
+    const service = new NetworkService({
+      dataDir: tempDir(),
+      platform: 'linux',
+      tools,
+      openExecutor: async () => {
+        throw new HelperRefused(reason);
+      },
+    });
+    await appliedChange(tempDir());
+    const source = await service.privilegedUdpSource();
+    await expect(source?.({ port: 67, address: '0.0.0.0', device: 'br-eth-prov', reuseAddress: true })).rejects.toMatchObject({
+      code: 'network-refused',
+      message: `Rackboot's network helper refused to work on eth-prov: ${reason}`,
+    });
   });
 
   it('is nothing when Rackboot runs as root (it binds the ports itself) or made no change', async () => {

@@ -14,6 +14,7 @@ import type { PrivilegedUdpRequest, PrivilegedUdpSource } from '../pxe/udp-bind'
 import { applyChange, undoChange, type ChangeContext } from './apply';
 import { dhcpServerChecks, probeChecks } from './checks';
 import { LocalExecutor, type NetworkExecutor } from './executor';
+import { HelperRefused } from './helper/client';
 import type { HelperScope } from './helper/protocol';
 import type { SystemNetworkState } from './interfaces';
 import { NetworkJournal } from './journal';
@@ -79,6 +80,9 @@ export class NetworkService {
     try {
       this.executor = { key, executor: await this.options.openExecutor(scope) };
     } catch (error) {
+      if (error instanceof HelperRefused) {
+        throw new UserFacingError('network-refused', `Rackboot's network helper refused to work on ${scope.interface}: ${error.message}`);
+      }
       throw new UserFacingError(
         'needs-admin',
         `Rackboot needs administrator rights to change ${scope.interface} (${error instanceof Error ? error.message : String(error)}). ` +
@@ -116,7 +120,7 @@ export class NetworkService {
   }
 
   private manualPlan(id: string, request: NetworkPlanRequest, resolved: ResolvedRequest): NetworkPlan {
-    const plan = buildPlan(id, { ...resolved, mode: 'address-only', bridge: null }, { interfaces: [], routes: [] }, []);
+    const plan = buildPlan(id, { ...resolved, mode: 'address-only', bridge: null }, { interfaces: [], routes: [], allRoutes: [], uplinks: new Map() }, []);
     return {
       ...plan,
       mode: 'address-only',

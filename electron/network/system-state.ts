@@ -88,13 +88,15 @@ export async function readNetworkState(
 ): Promise<SystemNetworkState> {
   const tools = options.tools ?? (await detectTools());
   const sysfsRoot = options.sysfsRoot ?? '/sys/class/net';
-  const [links, addresses, routes, nmcli] = await Promise.all([
+  const [links, addresses, routes4, routes6, nmcli] = await Promise.all([
     run('ip', ['-j', '-d', 'link', 'show']),
     run('ip', ['-j', 'addr', 'show']),
-    run('ip', ['-j', '-4', 'route', 'show', 'table', 'main']),
+    // Every table: a VPN's default route (wg-quick) lives in a table of its own, and an IPv6-only uplink has none in IPv4.
+    run('ip', ['-j', '-4', 'route', 'show', 'table', 'all']),
+    run('ip', ['-j', '-6', 'route', 'show', 'table', 'all']),
     tools.nmcli ? run('nmcli', ['-t', '-f', 'DEVICE,STATE', 'device']).catch(() => null) : Promise.resolve(null),
   ]);
   const names = (JSON.parse(links) as { ifname: string }[]).map((link) => link.ifname);
   const sysfs = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readSysfs(name, sysfsRoot)] as const)));
-  return parseNetworkState({ links, addresses, routes, sysfs, nmcli });
+  return parseNetworkState({ links, addresses, routes4, routes6, sysfs, nmcli });
 }

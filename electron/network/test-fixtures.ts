@@ -17,11 +17,21 @@ export function fixture(name: string): string {
   return readFileSync(path.join(dir, name), 'utf8');
 }
 
-/** The namespace capture as readNetworkState would see it, with optional sysfs overrides per interface. */
-export function capturedState(overrides: Record<string, Partial<SysfsInfo>> = {}, nmcli: string | null = null): RawNetworkState {
-  const files = JSON.parse(fixture('ns-sysfs.json')) as Record<string, { type: string | null; carrier: string | null; speed: string | null; wireless: boolean }>;
+/**
+ * A namespace capture (fixtures/capture.sh) as readNetworkState would see it, with optional sysfs overrides per
+ * interface. `ns`: the provisioning NIC beside a Wi-Fi stand-in; `uplinks`: every kind of uplink (fixtures/README.md).
+ */
+export function capturedState(overrides: Record<string, Partial<SysfsInfo>> = {}, nmcli: string | null = null, scene: 'ns' | 'uplinks' = 'ns'): RawNetworkState {
+  const files = JSON.parse(fixture(`${scene}-sysfs.json`)) as Record<string, { type: string | null; carrier: string | null; speed: string | null; wireless: boolean }>;
   const sysfs = Object.fromEntries(Object.entries(files).map(([name, info]) => [name, { ...parseSysfs(info), ...overrides[name] }]));
-  return { links: fixture('ns-link.json'), addresses: fixture('ns-addr.json'), routes: fixture('ns-route.json'), sysfs, nmcli };
+  return {
+    links: fixture(`${scene}-link.json`),
+    addresses: fixture(`${scene}-addr.json`),
+    routes4: fixture(`${scene}-route4.json`),
+    routes6: fixture(`${scene}-route6.json`),
+    sysfs,
+    nmcli,
+  };
 }
 
 /** A fresh temporary folder for each test of the calling suite; returns a getter for the current one. */

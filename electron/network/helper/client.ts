@@ -3,7 +3,15 @@ import dgram from 'node:dgram';
 import type { DhcpOffer, NetworkOp } from '../../../shared/network';
 import type { PrivilegedUdpRequest } from '../../pxe/udp-bind';
 import type { ArpProbeResult, NetworkExecutor } from '../executor';
-import { helperArgs, helperResponseSchema, type HelperRequest, type HelperResult, type HelperScope } from './protocol';
+import {
+  HELPER_REFUSED_EXIT,
+  HELPER_STDERR_PREFIX,
+  helperArgs,
+  helperResponseSchema,
+  type HelperRequest,
+  type HelperResult,
+  type HelperScope,
+} from './protocol';
 
 /** How to start the helper, e.g. `pkexec /usr/lib/rackboot/rackboot-net-helper` (see docs/network.md). */
 export interface HelperLaunch {
@@ -12,6 +20,9 @@ export interface HelperLaunch {
 }
 
 export class HelperUnavailable extends Error {}
+
+/** The helper ran and refused the scope it was given (the uplink, Wi-Fi, a missing NIC); the message says why and what to do. */
+export class HelperRefused extends Error {}
 
 /** Longer than the slowest request (the DHCP probe listens for 4.5 s). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -50,14 +61,20 @@ export class HelperClient implements NetworkExecutor {
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
     return new Promise((resolve, reject) => {
-      const fail = (message: string): void => {
+      const fail = (message: string, error: Error = new HelperUnavailable(message)): void => {
         clearTimeout(timer);
         child.kill();
-        reject(new HelperUnavailable(message));
+        reject(error);
       };
       const timer = setTimeout(() => fail('the network helper did not start in time (no administrator password given?)'), timeoutMs);
       child.once('error', (error) => fail(`could not start ${launch.command}: ${error.message}`));
       child.once('exit', (code) => {
+        // pkexec passes the helper's own exit status through.
+        const said = stderr.trim();
+        if (code === HELPER_REFUSED_EXIT && said.startsWith(HELPER_STDERR_PREFIX)) {
+          const reason = said.slice(HELPER_STDERR_PREFIX.length);
+          return fail(reason, new HelperRefused(reason));
+        }
         // pkexec exits 126 when the password dialog is dismissed and 127 when not authorized.
         const detail = stderr.trim() || (code === 126 ? 'the administrator password was not given' : `exit ${code}`);
         fail(`the network helper did not start: ${detail}`);

@@ -1,22 +1,20 @@
 /**
  * rackboot-net-helper: the only part of Rackboot that runs as root. Started through pkexec by the main process with
  * the provisioning interface (and bridge) it may touch; talks only over the IPC socketpair on fd 0 it inherits.
+ * Refuses to start for the uplink, Wi-Fi or a missing NIC, and checks every request against the system as it is.
  * Exits as soon as the main process goes away.
  */
 import { LocalExecutor } from '../executor';
-import { readNetworkState } from '../system-state';
-import { parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
+import { readNetworkState, runCommand, type Tools } from '../system-state';
+import { HELPER_REFUSED_EXIT, HELPER_STDERR_PREFIX, parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
 import { HelperServer } from './server';
 
-function refuse(message: string): never {
-  process.stderr.write(`rackboot-net-helper: ${message}\n`);
-  process.exit(2);
-}
+/** The helper reads links, addresses and routes; it has no use for NetworkManager's view or the optional tools. */
+const NO_TOOLS: Tools = { nmcli: false, ovsVsctl: false, arping: false };
 
-async function deviceAddresses(device: string): Promise<string[]> {
-  const state = await readNetworkState();
-  const iface = state.interfaces.find((candidate) => candidate.name === device);
-  return (iface?.addresses ?? []).filter((address) => address.family === 'inet').map((address) => address.address);
+function refuse(message: string): never {
+  process.stderr.write(`${HELPER_STDERR_PREFIX}${message}\n`);
+  process.exit(HELPER_REFUSED_EXIT);
 }
 
 async function main(): Promise<void> {
@@ -31,15 +29,10 @@ async function main(): Promise<void> {
   const send = process.send?.bind(process);
   if (!send) refuse('talks only to Rackboot over the channel Rackboot starts it with (fd 0, NODE_CHANNEL_FD=0).');
   if (process.getuid?.() !== 0) refuse('must run as root (Rackboot starts it through pkexec).');
-  const iface = (await readNetworkState()).interfaces.find((candidate) => candidate.name === scope.interface);
-  if (!iface) refuse(`there is no interface ${scope.interface}.`);
-  if (iface.kind === 'wireless' || iface.carriesDefaultRoute) {
-    refuse(`${scope.interface} is Wi-Fi or your uplink; Rackboot never changes it.`);
-  }
 
-  const server = new HelperServer(scope, {
+  const server = await HelperServer.open(scope, {
     executor: new LocalExecutor(),
-    deviceAddresses,
+    readState: () => readNetworkState(runCommand, { tools: NO_TOOLS }),
   });
   process.on('message', (raw: unknown) => {
     void server.handle(raw).then(({ response, socket }) => {

@@ -2,62 +2,36 @@ import type dgram from 'node:dgram';
 import type { NetworkOp } from '../../../shared/network';
 import { errnoCode } from '../../pxe/bind-errors';
 import type { NetworkExecutor } from '../executor';
-import { helperRequestSchema, requestIdSchema, type HelperRequest, type HelperResponse, type HelperScope } from './protocol';
+import type { SystemNetworkState } from '../interfaces';
+import { helperRequestSchema, opDevices, requestIdSchema, type HelperRequest, type HelperResponse, type HelperScope, type ScopeRole } from './protocol';
+import { addressAddProblem, addressesOf, deviceProblem, foundAtStart, routeAddProblem, scopeProblem, type FoundAtStart } from './scope';
 
 export interface HelperServerDeps {
   executor: NetworkExecutor;
-  /** The IPv4 addresses currently on one interface. */
-  deviceAddresses: (device: string) => Promise<string[]>;
+  /** The system's interfaces and routes as they are now: read again for every request, since the uplink can move. */
+  readState: () => Promise<SystemNetworkState>;
 }
 
 export class RequestRejected extends Error {}
 
-/** Which devices an op touches, and in which role, so the scope check cannot miss one. */
-function checkOpScope(op: NetworkOp, scope: HelperScope): void {
-  const isInterface = (device: string): boolean => device === scope.interface;
-  const isBridge = (device: string): boolean => scope.bridge !== null && device === scope.bridge;
-  const either = (device: string): boolean => isInterface(device) || isBridge(device);
-  let allowed: boolean;
-  switch (op.op) {
-    case 'bridge-create':
-    case 'bridge-delete':
-    case 'ovs-bridge-create':
-    case 'ovs-bridge-delete':
-      allowed = isBridge(op.bridge);
-      break;
-    case 'ovs-port-add':
-    case 'ovs-port-delete':
-      allowed = isBridge(op.bridge) && isInterface(op.device);
-      break;
-    case 'set-master':
-      allowed = isInterface(op.device) && isBridge(op.master);
-      break;
-    case 'set-nomaster':
-    case 'nm-set-managed':
-      allowed = isInterface(op.device);
-      break;
-    case 'route-add':
-      // Restoring a route the interface had; never a default route (that would be the uplink's job).
-      allowed = isInterface(op.device) && op.destination !== 'default';
-      break;
-    case 'set-up':
-    case 'set-down':
-    case 'address-add':
-    case 'address-delete':
-      allowed = either(op.device);
-      break;
-  }
-  if (!allowed) {
-    throw new RequestRejected(`${op.op} is outside this helper's scope (${scope.interface}${scope.bridge ? ` and ${scope.bridge}` : ''})`);
-  }
-}
+/** The helper must not start for this scope (the uplink, Wi-Fi, a missing NIC, …); the message says what to do. */
+export class ScopeRefused extends Error {}
 
-/** Validates every request against the protocol and the scope fixed at start, then carries it out. */
+/** Validates every request against the protocol, the scope fixed at start and the uplink as it is now, then carries it out. */
 export class HelperServer {
-  constructor(
+  private constructor(
     private readonly scope: HelperScope,
     private readonly deps: HelperServerDeps,
+    private readonly found: FoundAtStart,
   ) {}
+
+  /** Checks the scope against the system before anything runs, and notes what the NIC has (all undo may restore). */
+  static async open(scope: HelperScope, deps: HelperServerDeps): Promise<HelperServer> {
+    const state = await deps.readState();
+    const problem = scopeProblem(scope, state);
+    if (problem) throw new ScopeRefused(problem);
+    return new HelperServer(scope, deps, foundAtStart(scope, state));
+  }
 
   async handle(raw: unknown): Promise<{ response: HelperResponse; socket?: dgram.Socket }> {
     const parsed = helperRequestSchema.safeParse(raw);
@@ -76,39 +50,69 @@ export class HelperServer {
     }
   }
 
-  private inScope(device: string): boolean {
-    return device === this.scope.interface || device === this.scope.bridge;
+  private scopeText(): string {
+    return `${this.scope.interface}${this.scope.bridge ? ` and ${this.scope.bridge}` : ''}`;
   }
 
-  private requireScopeDevice(device: string, request: HelperRequest['type']): void {
-    if (!this.inScope(device)) throw new RequestRejected(`${request} on ${device} is outside this helper's scope`);
+  private hasRole(device: string, role: ScopeRole): boolean {
+    const isInterface = device === this.scope.interface;
+    const isBridge = this.scope.bridge !== null && device === this.scope.bridge;
+    return role === 'interface' ? isInterface : role === 'bridge' ? isBridge : isInterface || isBridge;
   }
 
-  /** `address` must be on `device`, or (no device named) on the interface or the bridge. */
-  private async requireAddressOn(address: string, device: string | null): Promise<void> {
-    const devices = device ? [device] : [this.scope.interface, ...(this.scope.bridge ? [this.scope.bridge] : [])];
-    const addresses = (await Promise.all(devices.map((name) => this.deps.deviceAddresses(name)))).flat();
-    if (!addresses.includes(address)) throw new RequestRejected(`${address} is not an address of ${devices.join(' or ')}`);
+  /** The same check for every device of every request: in scope, in its role, and not the uplink (or Wi-Fi) now. */
+  private requireDevices(what: string, devices: Array<{ device: string; role: ScopeRole }>, state: SystemNetworkState): void {
+    for (const { device, role } of devices) {
+      if (!this.hasRole(device, role)) throw new RequestRejected(`${what} on ${device} is outside this helper's scope (${this.scopeText()})`);
+      const problem = deviceProblem(device, state);
+      if (problem) throw new RequestRejected(`${what} on ${device}: ${problem}`);
+    }
+  }
+
+  /** `address` must be on one of `devices` now. */
+  private requireAddressOn(address: string, devices: string[], state: SystemNetworkState): void {
+    if (!devices.some((device) => addressesOf(state, device).includes(address))) {
+      throw new RequestRejected(`${address} is not an address of ${devices.join(' or ')}`);
+    }
+  }
+
+  private checkOp(op: NetworkOp, state: SystemNetworkState): void {
+    this.requireDevices(op.op, opDevices(op), state);
+    const problem =
+      op.op === 'route-add' ? routeAddProblem(op, state, this.found) : op.op === 'address-add' ? addressAddProblem(op, state, this.found) : null;
+    if (problem) throw new RequestRejected(`${op.op}: ${problem}`);
   }
 
   private async carryOut(id: number, request: HelperRequest): Promise<{ response: HelperResponse; socket?: dgram.Socket }> {
     const ok = (result: Extract<HelperResponse, { ok: true }>['result']): HelperResponse => ({ kind: 'result', id, ok: true, result });
+    const state = await this.deps.readState();
+    const nicOrBridge = (...devices: string[]) => devices.map((device) => ({ device, role: 'interface-or-bridge' as const }));
     switch (request.type) {
       case 'op':
-        checkOpScope(request.op, this.scope);
+        this.checkOp(request.op, state);
         await this.deps.executor.run(request.op);
         return { response: ok({ type: 'done' }) };
       case 'arp-probe':
-        this.requireScopeDevice(request.device, request.type);
+        this.requireDevices(request.type, nicOrBridge(request.device), state);
         return { response: ok({ type: 'arp', ...(await this.deps.executor.arpProbe(request.device, request.address)) }) };
       case 'dhcp-probe':
-        this.requireScopeDevice(request.device, request.type);
-        await this.requireAddressOn(request.source, request.device);
+        this.requireDevices(request.type, nicOrBridge(request.device), state);
+        this.requireAddressOn(request.source, [request.device], state);
         return { response: ok({ type: 'dhcp', offers: await this.deps.executor.dhcpProbe(request.device, request.source, request.mac) }) };
       case 'bind-udp': {
-        if (request.device !== null) this.requireScopeDevice(request.device, request.type);
-        if (request.address !== '0.0.0.0') await this.requireAddressOn(request.address, request.device);
         const { port, address, device, reuseAddress } = request;
+        if (device !== null) {
+          this.requireDevices(request.type, nicOrBridge(device), state);
+          if (address !== '0.0.0.0') this.requireAddressOn(address, [device], state);
+        } else if (address === '0.0.0.0') {
+          throw new RequestRejected(
+            `bind-udp on 0.0.0.0 must be tied to ${this.scope.interface}${this.scope.bridge ? ` or ${this.scope.bridge}` : ''}: a socket on every address with no device would hear the uplink too. Name the device.`,
+          );
+        } else {
+          const devices = [this.scope.interface, ...(this.scope.bridge ? [this.scope.bridge] : [])];
+          this.requireDevices(request.type, nicOrBridge(...devices), state);
+          this.requireAddressOn(address, devices, state);
+        }
         const socket = await this.deps.executor.bindUdp({ port, address, device, reuseAddress });
         return { response: ok({ type: 'bound', port, address }), socket };
       }
