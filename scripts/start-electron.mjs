@@ -65,7 +65,7 @@ function onPath(command) {
 function desktopOpener(url) {
   if (process.platform === 'darwin') return { command: 'open', args: [url] };
   if (process.platform === 'win32') return { command: 'cmd', args: ['/c', 'start', '', url] };
-  if (!hasDisplay()) return { reason: 'no desktop session here (DISPLAY and WAYLAND_DISPLAY are unset)' };
+  if (!hasDisplay()) return { reason: 'no desktop session here, DISPLAY and WAYLAND_DISPLAY are unset' };
   const xdgOpen = onPath('xdg-open');
   return xdgOpen ? { command: xdgOpen, args: [url] } : { reason: 'xdg-open is not installed' };
 }

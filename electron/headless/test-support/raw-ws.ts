@@ -41,7 +41,7 @@ export function encodeFrame(spec: FrameSpec): Buffer {
   header.writeUInt8(header.readUInt8(1) | 0x80, 1);
   const key = randomBytes(4);
   const body = Buffer.from(payload);
-  for (let i = 0; i < body.length; i++) body.writeUInt8(body.readUInt8(i) ^ key.readUInt8(i & 3), i);
+  for (let i = 0; i < body.length; i++) body[i] = body[i]! ^ key[i & 3]!;
   return Buffer.concat([header, key, body]);
 }
 
