@@ -43,6 +43,8 @@ const ACTING = [
   'deploy.start', 'deploy.cancel', 'deploy.log', 'capture.start', 'diagnostics.floodLog',
 ] as const;
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf'];
+/** The keys the server refuses anywhere in a message (the others above are only odd names, and pass as any key). */
+const REFUSED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const INVALID_UTF8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0x80], [0xfe, 0xfe]];
 
 function randomText(maxLength: number): string {
@@ -91,10 +93,14 @@ function unaddressableText(): string {
   }
 }
 
+/** Whether a refused key occurs anywhere in `text` as a key. */
+function hasRefusedKey(text: string): boolean {
+  return [...REFUSED_KEYS].some((key) => text.includes(`"${key}":`));
+}
+
 /** A JSON envelope with a prototype key mixed in (JSON.parse keeps `__proto__` as an own key, as an attacker sends it). */
 function withPrototypeKeys(body: string): string {
-  const key = pick(PROTOTYPE_NAMES);
-  return `{"${key}":${JSON.stringify(randomJson(1))},${body.slice(1)}`;
+  return `{"${pick(PROTOTYPE_NAMES)}":${JSON.stringify(randomJson(1))},${body.slice(1)}`;
 }
 
 type Expectation = { id: number; ok: boolean } | { standalone: true };
@@ -113,8 +119,9 @@ function randomMessage(nextId: () => number): Message {
     case 0:
     case 1: {
       const input = chance(0.3) ? { [pick(PROTOTYPE_NAMES)]: randomJson(1), extra: randomJson(2) } : {};
-      const body = JSON.stringify({ id, method: pick(READ_ONLY), input });
-      return text(chance(0.3) ? withPrototypeKeys(body) : body, { id, ok: true });
+      const body = chance(0.3) ? withPrototypeKeys(JSON.stringify({ id, method: pick(READ_ONLY), input })) : JSON.stringify({ id, method: pick(READ_ONLY), input });
+      // Odd but harmless keys are ignored; a prototype key anywhere gets the whole request refused.
+      return text(body, { id, ok: !hasRefusedKey(body) });
     }
     case 2:
       return text(JSON.stringify({ id, method: pick(ACTING), input: pick([0, 'x', [], [{}], true, false, randomText(30)]) }), { id, ok: false });
