@@ -61,7 +61,7 @@ function originAllowed(request: IncomingMessage): boolean {
   }
 }
 
-/** The request's path, decoded; null when the address is not one (bad percent-encoding, an unparsable URL). */
+/** The request's URL; null when it does not parse (`//[` as a request target, say). */
 function requestUrl(rawUrl: string | undefined): URL | null {
   try {
     return new URL(rawUrl ?? '/', 'http://localhost');
@@ -70,6 +70,7 @@ function requestUrl(rawUrl: string | undefined): URL | null {
   }
 }
 
+/** The URL's path with its %-escapes decoded; null when one is not valid UTF-8 or is cut short. */
 function decodedPath(url: URL): string | null {
   try {
     return decodeURIComponent(url.pathname);
