@@ -3,13 +3,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore, type Core } from './core/core';
 import { registerIpc } from './ipc';
+import { isRendererPage } from './renderer-page';
 import { safeStorageBox } from './safe-storage-box';
 import { loadWindowState, saveWindowState } from './window-state';
 import { CONTENT_SECURITY_POLICY } from './headless/server';
 
 const rendererDir = path.join(__dirname, '../renderer');
 const rendererIndex = path.join(rendererDir, 'index.html');
-const rendererUrlPrefix = pathToFileURL(rendererDir).href;
+const rendererIndexUrl = pathToFileURL(rendererIndex).href;
 
 let core: Core | undefined;
 
@@ -36,14 +37,14 @@ async function createWindow(core: Core): Promise<void> {
 
   // The wizard never navigates away or opens windows; links to docs open in the user's browser.
   window.webContents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(rendererUrlPrefix)) event.preventDefault();
+    if (!isRendererPage(url, rendererIndexUrl)) event.preventDefault();
   });
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
 
-  const unregister = registerIpc(core, window, rendererUrlPrefix);
+  const unregister = registerIpc(core, window, rendererIndexUrl);
   window.on('close', () => {
     const bounds = window.getNormalBounds();
     void saveWindowState(stateFile, { ...bounds, maximized: window.isMaximized() });

@@ -158,7 +158,9 @@ export interface WsEvent {
 export type WsMessage =
   | { kind: 'result'; id: number; ok: true; output: unknown }
   | { kind: 'result'; id: number; ok: false; error: CallError }
-  | { kind: 'events'; events: WsEvent[] };
+  | { kind: 'events'; events: WsEvent[] }
+  /** The server could not read a message as a request (not JSON, no usable id, …), so no call's result can carry it. */
+  | { kind: 'error'; error: CallError };
 
 /** The Electron IPC channels: one for calls, one for pushed events. */
 export const IPC_CALL_CHANNEL = 'rackboot:call';

@@ -113,6 +113,87 @@ describe('headless server', () => {
     ws.close();
   });
 
+  it('closes a connection whose message is over the size limit with 1009, and keeps serving the others', async () => {
+    const other = await open(`?token=${server.token}`);
+    const ws = await open(`?token=${server.token}`);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('error', () => undefined);
+    ws.send(Buffer.alloc(5 * 1024 * 1024, 0x20), { binary: false });
+    expect(await closed).toBe(1009);
+    expect(await request(other, 1, 'app.info', {})).toMatchObject({ ok: true, output: { shell: 'headless' } });
+    other.close();
+  });
+
+  it('closes a connection that sends invalid UTF-8 in a text message with 1007, and keeps serving the others', async () => {
+    const other = await open(`?token=${server.token}`);
+    const ws = await open(`?token=${server.token}`);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('error', () => undefined);
+    ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await closed).toBe(1007);
+    expect(await request(other, 1, 'app.info', {})).toMatchObject({ ok: true, output: { shell: 'headless' } });
+    other.close();
+  });
+
+  it('answers a message that is not a request with an error, and keeps the connection', async () => {
+    const ws = await open(`?token=${server.token}`);
+    const replies: WsMessage[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(data.toString()) as WsMessage));
+    ws.send('not json');
+    ws.send(Buffer.from('{"id":1,"method":"app.info"}'), { binary: true });
+    ws.send('[1,2]');
+    ws.send('{"id":"7","method":"app.info"}');
+    ws.send('{"id":8,"method":42}');
+    expect(await request(ws, 9, 'app.info', {})).toMatchObject({ ok: true });
+    expect(replies.slice(0, 5)).toEqual([
+      { kind: 'error', error: { code: 'malformed-request', message: expect.stringContaining('not JSON') } },
+      { kind: 'error', error: { code: 'malformed-request', message: expect.stringContaining('binary message') } },
+      { kind: 'error', error: { code: 'malformed-request', message: expect.stringContaining('expected object') } },
+      { kind: 'error', error: { code: 'malformed-request', message: expect.stringContaining('id') } },
+      { kind: 'result', id: 8, ok: false, error: { code: 'malformed-request', message: expect.stringContaining('method') } },
+    ]);
+    ws.close();
+  });
+
+  it('refuses prototype keys as methods and anywhere in a message, without touching any prototype', async () => {
+    const ws = await open(`?token=${server.token}`);
+    const replies: WsMessage[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(data.toString()) as WsMessage));
+    const ask = async (id: number, text: string): Promise<WsMessage> => {
+      ws.send(text);
+      await expect.poll(() => replies.some((reply) => reply.kind === 'result' && reply.id === id)).toBe(true);
+      return replies.find((reply) => reply.kind === 'result' && reply.id === id)!;
+    };
+    for (const [id, method] of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].entries()) {
+      expect(await ask(id, JSON.stringify({ id, method, input: {} }))).toMatchObject({ ok: false, error: { code: expect.stringMatching(/unknown-method|malformed-request/) } });
+    }
+    const node = '"name":"p","bmcAddress":"10.0.0.9","bmcUser":"root","bmcPassword":"pw"';
+    expect(await ask(10, `{"id":10,"method":"nodes.add","input":{"__proto__":{"polluted":"yes","bmcPort":1},${node}}}`)).toEqual({
+      kind: 'result',
+      id: 10,
+      ok: false,
+      error: { code: 'malformed-request', message: 'A request may not contain the key "__proto__"; this one was refused whole.' },
+    });
+    expect(await ask(11, `{"constructor":{"prototype":{"polluted":"yes"}},"id":11,"method":"nodes.add","input":{${node}}}`)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('"constructor"') },
+    });
+    expect(await ask(12, `{"id":12,"method":"nodes.add","input":{${node},"x":[[{"prototype":1}]]}}`)).toMatchObject({ ok: false, error: { message: expect.stringContaining('"prototype"') } });
+    ws.send('[{"__proto__":{"polluted":"yes"}}]');
+    await expect.poll(() => replies.some((reply) => reply.kind === 'error' && reply.error.message.includes('__proto__'))).toBe(true);
+    expect(await ask(13, JSON.stringify({ id: 13, method: 'nodes.list', input: {} }))).toEqual({ kind: 'result', id: 13, ok: true, output: [] });
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('bmcPort');
+    ws.close();
+  });
+
+  it('answers an address with bad percent-encoding with 400', async () => {
+    const page = await fetch(`http://127.0.0.1:${server.port}/%E0%A4%A`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('%-escapes');
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
+  });
+
   it('serves the wizard with its content security policy, and nothing outside its folder', async () => {
     const page = await fetch(`http://127.0.0.1:${server.port}/`);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");

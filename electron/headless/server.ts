@@ -3,10 +3,11 @@ import { promises as fs } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { wsRequestSchema, type WsMessage } from '../../shared/api';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { WsMessage } from '../../shared/api';
 import type { Core } from '../core/core';
 import { createEventBatcher } from '../core/event-batcher';
+import { readWsRequest } from './request';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -60,12 +61,35 @@ function originAllowed(request: IncomingMessage): boolean {
   }
 }
 
+/** The request's URL; null when it does not parse (`//[` as a request target, say). */
+function requestUrl(rawUrl: string | undefined): URL | null {
+  try {
+    return new URL(rawUrl ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** The URL's path with its %-escapes decoded; null when one is not valid UTF-8 or is cut short. */
+function decodedPath(url: URL): string | null {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+}
+
 async function serveStatic(rendererDir: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const urlPath = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+  const url = requestUrl(request.url);
+  const urlPath = url && decodedPath(url);
+  if (urlPath === null) {
+    response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request: the address is not a valid URL path (check its %-escapes).');
+    return;
+  }
   const root = path.resolve(rendererDir);
   let file = path.resolve(root, `.${urlPath}`);
   if (file !== root && !file.startsWith(root + path.sep)) {
@@ -98,6 +122,12 @@ async function serveStatic(rendererDir: string, request: IncomingMessage, respon
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
+function messageText(data: RawData, isBinary: boolean): string | null {
+  if (isBinary) return null;
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+}
+
 function send(socket: WebSocket, message: WsMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
 }
@@ -106,12 +136,21 @@ function send(socket: WebSocket, message: WsMessage): void {
 export async function startHeadlessServer(options: HeadlessOptions): Promise<HeadlessServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const server = http.createServer((request, response) => {
-    serveStatic(options.rendererDir, request, response).catch(() => response.writeHead(500).end());
+    serveStatic(options.rendererDir, request, response).catch(() => {
+      if (response.headersSent) response.destroy();
+      else response.writeHead(500).end();
+    });
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
 
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Node hands the socket over without its own error listener; a client resetting it must not end the server.
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(request.url);
+    if (url === null) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (url.pathname !== '/api' || !tokensMatch(token, url.searchParams.get('token')) || !originAllowed(request)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -123,19 +162,28 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
     const events = createEventBatcher((batch) => send(ws, { kind: 'events', events: batch }));
     const unsubscribe = options.core.bus.subscribe(events.push);
     ws.on('close', unsubscribe);
-    ws.on('message', (data) => {
-      let request;
-      try {
-        request = wsRequestSchema.parse(JSON.parse(data.toString()));
-      } catch {
-        ws.close(1003, 'malformed request');
+    // A protocol error (a frame over maxPayload, invalid UTF-8 in a text frame, a bad opcode, …) is that client's:
+    // ws has already sent the matching close code (1009, 1007, 1002, …) and ends this one connection. Without a
+    // listener the 'error' event would throw and end the whole server, and every deploy with it.
+    ws.on('error', () => undefined);
+    ws.on('message', (data, isBinary) => {
+      const read = readWsRequest(messageText(data, isBinary));
+      if (!read.ok) {
+        send(ws, read.reply);
         return;
       }
-      const { id } = request;
-      void options.core.call(request.method, request.input).then((result) => {
-        events.flush();
-        send(ws, result.ok ? { kind: 'result', id, ok: true, output: result.output } : { kind: 'result', id, ok: false, error: result.error });
-      });
+      const { id, method, input } = read.request;
+      void options.core
+        .call(method, input)
+        .then((result) => {
+          events.flush();
+          send(ws, result.ok ? { kind: 'result', id, ok: true, output: result.output } : { kind: 'result', id, ok: false, error: result.error });
+        })
+        // An answer that cannot be sent (say, output JSON cannot encode) fails this call, not the server.
+        .catch((error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          send(ws, { kind: 'result', id, ok: false, error: { code: 'internal', message: `Rackboot could not answer this request (${reason}).` } });
+        });
     });
   });
 

@@ -78,6 +78,11 @@ function webSocketClient(url: string): RackbootClient {
         for (const { event, payload } of data.events) listeners.deliver(event, payload);
         return;
       }
+      if (data.kind === 'error') {
+        // Only a bug in this client sends a message the server cannot read; say so where a developer looks.
+        console.error(`The Rackboot server could not read a request: ${data.error.message}`);
+        return;
+      }
       const waiter = pending.get(data.id);
       if (!waiter) return;
       pending.delete(data.id);
