@@ -18,7 +18,7 @@ step() {
 }
 
 step typecheck npx tsc -p tsconfig.json
-step lint npx eslint .
+step lint npm run lint --silent
 step build npm run build --silent
 step unit npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/unit.json
 step lab npx vitest run --config vitest.lab.config.ts --passWithNoTests --reporter=default --reporter=json --outputFile.json=test-results/lab.json

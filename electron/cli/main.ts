@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DeployRecord } from '../../shared/deploy';
-import type { LogEvent } from '../../shared/api';
+import { bootModeSchema, servicesConfigSchema, type DeployRecord } from '../../shared/deploy';
+import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shared/api';
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
 import { KeyFileSecretBox } from '../inventory/secret-box';
@@ -36,10 +36,17 @@ function parseBmcArg(value: string): ServerArg {
   return { user: match[1]!, password: match[2]!, address: match[3]!, port: match[4] ? Number(match[4]) : 623, mac: null };
 }
 
-async function call<T>(core: Core, method: string, input: unknown): Promise<T> {
+/** The value of a flag that takes one of a few words; anything else is refused before anything is changed. */
+function choice<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  const chosen = allowed.find((word) => word === value);
+  if (chosen === undefined) throw new Error(`--${flag} ${value} is not one of: ${allowed.join(', ')}`);
+  return chosen;
+}
+
+async function call<M extends MethodName>(core: Core, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   const result = await core.call(method, input);
   if (!result.ok) throw new Error(result.error.message);
-  return result.output as T;
+  return result.output;
 }
 
 async function deploy(argv: string[]): Promise<number> {
@@ -83,6 +90,8 @@ async function deploy(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  const bootMode = choice('boot-mode', values['boot-mode'], bootModeSchema.options);
+  const mode = choice('mode', values.mode, servicesConfigSchema.shape.mode.options);
   const ramdisk = values['ramdisk-initrd']
     ? { kind: 'append' as const, kernel: values['ramdisk-kernel'], initrd: values['ramdisk-initrd'] }
     : { kind: 'build' as const, kernel: values['ramdisk-kernel'], modules: values['ramdisk-modules'] ?? '', busybox: values.busybox ?? '/bin/busybox' };
@@ -107,13 +116,13 @@ async function deploy(argv: string[]): Promise<number> {
     }
   });
   try {
-    const known = await call<{ id: string; bmcAddress: string; bmcPort: number }[]>(core, 'nodes.list', {});
+    const known = await call(core, 'nodes.list', {});
     const nodeIds: string[] = [];
     for (const server of servers) {
       const existing = known.find((node) => node.bmcAddress === server.address && node.bmcPort === server.port);
       const node =
         existing ??
-        (await call<{ id: string }>(core, 'nodes.add', {
+        (await call(core, 'nodes.add', {
           name: server.port === 623 ? server.address : `${server.address}:${server.port}`,
           bmcAddress: server.address,
           bmcPort: server.port,
@@ -123,14 +132,14 @@ async function deploy(argv: string[]): Promise<number> {
         }));
       nodeIds.push(node.id);
     }
-    const image = await call<{ id: string }>(core, 'images.add', { path: values.image, bootMode: values['boot-mode'] });
+    const image = await call(core, 'images.add', { path: values.image, bootMode });
     await call(core, 'deploy.setSettings', { ramdisk, disk: values.disk, upMarker: values['up-marker'], concurrency: Number(values.concurrency) });
     const [poolStart, poolEnd] = (values.pool ?? '').split('-');
     await call(core, 'services.start', {
       interfaceName: values.interface,
       address,
       prefixLength: Number(prefix),
-      mode: values.mode,
+      mode,
       ...(poolStart && poolEnd ? { pool: { start: poolStart, end: poolEnd } } : {}),
       httpPort: Number(values['http-port']),
       routerAdvertisements: values['router-advertisements'] !== 'off',

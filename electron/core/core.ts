@@ -4,7 +4,7 @@ import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
 import { DeployService, type DeployServiceDeps } from '../deploy/deploy-service';
 import { DeployStore } from '../deploy/deploy-store';
-import { dispatch, type DispatchResult, type Handlers } from './dispatch';
+import { callThrough, type CallCore, type Handlers } from './dispatch';
 import { UserFacingError } from './errors';
 import { EventBus } from './event-bus';
 import { floodLog } from './log-flood';
@@ -26,7 +26,7 @@ export interface CoreOptions {
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
 export interface Core {
   readonly bus: EventBus;
-  call(method: unknown, input: unknown): Promise<DispatchResult>;
+  readonly call: CallCore;
   log(level: LogEvent['level'], source: string, message: string, nodeId?: string): void;
   close(): Promise<void>;
 }
@@ -158,7 +158,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   return {
     bus,
-    call: (method, input) => dispatch(handlers, method, input),
+    call: callThrough(handlers),
     log,
     close: async () => {
       await deploy.close();

@@ -1,5 +1,5 @@
-import type { IpmiErrorInfo, IpmiErrorKind } from '../../shared/ipmi';
-import { describeCompletionCode } from './codec/message';
+import type { IpmiErrorInfo, IpmiErrorKind, IpmiTarget } from '../../shared/ipmi';
+import { COMPLETION_INSUFFICIENT_PRIVILEGE, COMPLETION_NODE_BUSY, describeCompletionCode } from './codec/message';
 
 /**
  * Every failure a technician can meet, one class each, with a message that says what happened and what to do
@@ -127,4 +127,11 @@ export class IpmiProtocolError extends IpmiError {
   constructor(bmc: string, what: string) {
     super(bmc, `BMC ${bmc} answered in a way we cannot use: ${what} — retry; if it persists, report the BMC model`);
   }
+}
+
+/** What a completion code other than 0 means for `command`, said for the technician. */
+export function commandFailure(bmc: string, target: Pick<IpmiTarget, 'user' | 'privilege'>, command: string, completionCode: number): IpmiError {
+  if (completionCode === COMPLETION_INSUFFICIENT_PRIVILEGE) return PrivilegeTooLowError.forCommand(bmc, target.user, target.privilege, command);
+  if (completionCode === COMPLETION_NODE_BUSY) return new BmcBusyError(bmc, `it answered "node busy" to ${command}`);
+  return new IpmiCommandError(bmc, command, completionCode);
 }

@@ -16,13 +16,7 @@ export interface SolPacket {
 
 /** BMC → console status bits. */
 export const SOL_STATUS_NACK = 0x40;
-export const SOL_STATUS_TRANSFER_UNAVAILABLE = 0x20;
 export const SOL_STATUS_DEACTIVATING = 0x10;
-export const SOL_STATUS_BREAK = 0x04;
-
-/** Console → BMC operation bits. */
-export const SOL_OPERATION_NACK = 0x40;
-export const SOL_OPERATION_BREAK = 0x10;
 
 export function encodeSolPacket(packet: SolPacket): Buffer {
   return Buffer.concat([

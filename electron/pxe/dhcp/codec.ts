@@ -297,10 +297,6 @@ export function readU16(value: Uint8Array | undefined): number | null {
   return value?.length === 2 ? (value[0]! << 8) | value[1]! : null;
 }
 
-export function readU32(value: Uint8Array | undefined): number | null {
-  return value?.length === 4 ? new DataView(Uint8Array.from(value).buffer).getUint32(0) : null;
-}
-
 export function readIp(value: Uint8Array | undefined): string | null {
   return value?.length === 4 ? ipToString(value) : null;
 }

@@ -1,5 +1,5 @@
 // The HTTP boot server on the provisioning address: iPXE scripts per node, static files (kernels, initrds, images)
-// from a jailed root, JSON routes added by other services, and transfer events per client.
+// from a jailed root, handlers added by other services (the deploy agent's API), and transfer events per client.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -9,7 +9,6 @@ import { Listeners } from '../listeners';
 import { resolveInRoot } from '../path-jail';
 import { renderEntryScript, renderNodeScript, renderUnknownNodeScript, type BootTarget } from './ipxe-script';
 import { normalizeMac } from './mac';
-import { Router, type HttpMethod, type RouteHandler } from './router';
 import { serveStatic, type BodyProgress } from './static';
 
 export interface HttpBootServerOptions {
@@ -36,7 +35,6 @@ export type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL) =
 
 export class HttpBootServer {
   private readonly listeners = new Listeners<HttpTransferEvent>();
-  private readonly router = new Router();
   private readonly rawHandlers: RawHandler[] = [];
   private readonly outsideFiles = new Map<string, string>();
   private server: Server | null = null;
@@ -46,11 +44,6 @@ export class HttpBootServer {
 
   onTransfer(listener: (event: HttpTransferEvent) => void): () => void {
     return this.listeners.add(listener);
-  }
-
-  /** Adds a JSON route (e.g. the deploy agent's API); routes are matched before scripts and files. */
-  route(method: HttpMethod, pattern: string, handler: RouteHandler): void {
-    this.router.add(method, pattern, handler);
   }
 
   /** Adds a handler that sees every request first (the deploy agent's plain-text API, which busybox can speak). */
@@ -120,7 +113,6 @@ export class HttpBootServer {
       return;
     }
     for (const handler of this.rawHandlers) if (await handler(req, res, url)) return;
-    if (await this.router.handle(req, res, url)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

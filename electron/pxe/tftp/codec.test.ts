@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildAck,
-  buildData,
   buildError,
   buildOack,
   buildRequest,
   ErrorCode,
   parsePacket,
+  writeDataHeader,
   type TftpPacket,
 } from './codec';
 import * as captured from './fixtures/captured';
 
 const hex = (text: string): Buffer => Buffer.from(text, 'hex');
+
+/** A DATA packet as the engines build it: the payload in place, then the header written in front. */
+function dataPacket(block: number, payload: Buffer): Buffer {
+  const packet = Buffer.alloc(4 + payload.length);
+  payload.copy(packet, 4);
+  writeDataHeader(packet, block);
+  return packet;
+}
 
 describe('TFTP codec with captured bytes', () => {
   it('reads an atftp read request with all four options, in the order sent', () => {
@@ -27,6 +35,23 @@ describe('TFTP codec with captured bytes', () => {
         ['windowsize', '4'],
       ]),
     });
+  });
+
+  it('reads the request curl sends, which always asks for tsize and timeout', () => {
+    expect(parsePacket(hex(captured.CURL_RRQ))).toEqual({
+      type: 'rrq',
+      filename: 'hello.txt',
+      mode: 'octet',
+      options: new Map([
+        ['tsize', '0'],
+        ['blksize', '1468'],
+        ['timeout', '6'],
+      ]),
+    });
+  });
+
+  it('reads an atftp request for a file it will not find', () => {
+    expect(parsePacket(hex(captured.ATFTP_RRQ_MISSING))).toEqual({ type: 'rrq', filename: 'missing.bin', mode: 'octet', options: new Map() });
   });
 
   it('reads a tftp-hpa request without options', () => {
@@ -60,7 +85,7 @@ describe('TFTP codec with captured bytes', () => {
   });
 
   it('builds DATA and ACK exactly as captured', () => {
-    expect(buildData(1, Buffer.from('hello tftp\n')).toString('hex')).toBe(captured.ATFTPD_DATA_1_HELLO);
+    expect(dataPacket(1, Buffer.from('hello tftp\n')).toString('hex')).toBe(captured.ATFTPD_DATA_1_HELLO);
     expect(buildAck(0).toString('hex')).toBe(captured.ATFTP_ACK_0);
     expect(parsePacket(hex(captured.ATFTP_ACK_1))).toEqual({ type: 'ack', block: 1 });
   });
@@ -85,7 +110,7 @@ describe('TFTP codec with captured bytes', () => {
   });
 
   it('writes block numbers modulo 2^16 (rollover)', () => {
-    expect(buildData(65536, Buffer.alloc(0)).toString('hex')).toBe('00030000');
+    expect(dataPacket(65536, Buffer.alloc(0)).toString('hex')).toBe('00030000');
     expect(buildAck(65537).toString('hex')).toBe('00040001');
   });
 });

@@ -140,13 +140,6 @@ function malformed(reason: MalformedReason, opcode: number | null): Malformed {
   return { type: 'malformed', reason, opcode };
 }
 
-export function buildData(block: number, data: Uint8Array): Buffer {
-  const packet = Buffer.allocUnsafe(4 + data.length);
-  writeDataHeader(packet, block);
-  packet.set(data, 4);
-  return packet;
-}
-
 /** Writes the 4-byte DATA header in place, for senders that fill the payload of a reused buffer themselves. */
 export function writeDataHeader(packet: Buffer, block: number): void {
   packet.writeUInt16BE(Opcode.DATA, 0);
