@@ -19,12 +19,12 @@ import { agentHttpHandler } from './adapters/agent-http';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
-import { AgentApi } from './agent-api';
+import { AgentApi, type AgentRefusal } from './agent-api';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import type { ImageLibrary } from './image-library';
 import { Orchestrator } from './orchestrator';
 import { PHASE_LIMITS } from './phase-timeouts';
-import type { CapturedMac, DeployTarget } from './ports';
+import type { CapturedMac, DeployTarget, PowerControl } from './ports';
 
 const SETTINGS_FILE = 'deploy-settings.json';
 
@@ -42,6 +42,8 @@ export interface DeployServiceDeps {
   ports?: { dhcp?: { server: number; bootServer: number; client: number }; tftp?: number };
   /** Where the services get ports 67, 69 and 4011 they may not bind: the network helper, when it made the change. */
   privilegedUdp?: () => Promise<PrivilegedUdpSource | null>;
+  /** Tests stand in for the servers' BMCs; the app controls power over IPMI through `bmc`. */
+  power?: PowerControl;
 }
 
 /** The deploy engine as the app runs it: the PXE services on the provisioning interface, the orchestrator, settings. */
@@ -50,8 +52,19 @@ export class DeployService {
   private orchestrator: Orchestrator | null = null;
   private settings: DeploySettings = DEFAULT_DEPLOY_SETTINGS;
   private config: ServicesConfig | null = null;
+  private readonly power: PowerControl;
+  /**
+   * One agent API for the app's life, put on each boot HTTP server once, that hands reports to whichever orchestrator
+   * is current: saving the settings replaces the orchestrator, and an agent must still find the job the new one offers.
+   */
+  private readonly agent = new AgentApi(
+    (job, report) => this.orchestrator?.agentReport(job, report),
+    (refusal) => this.agentRefused(refusal),
+  );
 
-  constructor(private readonly deps: DeployServiceDeps) {}
+  constructor(private readonly deps: DeployServiceDeps) {
+    this.power = deps.power ?? new IpmiPowerControl(deps.bmc);
+  }
 
   async load(): Promise<void> {
     const parsed = deploySettingsSchema.safeParse(await readJsonFile(path.join(this.deps.dataDir, SETTINGS_FILE)));
@@ -101,6 +114,7 @@ export class DeployService {
         privilegedUdp: (await this.deps.privilegedUdp?.()) ?? null,
       },
     );
+    services.http.addRawHandler(agentHttpHandler(this.agent));
     this.services = services;
     this.config = config;
     this.orchestrator = this.buildOrchestrator(services);
@@ -143,11 +157,12 @@ export class DeployService {
 
   /** The MAC step on its own: power the server on to PXE and bind the first matching PXE client to it. */
   async captureMac(nodeId: string, bootMode: BootMode): Promise<CapturedMac> {
-    const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * (this.deps.timeoutScale ?? 1);
+    const scale = this.deps.timeoutScale ?? 1;
+    const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * scale;
     const services = this.requireServices();
     const target = this.target(nodeId);
-    const power = new IpmiPowerControl(this.deps.bmc);
-    const facts = await power.verify(target);
+    const power = this.power;
+    const facts = await power.verify(target, AbortSignal.timeout((PHASE_LIMITS['bmc-verified']?.seconds ?? 30) * 1000 * scale));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -203,8 +218,6 @@ export class DeployService {
 
   private buildOrchestrator(services: ProvisioningServices): Orchestrator {
     const settings = this.settings;
-    const agent = new AgentApi((job, report) => orchestrator.agentReport(job, report));
-    services.http.addRawHandler(agentHttpHandler(agent));
     const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache')) : null;
     const orchestrator: Orchestrator = new Orchestrator(
       {
@@ -217,13 +230,13 @@ export class DeployService {
             this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
           },
         },
-        power: new IpmiPowerControl(this.deps.bmc),
+        power: this.power,
         network: services,
         ramdisk: ramdisk ?? {
           paths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
           imageUrlPath: () => '',
         },
-        agent,
+        agent: this.agent,
         upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
         onChange: (record) => this.deps.bus.emit('deploy.changed', record),
         onLog: (nodeId, line) => this.deps.log(line.level, line.source, line.message, nodeId),
@@ -231,6 +244,14 @@ export class DeployService {
       { concurrency: settings.concurrency, powerOnSpacingMs: 2000, timeoutScale: this.deps.timeoutScale ?? 1, disk: settings.disk },
     );
     return orchestrator;
+  }
+
+  /** Every refused agent request goes to the log of the node whose MAC it named, and to the deploy waiting for it. */
+  private agentRefused(refusal: AgentRefusal): void {
+    const nodeId = this.nodeOfMac(refusal.mac) ?? undefined;
+    const asker = refusal.mac ? `the deploy agent of ${refusal.mac}` : 'a deploy agent request naming no MAC';
+    this.nodeLog('warn', 'agent', `Refused ${asker} (${refusal.endpoint}, HTTP ${refusal.status}): ${refusal.reason}.`, nodeId);
+    if (refusal.mac) this.orchestrator?.agentRefused(refusal.mac, refusal.reason);
   }
 
   private nodeOfMac(mac: string | null): string | null {
