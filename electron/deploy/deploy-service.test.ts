@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,7 +95,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await service.close();
   // A cancelled deploy records its end on its own time; the folder goes once it has.
-  await expect.poll(async () => (await store.readLog(node.id)).map((line) => line.message)).toContain('Deploy cancelled.');
+  if (store.get(node.id)) await expect.poll(async () => (await store.readLog(node.id)).map((line) => line.message)).toContain('Deploy cancelled.');
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -169,5 +169,15 @@ describe('deploy service', () => {
     await expect.poll(async () => (await store.readLog(node.id)).map((line) => line.message)).toContain(
       `Refused the deploy agent of ${MAC} (job, HTTP 403): wrong job token.`,
     );
+  });
+
+  it('refuses to deploy an id no server has before writing anything under its name', async () => {
+    await service.startServices(config);
+    await service.setSettings(ramdiskSettings);
+    for (const nodeId of ['../../outside', 'no-such-node']) {
+      await expect(service.start([node.id, nodeId], imageId)).rejects.toMatchObject({ code: 'node-not-found' });
+    }
+    expect(store.list()).toEqual([]);
+    expect(await readdir(dir)).not.toContain('deploy-logs');
   });
 });

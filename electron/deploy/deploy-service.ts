@@ -140,6 +140,8 @@ export class DeployService {
     if (!this.settings.ramdisk) {
       throw new UserFacingError('ramdisk-missing', 'Choose the deploy ramdisk source (kernel and initrd) in the Image step first.');
     }
+    // An unknown id fails here, before a deploy record or a log file is written under its name.
+    for (const nodeId of nodeIds) this.deps.nodes.get(nodeId);
     const records: DeployRecord[] = [];
     for (const nodeId of nodeIds) records.push(await orchestrator.start(nodeId, imageId));
     return records;
