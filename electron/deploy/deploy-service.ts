@@ -208,7 +208,7 @@ export class DeployService {
 
   private requireServices(): ProvisioningServices {
     if (!this.services) {
-      throw new UserFacingError('services-stopped', 'Start the network boot services first (Boot step → Start services on the provisioning interface).');
+      throw new UserFacingError('services-stopped', 'Start the network boot services first (MAC or Boot step → Start services on the provisioning interface).');
     }
     return this.services;
   }
