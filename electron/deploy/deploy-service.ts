@@ -163,14 +163,13 @@ export class DeployService {
     const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * scale;
     const services = this.requireServices();
     const target = this.target(nodeId);
-    const power = this.power;
-    const facts = await power.verify(target, AbortSignal.timeout((PHASE_LIMITS['bmc-verified']?.seconds ?? 30) * 1000 * scale));
+    const facts = await this.power.verify(target, AbortSignal.timeout((PHASE_LIMITS['bmc-verified']?.seconds ?? 30) * 1000 * scale));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const capture = services.captureMac(target, facts.systemGuid, controller.signal);
-      await power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
-      await power.restart(target);
+      await this.power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
+      await this.power.restart(target);
       this.nodeLog('info', 'capture', `Powered on to PXE (${bootMode === 'uefi' ? 'UEFI' : 'BIOS'} boot); waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
       const captured = await capture.catch((error: unknown) => {
         if (controller.signal.aborted) {
@@ -184,7 +183,7 @@ export class DeployService {
       await this.deps.nodes.recordFacts(nodeId, { mac: captured.mac });
       this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
       this.nodeLog('info', 'capture', `Captured MAC ${captured.mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`, nodeId);
-      await power.powerOff(target).catch(() => undefined);
+      await this.power.powerOff(target).catch(() => undefined);
       return captured;
     } finally {
       clearTimeout(timer);
