@@ -16,6 +16,7 @@ import {
   transferProgressSchema,
 } from './deploy';
 import { CaptureBoundEvent } from './pxe';
+import { idSchema } from './ids';
 import {
   bmcCredentialsSchema,
   bmcTestResultSchema,
@@ -79,18 +80,18 @@ export const methods = {
   'deploy.getSettings': { input: z.object({}), output: deploySettingsSchema },
   'deploy.setSettings': { input: deploySettingsSchema, output: deploySettingsSchema },
   'deploy.start': {
-    input: z.object({ nodeIds: z.array(z.string().min(1)).min(1, 'select at least one server'), imageId: z.string().min(1, 'choose an image') }),
+    input: z.object({ nodeIds: z.array(idSchema).min(1, 'select at least one server'), imageId: z.string().min(1, 'choose an image') }),
     output: z.array(deployRecordSchema),
   },
-  'deploy.cancel': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
+  'deploy.cancel': { input: z.object({ nodeId: idSchema }), output: z.object({}) },
   'deploy.list': { input: z.object({}), output: z.array(deployRecordSchema) },
   'deploy.log': {
-    input: z.object({ nodeId: z.string().min(1) }),
+    input: z.object({ nodeId: idSchema }),
     output: z.array(z.object({ time: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), source: z.string(), message: z.string() })),
   },
   'capture.start': {
     /** bootMode sets the IPMI boot flag's BIOS/UEFI bit for this power-on (UEFI-only servers ignore a legacy request). */
-    input: z.object({ nodeId: z.string().min(1), bootMode: bootModeSchema.default('bios') }),
+    input: z.object({ nodeId: idSchema, bootMode: bootModeSchema.default('bios') }),
     output: z.object({ mac: z.string(), matchedBy: z.enum(['system-guid', 'first-new-mac']) }),
   },
   /** Benchmarks only (headless server started with RACKBOOT_BENCH=1): numbered `log` lines at a fixed rate. */

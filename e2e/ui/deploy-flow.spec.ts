@@ -9,7 +9,7 @@ import { isRoot } from '../support/netns';
 import type { HeadlessApp } from './headless-app';
 import { inNamespace, startHeadlessAppInLab } from './lab-app';
 import { keepScreenshot } from './screenshots';
-import { deployThroughWizard, enrol, step } from './wizard-flow';
+import { deployInStepperOrder, deployThroughWizard, enrol, step } from './wizard-flow';
 
 const skip = !isRoot();
 if (skip) console.log('skipped: the deploy flow needs root (the virtual rack uses network namespaces, ipmi_sim and QEMU)');
@@ -32,7 +32,7 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     lab = await startLab({ servers: 1 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-flow-'));
     app = await startHeadlessAppInLab(lab, path.join(dir, 'data'));
-    browser = await chromium.launch({ executablePath: await inNamespace(lab, dir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: await inNamespace(lab.prov, dir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
   });
 
   test.afterAll(async () => {
@@ -46,6 +46,18 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(app.url);
     await deployThroughWizard(page, lab, kernel, image, 'flow');
+  });
+
+  test('in the stepper’s own order: the services start for the capture, the ramdisk is saved while they run', async () => {
+    await app.stop(); // its boot services hold the provisioning ports
+    const stepper = await startHeadlessAppInLab(lab, path.join(dir, 'data-stepper'));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(stepper.url);
+      await deployInStepperOrder(page, lab, kernel, image, 'stepper');
+    } finally {
+      await stepper.stop();
+    }
   });
 
   test('a capture that sees no PXE request says so, with what to check', async () => {

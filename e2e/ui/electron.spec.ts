@@ -74,7 +74,7 @@ test.describe('desktop shell in the virtual rack', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-electron-flow-'));
     try {
       const app = await electron.launch({
-        executablePath: await inNamespace(lab, dir, binary.path),
+        executablePath: await inNamespace(lab.prov, dir, binary.path),
         args: ['.', '--no-sandbox'],
         env: { ...process.env, RACKBOOT_DATA_DIR: path.join(dir, 'data') },
       });

@@ -1,6 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Lab } from '../lab';
+import type { Netns } from '../support/netns';
 import { headlessAppArgs, watchHeadlessApp, type HeadlessApp } from './headless-app';
 
 /**
@@ -9,14 +10,19 @@ import { headlessAppArgs, watchHeadlessApp, type HeadlessApp } from './headless-
  * so nothing of it crosses into the host's network.
  */
 export function startHeadlessAppInLab(lab: Lab, dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
-  const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
-  return watchHeadlessApp(lab.prov.spawn('env', [...assignments, process.execPath, ...headlessAppArgs(dataDir)]));
+  return startHeadlessAppInNamespace(lab.prov, dataDir, env);
 }
 
-/** A launcher that starts a program inside the lab's laptop namespace (for Playwright's executablePath). */
-export async function inNamespace(lab: Lab, dir: string, program: string): Promise<string> {
-  const wrapper = path.join(dir, `${path.basename(program)}-in-lab.sh`);
-  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.prov.name} ${program} "$@"\n`);
+/** The headless server inside a network namespace (the lab's laptop, or one a test made). */
+export function startHeadlessAppInNamespace(namespace: Netns, dataDir: string, env: Record<string, string> = {}): Promise<HeadlessApp> {
+  const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+  return watchHeadlessApp(namespace.spawn('env', [...assignments, process.execPath, ...headlessAppArgs(dataDir)]));
+}
+
+/** A launcher that starts a program inside a network namespace, e.g. the lab's laptop (for Playwright's executablePath). */
+export async function inNamespace(namespace: { readonly name: string }, dir: string, program: string): Promise<string> {
+  const wrapper = path.join(dir, `${path.basename(program)}-in-${namespace.name}.sh`);
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${namespace.name} ${program} "$@"\n`);
   await chmod(wrapper, 0o755);
   return wrapper;
 }

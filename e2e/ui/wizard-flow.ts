@@ -10,7 +10,7 @@ export async function step(page: Page, name: string): Promise<void> {
   await page.getByRole('tab', { name }).click();
 }
 
-export async function enrol(page: Page, name: string, server: LabServer): Promise<void> {
+export async function enrol(page: Page, name: string, server: Pick<LabServer, 'bmc'>): Promise<void> {
   await page.getByRole('button', { name: 'Add server' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'Add a server' });
   await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
@@ -21,26 +21,23 @@ export async function enrol(page: Page, name: string, server: LabServer): Promis
   await expect(dialog).toBeHidden();
 }
 
-/**
- * A first-time technician's whole flow on an empty app: enrol the lab's first server by its BMC, look at the network,
- * add the image and the deploy ramdisk, start the boot services, capture the MAC, deploy and watch the serial console.
- * Screenshots are kept as `<shots>-NN-step.png`.
- */
-export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, image: string, shots: string): Promise<void> {
-  const server = lab.servers[0]!;
-
-  // BMC: enrol the server by its BMC and check the connection.
+/** BMC step: enrol the server by its BMC and check the connection (which reads its System GUID). */
+async function bmcStep(page: Page, server: LabServer, shots: string): Promise<void> {
   await enrol(page, 'rack-u1', server);
   await page.getByRole('button', { name: 'Test connection to rack-u1' }).click();
   await expect(page.getByRole('row', { name: /rack-u1/ })).toContainText(`GUID ${server.uuid}`, { timeout: 30_000 });
   await keepScreenshot(page, `${shots}-01-bmc`);
+}
 
-  // Network: the laptop's wired NIC is already on the provisioning subnet in the lab; preview shows the plan.
+/** Network step: the laptop's wired NIC is already on the provisioning subnet in the lab. */
+async function networkStep(page: Page, lab: Lab, shots: string): Promise<void> {
   await step(page, 'Network');
   await expect(page.getByRole('table', { name: 'Network interfaces' })).toContainText(lab.provInterface);
   await keepScreenshot(page, `${shots}-02-network`);
+}
 
-  // Image: the OS image and the deploy ramdisk.
+/** Image step: the OS image and the deploy ramdisk. */
+async function imageStep(page: Page, kernel: Kernel, image: string, shots: string): Promise<void> {
   await step(page, 'Image');
   await page.getByRole('textbox', { name: 'Image file path' }).fill(image);
   await page.getByRole('button', { name: 'Add image' }).click();
@@ -51,12 +48,17 @@ export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, 
   await page.getByRole('button', { name: 'Save deploy settings' }).click();
   await expect(page.getByText('Deploy settings saved.')).toBeVisible();
   await keepScreenshot(page, `${shots}-03-image`);
+}
 
-  // MAC: start the boot services on the provisioning NIC and capture the server's PXE MAC.
+/** MAC step: start the boot services on the provisioning NIC and capture the server's PXE MAC. */
+async function macStep(page: Page, lab: Lab, server: LabServer, shots: string): Promise<void> {
   await step(page, 'MAC');
+  await expect(page.getByRole('button', { name: 'Capture MAC of rack-u1' })).toBeDisabled();
+  await expect(page.getByRole('alert', { name: 'Capture needs the services' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
   await page.getByRole('button', { name: 'Start services' }).click();
   await expect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('alert', { name: 'Capture needs the services' })).toBeHidden();
   await expect(page.getByRole('button', { name: 'BIOS (legacy)' })).toHaveAttribute('aria-pressed', 'true');
   await page.getByRole('button', { name: 'Capture MAC of rack-u1' }).click();
   await expect(page.getByRole('status', { name: 'Capturing rack-u1' })).toBeVisible();
@@ -65,9 +67,12 @@ export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, 
   await expect(macs).toContainText(server.mac, { timeout: 120_000 });
   await expect(macs).toContainText('matched System GUID');
   await keepScreenshot(page, `${shots}-05-captured`);
+}
 
-  // Boot: deploy and watch it live.
+/** Boot step: deploy, watch it live, and see the installed OS on the serial console. */
+async function bootStep(page: Page, server: LabServer, image: string, shots: string): Promise<void> {
   await step(page, 'Boot');
+  await expect(page.getByRole('alert', { name: 'Before deploying' })).toBeHidden();
   await page.getByRole('checkbox', { name: 'Select rack-u1' }).check();
   await page.getByRole('button', { name: /Deploy selected/ }).click();
   const rack = page.getByRole('table', { name: 'Rack' });
@@ -82,4 +87,31 @@ export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, 
 
   const size = (await stat(image)).size;
   expect(await sha256OfPrefix(server.diskPath, size)).toBe(await sha256OfPrefix(image, size));
+}
+
+/**
+ * A first-time technician's whole flow on an empty app, preparing everything before the boot services run: enrol the
+ * lab's first server by its BMC, look at the network, add the image and the deploy ramdisk, start the boot services,
+ * capture the MAC, deploy and watch the serial console. Screenshots are kept as `<shots>-NN-step.png`.
+ */
+export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, image: string, shots: string): Promise<void> {
+  const server = lab.servers[0]!;
+  await bmcStep(page, server, shots);
+  await networkStep(page, lab, shots);
+  await imageStep(page, kernel, image, shots);
+  await macStep(page, lab, server, shots);
+  await bootStep(page, server, image, shots);
+}
+
+/**
+ * The same flow in the stepper's own order, tab by tab: BMC → MAC (the services start there, for the capture) →
+ * Network → Image (the ramdisk is saved while the services run) → Boot.
+ */
+export async function deployInStepperOrder(page: Page, lab: Lab, kernel: Kernel, image: string, shots: string): Promise<void> {
+  const server = lab.servers[0]!;
+  await bmcStep(page, server, shots);
+  await macStep(page, lab, server, shots);
+  await networkStep(page, lab, shots);
+  await imageStep(page, kernel, image, shots);
+  await bootStep(page, server, image, shots);
 }

@@ -116,7 +116,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return {};
     },
     'deploy.list': async () => deployStore.list(),
-    'deploy.log': async ({ nodeId }) => deployStore.readLog(nodeId),
+    'deploy.log': async ({ nodeId }) => {
+      // Only the logs of servers Rackboot knows (or deployed before they were removed), whatever the caller sends.
+      if (!deployStore.get(nodeId)) nodes.get(nodeId);
+      return deployStore.readLog(nodeId);
+    },
     'capture.start': async ({ nodeId, bootMode }) => deploy.captureMac(nodeId, bootMode),
     'bmc.test': async ({ nodeId }) => bmc.test(bmc.credentials(nodeId), nodeId),
     'bmc.testCredentials': async (credentials) => bmc.test(credentials),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentApi, renderJob, type AgentJob, type AgentReport } from './agent-api';
+import { AgentApi, renderJob, type AgentJob, type AgentRefusal, type AgentReport } from './agent-api';
 
 const job: AgentJob = {
   nodeId: 'n1',
@@ -11,11 +11,15 @@ const job: AgentJob = {
   disk: '/dev/vda',
 };
 
-function setup(): { api: AgentApi; reports: AgentReport[] } {
+function setup(): { api: AgentApi; reports: AgentReport[]; refusals: AgentRefusal[] } {
   const reports: AgentReport[] = [];
-  const api = new AgentApi((_job, report) => reports.push(report));
+  const refusals: AgentRefusal[] = [];
+  const api = new AgentApi(
+    (_job, report) => reports.push(report),
+    (refusal) => refusals.push(refusal),
+  );
   api.offer(job);
-  return { api, reports };
+  return { api, reports, refusals };
 }
 
 const request = (method: string, path: string, query: string, body = '') => ({ method, path, query: new URLSearchParams(query), body });
@@ -29,6 +33,23 @@ describe('agent API', () => {
       body: 'image_url=http://10.77.0.1:8080/images/abc.img\nimage_format=raw\nimage_size=33554432\ndisk=/dev/vda\n',
     });
     expect(reports).toEqual([{ kind: 'connected' }]);
+  });
+
+  it('reports every request it refuses with the MAC it named and why, never echoing what is not a MAC', () => {
+    const { api, refusals } = setup();
+    api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=guess'));
+    api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:00:00:00&token=tok-123'));
+    api.handle(request('GET', '/agent/v1/job', 'mac=<script>&token=tok-123'));
+    api.handle(request('POST', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=tok-123'));
+    api.handle(request('POST', '/agent/v1/progress', 'mac=52:54:00:12:34:56&token=tok-123', 'written=lots'));
+    api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=tok-123'));
+    expect(refusals).toEqual([
+      { mac: '52:54:00:12:34:56', endpoint: 'job', status: 403, reason: 'wrong job token' },
+      { mac: '52:54:00:00:00:00', endpoint: 'job', status: 404, reason: 'no deploy job for this MAC' },
+      { mac: null, endpoint: 'job', status: 404, reason: 'no deploy job for this MAC' },
+      { mac: '52:54:00:12:34:56', endpoint: 'job', status: 405, reason: 'GET only' },
+      { mac: '52:54:00:12:34:56', endpoint: 'progress', status: 400, reason: 'malformed progress report' },
+    ]);
   });
 
   it('refuses another machine that knows the MAC but not the token', () => {

@@ -32,7 +32,17 @@ export interface AgentResponse {
   body: string;
 }
 
+/** An agent request that was not served: who asked, for what, and why not (for the deploy log). */
+export interface AgentRefusal {
+  /** The MAC the request named, or null when it named none that reads as a MAC. */
+  mac: string | null;
+  endpoint: string;
+  status: number;
+  reason: string;
+}
+
 const SAFE_VALUE = /^[A-Za-z0-9:/._%?=&+-]+$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const MAX_LOG_LINE = 2000;
 
 function sameToken(expected: string, given: string): boolean {
@@ -59,12 +69,15 @@ export function renderJob(job: AgentJob): string {
 /**
  * The agent side of Rackboot's HTTP server (docs/agent-api.md), without sockets: a request in, a response out, and
  * each accepted report handed to `onReport`. A request without the job's token is refused, so another machine on the
- * segment can neither take a node's job nor report for it.
+ * segment can neither take a node's job nor report for it; every refusal is handed to `onRefused`.
  */
 export class AgentApi {
   private readonly jobs = new Map<string, AgentJob>();
 
-  constructor(private readonly onReport: (job: AgentJob, report: AgentReport) => void) {}
+  constructor(
+    private readonly onReport: (job: AgentJob, report: AgentReport) => void,
+    private readonly onRefused: (refusal: AgentRefusal) => void,
+  ) {}
 
   offer(job: AgentJob): void {
     this.jobs.set(job.mac.toLowerCase(), job);
@@ -79,18 +92,22 @@ export class AgentApi {
     if (!match) return null;
     const endpoint = match[1]!;
     const mac = (request.query.get('mac') ?? '').toLowerCase();
+    const refuse = (status: number, reason: string): AgentResponse => {
+      this.onRefused({ mac: MAC.test(mac) ? mac : null, endpoint, status, reason });
+      return text(status, reason);
+    };
     const job = this.jobs.get(mac);
-    if (!job) return text(404, `no deploy job for ${mac || 'an unnamed MAC'}`);
-    if (!sameToken(job.token, request.query.get('token') ?? '')) return text(403, 'wrong job token');
+    if (!job) return refuse(404, 'no deploy job for this MAC');
+    if (!sameToken(job.token, request.query.get('token') ?? '')) return refuse(403, 'wrong job token');
 
     if (endpoint === 'job') {
-      if (request.method !== 'GET') return text(405, 'GET only');
+      if (request.method !== 'GET') return refuse(405, 'GET only');
       this.onReport(job, { kind: 'connected' });
       return text(200, renderJob(job));
     }
-    if (request.method !== 'POST') return text(405, 'POST only');
+    if (request.method !== 'POST') return refuse(405, 'POST only');
     const report = parseReport(endpoint, request.body);
-    if (!report) return text(400, `malformed ${endpoint} report`);
+    if (!report) return refuse(400, `malformed ${endpoint} report`);
     this.onReport(job, report);
     return text(200, 'ok');
   }

@@ -19,12 +19,12 @@ import { agentHttpHandler } from './adapters/agent-http';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
-import { AgentApi } from './agent-api';
+import { AgentApi, type AgentRefusal } from './agent-api';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import type { ImageLibrary } from './image-library';
 import { Orchestrator } from './orchestrator';
 import { PHASE_LIMITS } from './phase-timeouts';
-import type { CapturedMac, DeployTarget } from './ports';
+import type { CapturedMac, DeployTarget, PowerControl } from './ports';
 
 const SETTINGS_FILE = 'deploy-settings.json';
 
@@ -42,6 +42,8 @@ export interface DeployServiceDeps {
   ports?: { dhcp?: { server: number; bootServer: number; client: number }; tftp?: number };
   /** Where the services get ports 67, 69 and 4011 they may not bind: the network helper, when it made the change. */
   privilegedUdp?: () => Promise<PrivilegedUdpSource | null>;
+  /** Tests stand in for the servers' BMCs; the app controls power over IPMI through `bmc`. */
+  power?: PowerControl;
 }
 
 /** The deploy engine as the app runs it: the PXE services on the provisioning interface, the orchestrator, settings. */
@@ -50,8 +52,19 @@ export class DeployService {
   private orchestrator: Orchestrator | null = null;
   private settings: DeploySettings = DEFAULT_DEPLOY_SETTINGS;
   private config: ServicesConfig | null = null;
+  private readonly power: PowerControl;
+  /**
+   * One agent API for the app's life, put on each boot HTTP server once, that hands reports to whichever orchestrator
+   * is current: saving the settings replaces the orchestrator, and an agent must still find the job the new one offers.
+   */
+  private readonly agent = new AgentApi(
+    (job, report) => this.orchestrator?.agentReport(job, report),
+    (refusal) => this.agentRefused(refusal),
+  );
 
-  constructor(private readonly deps: DeployServiceDeps) {}
+  constructor(private readonly deps: DeployServiceDeps) {
+    this.power = deps.power ?? new IpmiPowerControl(deps.bmc);
+  }
 
   async load(): Promise<void> {
     const parsed = deploySettingsSchema.safeParse(await readJsonFile(path.join(this.deps.dataDir, SETTINGS_FILE)));
@@ -101,6 +114,7 @@ export class DeployService {
         privilegedUdp: (await this.deps.privilegedUdp?.()) ?? null,
       },
     );
+    services.http.addRawHandler(agentHttpHandler(this.agent));
     this.services = services;
     this.config = config;
     this.orchestrator = this.buildOrchestrator(services);
@@ -126,6 +140,8 @@ export class DeployService {
     if (!this.settings.ramdisk) {
       throw new UserFacingError('ramdisk-missing', 'Choose the deploy ramdisk source (kernel and initrd) in the Image step first.');
     }
+    // An unknown id fails here, before a deploy record or a log file is written under its name.
+    for (const nodeId of nodeIds) this.deps.nodes.get(nodeId);
     const records: DeployRecord[] = [];
     for (const nodeId of nodeIds) records.push(await orchestrator.start(nodeId, imageId));
     return records;
@@ -143,17 +159,17 @@ export class DeployService {
 
   /** The MAC step on its own: power the server on to PXE and bind the first matching PXE client to it. */
   async captureMac(nodeId: string, bootMode: BootMode): Promise<CapturedMac> {
-    const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * (this.deps.timeoutScale ?? 1);
+    const scale = this.deps.timeoutScale ?? 1;
+    const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * scale;
     const services = this.requireServices();
     const target = this.target(nodeId);
-    const power = new IpmiPowerControl(this.deps.bmc);
-    const facts = await power.verify(target);
+    const facts = await this.power.verify(target, AbortSignal.timeout((PHASE_LIMITS['bmc-verified']?.seconds ?? 30) * 1000 * scale));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const capture = services.captureMac(target, facts.systemGuid, controller.signal);
-      await power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
-      await power.restart(target);
+      await this.power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
+      await this.power.restart(target);
       this.nodeLog('info', 'capture', `Powered on to PXE (${bootMode === 'uefi' ? 'UEFI' : 'BIOS'} boot); waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
       const captured = await capture.catch((error: unknown) => {
         if (controller.signal.aborted) {
@@ -167,7 +183,7 @@ export class DeployService {
       await this.deps.nodes.recordFacts(nodeId, { mac: captured.mac });
       this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
       this.nodeLog('info', 'capture', `Captured MAC ${captured.mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`, nodeId);
-      await power.powerOff(target).catch(() => undefined);
+      await this.power.powerOff(target).catch(() => undefined);
       return captured;
     } finally {
       clearTimeout(timer);
@@ -191,7 +207,7 @@ export class DeployService {
 
   private requireServices(): ProvisioningServices {
     if (!this.services) {
-      throw new UserFacingError('services-stopped', 'Start the network boot services first (Boot step → Start services on the provisioning interface).');
+      throw new UserFacingError('services-stopped', 'Start the network boot services first (MAC or Boot step → Start services on the provisioning interface).');
     }
     return this.services;
   }
@@ -203,8 +219,6 @@ export class DeployService {
 
   private buildOrchestrator(services: ProvisioningServices): Orchestrator {
     const settings = this.settings;
-    const agent = new AgentApi((job, report) => orchestrator.agentReport(job, report));
-    services.http.addRawHandler(agentHttpHandler(agent));
     const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache')) : null;
     const orchestrator: Orchestrator = new Orchestrator(
       {
@@ -217,13 +231,13 @@ export class DeployService {
             this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
           },
         },
-        power: new IpmiPowerControl(this.deps.bmc),
+        power: this.power,
         network: services,
         ramdisk: ramdisk ?? {
           paths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
           imageUrlPath: () => '',
         },
-        agent,
+        agent: this.agent,
         upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
         onChange: (record) => this.deps.bus.emit('deploy.changed', record),
         onLog: (nodeId, line) => this.deps.log(line.level, line.source, line.message, nodeId),
@@ -231,6 +245,14 @@ export class DeployService {
       { concurrency: settings.concurrency, powerOnSpacingMs: 2000, timeoutScale: this.deps.timeoutScale ?? 1, disk: settings.disk },
     );
     return orchestrator;
+  }
+
+  /** Every refused agent request goes to the log of the node whose MAC it named, and to the deploy waiting for it. */
+  private agentRefused(refusal: AgentRefusal): void {
+    const nodeId = this.nodeOfMac(refusal.mac) ?? undefined;
+    const asker = refusal.mac ? `the deploy agent of ${refusal.mac}` : 'a deploy agent request naming no MAC';
+    this.nodeLog('warn', 'agent', `Refused ${asker} (${refusal.endpoint}, HTTP ${refusal.status}): ${refusal.reason}.`, nodeId);
+    if (refusal.mac) this.orchestrator?.agentRefused(refusal.mac, refusal.reason);
   }
 
   private nodeOfMac(mac: string | null): string | null {

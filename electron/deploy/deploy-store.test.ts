@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,19 @@ describe('deploy store', () => {
     await store.appendLog('n1', { time: now(), level: 'info', source: 'agent', message: 'job received' });
     await appendFile(path.join(dir, DEPLOY_LOG_DIR, 'n1.jsonl'), '{"time":"2026-');
     expect((await store.readLog('n1')).map((line) => line.message)).toEqual(['job received']);
+  });
+
+  it('never reads or writes a log outside its folder, whatever the node id', async () => {
+    const store = await DeployStore.open(path.join(dir, 'data'));
+    const outside = path.join(dir, 'outside.jsonl');
+    const line = `${JSON.stringify({ time: now(), level: 'info', source: 'x', message: 'another file' })}\n`;
+    await writeFile(outside, line);
+    for (const nodeId of ['../../outside', '../outside', '..', '.', 'a/b', 'a\\b', '/tmp/x', 'n1.jsonl', '', 'n1\n']) {
+      await expect(store.readLog(nodeId), nodeId).rejects.toThrow(/^Not a node id/);
+      await expect(store.appendLog(nodeId, { time: now(), level: 'info', source: 'x', message: 'y' }), nodeId).rejects.toThrow(/^Not a node id/);
+    }
+    expect(await readFile(outside, 'utf8')).toBe(line);
+    expect(await readdir(dir)).toEqual(['outside.jsonl']);
   });
 
   it('survives kill -9 in the middle of a stream of transitions', async () => {

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { deployRecordSchema, type DeployRecord } from '../../shared/deploy';
+import { ID_PATTERN } from '../../shared/ids';
 import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
 import { applyDeployEvent, type DeployEvent } from './state-machine';
 
@@ -78,9 +79,9 @@ export class DeployStore {
 
   /** Appends a log line and syncs it: a line the operator saw is a line that survives a crash. */
   async appendLog(nodeId: string, line: DeployLogLine): Promise<void> {
-    const dir = path.join(this.dataDir, DEPLOY_LOG_DIR);
-    await fs.mkdir(dir, { recursive: true });
-    const handle = await fs.open(path.join(dir, `${nodeId}.jsonl`), 'a', 0o600);
+    const file = this.logFile(nodeId);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const handle = await fs.open(file, 'a', 0o600);
     try {
       await handle.appendFile(`${JSON.stringify(line)}\n`);
       await handle.datasync();
@@ -91,7 +92,7 @@ export class DeployStore {
 
   /** The node's log; a line torn by a crash mid-write is skipped, never fatal. */
   async readLog(nodeId: string): Promise<DeployLogLine[]> {
-    const text = await fs.readFile(path.join(this.dataDir, DEPLOY_LOG_DIR, `${nodeId}.jsonl`), 'utf8').catch(() => '');
+    const text = await fs.readFile(this.logFile(nodeId), 'utf8').catch(() => '');
     const lines: DeployLogLine[] = [];
     for (const raw of text.split('\n')) {
       if (!raw) continue;
@@ -103,5 +104,11 @@ export class DeployStore {
       }
     }
     return lines;
+  }
+
+  /** The node's log file; an id that is not one Rackboot makes never becomes a path (`../x` would leave the folder). */
+  private logFile(nodeId: string): string {
+    if (!ID_PATTERN.test(nodeId)) throw new Error(`Not a node id: ${JSON.stringify(nodeId.slice(0, 80))}.`);
+    return path.join(this.dataDir, DEPLOY_LOG_DIR, `${nodeId}.jsonl`);
   }
 }

@@ -30,6 +30,8 @@ class FakeRack implements PowerControl, BootNetwork {
   wrongPassword = new Set<string>();
   silentNic = new Set<string>();
   corruptDisk = new Set<string>();
+  /** Nodes whose ramdisk asks with the token of an earlier deploy. */
+  staleToken = new Set<string>();
   macs = new Map<string, string>();
   bootDevice = new Map<string, string>();
 
@@ -81,10 +83,12 @@ class FakeRack implements PowerControl, BootNetwork {
     emit({ kind: 'dhcp' });
     emit({ kind: 'bootloader', file: 'undionly.kpxe' });
     emit({ kind: 'ramdisk', file: plan.kernelUrlPath });
-    const token = plan.kernelArgs.find((arg) => arg.startsWith('rackboot.token='))!.split('=')[1]!;
+    const planned = plan.kernelArgs.find((arg) => arg.startsWith('rackboot.token='))!.split('=')[1]!;
+    const token = this.staleToken.has(nodeId) ? 'token-of-an-earlier-deploy' : planned;
     const q = new URLSearchParams({ mac, token });
     const call = (method: string, endpoint: string, body = '') => this.agent.handle({ method, path: `/agent/v1/${endpoint}`, query: q, body });
     setTimeout(() => {
+      if (this.staleToken.has(nodeId)) return void call('GET', 'job');
       expect(call('GET', 'job')?.status).toBe(200);
       call('POST', 'progress', 'written=2048');
       call('POST', 'progress', 'written=4096');
@@ -142,7 +146,10 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
     },
     { concurrency: 4, powerOnSpacingMs: 0, timeoutScale: 0.01, disk: 'auto', ...options },
   );
-  rack.agent = new AgentApi((job, report) => engine.agentReport(job, report));
+  rack.agent = new AgentApi(
+    (job, report) => engine.agentReport(job, report),
+    (refusal) => refusal.mac && engine.agentRefused(refusal.mac, refusal.reason),
+  );
   return engine;
 }
 
@@ -201,6 +208,16 @@ describe('orchestrator', () => {
       status: 'failed',
       failure: { phase: 'bmc-verified', reason: expect.stringContaining('is PXE enabled on NIC1 and the cable in the provisioning switch?') },
     });
+  });
+
+  it('says the agent called and was refused, not that its NIC lacks a driver, when it never got its job', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.staleToken.add('n1');
+    await orchestrator().start('n1', 'img1');
+    const record = await settled('n1');
+    expect(record).toMatchObject({ status: 'failed', failure: { phase: 'ramdisk' } });
+    expect(record.failure?.reason).toMatch(/^The deploy agent called but Rackboot refused it: wrong job token \(at \d\d:\d\d:\d\d UTC\)\./);
+    expect(record.failure?.reason).not.toContain('driver');
   });
 
   it('fails in verifying when the disk does not hold the image, and a retry boots again', async () => {

@@ -89,6 +89,16 @@ interface Running {
   waiter: PhaseWaiter;
   job: AgentJob | null;
   image: Image;
+  /** Why the agent API last refused this deploy's MAC, and when: the agent did call, whatever the timeout says. */
+  agentRefusal: string | null;
+}
+
+/** The error's message; a silent-agent timeout after a refusal says the agent called, not that its NIC had no driver. */
+function failureReason(error: unknown, run: Running): string {
+  if (error instanceof PhaseTimeout && error.phase === 'agent-connected' && run.agentRefusal) {
+    return `The deploy agent called but Rackboot refused it: ${run.agentRefusal}. The deploy log has every refused request; retry the deploy to boot the server afresh.`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Drives many nodes from BMC credentials to a running installed OS, each through the state machine. */
@@ -121,7 +131,7 @@ export class Orchestrator {
       resumable ? previous : initialRecord(nodeId, now),
     );
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, agentRefusal: null };
     run.waiter.mark(from);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, from));
@@ -169,6 +179,13 @@ export class Orchestrator {
       case 'failed':
         run.waiter.fail(new Error(`The deploy agent failed: ${report.reason}`));
         break;
+    }
+  }
+
+  /** The agent API refused a request naming this MAC (no job, wrong token, …); the deploy waiting for it keeps why. */
+  agentRefused(mac: string, reason: string): void {
+    for (const run of this.running.values()) {
+      if (run.job?.mac.toLowerCase() === mac) run.agentRefusal = `${reason} (at ${new Date().toISOString().slice(11, 19)} UTC)`;
     }
   }
 
@@ -322,7 +339,7 @@ export class Orchestrator {
       const at = new Date().toISOString();
       const record = signal.aborted
         ? await this.deps.store.apply(nodeId, { kind: 'cancel', at })
-        : await this.deps.store.apply(nodeId, { kind: 'fail', reason: error instanceof Error ? error.message : String(error), at });
+        : await this.deps.store.apply(nodeId, { kind: 'fail', reason: failureReason(error, run), at });
       this.log(nodeId, signal.aborted ? 'warn' : 'error', 'deploy', signal.aborted ? 'Deploy cancelled.' : `Deploy failed in ${record.failure?.phase}: ${record.failure?.reason}`);
       this.deps.onChange(record);
     } finally {

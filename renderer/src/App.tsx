@@ -22,14 +22,7 @@ import { BootStep } from './steps/BootStep';
 import { ImageStep } from './steps/ImageStep';
 import { MacStep } from './steps/MacStep';
 import { NetworkStep } from './steps/NetworkStep';
-
-const STEPS = [
-  { label: 'BMC', title: 'Servers and their BMCs' },
-  { label: 'MAC', title: 'Capture each server’s network MAC' },
-  { label: 'Network', title: 'Set up the laptop’s provisioning network' },
-  { label: 'Image', title: 'Choose the OS image' },
-  { label: 'Boot', title: 'Boot and watch the deploy' },
-] as const;
+import { STEPS, useWizard } from './store/wizard';
 
 type ThemeChoice = 'light' | 'dark';
 
@@ -38,7 +31,10 @@ export function App(): React.JSX.Element {
   const [themeChoice, setThemeChoice] = useState<ThemeChoice | null>(null);
   const mode: ThemeChoice = themeChoice ?? (prefersDark ? 'dark' : 'light');
   const theme = useMemo(() => createTheme({ palette: { mode } }), [mode]);
-  const [active, setActive] = useState(0);
+  const goTo = useWizard((state) => state.goTo);
+  const activeLabel = useWizard((state) => state.active);
+  const active = STEPS.findIndex((entry) => entry.label === activeLabel);
+  const setActive = (index: number): void => goTo(STEPS[index]!.label);
   const step = STEPS[active]!;
 
   return (

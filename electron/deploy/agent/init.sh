@@ -97,7 +97,18 @@ ip link set lo up
 ip link set "$IFACE" up
 udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
 
-wget -q -O /tmp/job "$URL/agent/v1/job?$QUERY" || { console "Rackboot at $URL has no job for $MAC (or refused the token)"; halt_forever; }
+# Asks until Rackboot hands out the job: a refusal or an unreachable server can pass (Rackboot logs each refusal with
+# its reason), so it asks again after 2, 4, 8, 16, then every 30 s, until Rackboot reboots the server or it gets one.
+fetch_job() {
+  pause=2
+  until wget -q -O /tmp/job "$URL/agent/v1/job?$QUERY"; do
+    console "Rackboot at $URL gave no job for $MAC (no job yet, or the token was refused); asking again in $pause s"
+    sleep "$pause"
+    pause=$((pause * 2))
+    [ "$pause" -gt 30 ] && pause=30
+  done
+}
+fetch_job
 REPORTING=1
 IMAGE_URL=$(job_value image_url)
 IMAGE_FORMAT=$(job_value image_format)

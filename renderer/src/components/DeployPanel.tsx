@@ -5,6 +5,8 @@ import {
   Checkbox,
   Chip,
   LinearProgress,
+  List,
+  ListItem,
   MenuItem,
   Stack,
   Table,
@@ -22,6 +24,7 @@ import { useClient } from '../api/context';
 import { useDeploy } from '../store/deploy';
 import { useImages } from '../store/images';
 import { errorText } from '../api/client';
+import { StepLink } from './StepLink';
 
 const STATUS_COLOR = { idle: 'default', running: 'info', failed: 'error', cancelled: 'warning', deployed: 'success' } as const;
 
@@ -69,15 +72,42 @@ function Progress({ record, transfer }: { record: DeployRecord; transfer: Transf
   return null;
 }
 
+/** What a deploy needs from the other steps and does not have yet, each with where to get it. */
+function MissingForDeploy({ needs }: { needs: { key: string; text: React.ReactNode }[] }): React.JSX.Element | null {
+  if (needs.length === 0) return null;
+  return (
+    <Alert severity="info" aria-label="Before deploying">
+      Deploying needs:
+      <List dense disablePadding>
+        {needs.map((need) => (
+          <ListItem key={need.key} disableGutters>
+            {/* One inline run: as flex items, the words and the link would lose the space between them. */}
+            <span>• {need.text}</span>
+          </ListItem>
+        ))}
+      </List>
+    </Alert>
+  );
+}
+
 /** The rack view: every server's deploy state, select many and deploy, cancel or retry one. */
 export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element {
   const client = useClient();
-  const { records, transfers } = useDeploy();
+  const { records, transfers, services, settings } = useDeploy();
   const images = useImages((state) => state.images);
   const [imageId, setImageId] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const image = imageId || images[0]?.id || '';
+  const needs = [
+    ...(images.length === 0
+      ? [{ key: 'image', text: <>the OS image: add it in the <StepLink to="Image">Image step</StepLink></> }]
+      : []),
+    ...(settings && !settings.ramdisk
+      ? [{ key: 'ramdisk', text: <>the deploy ramdisk: choose its source and save it in the <StepLink to="Image">Image step</StepLink></> }]
+      : []),
+    ...(services && !services.running ? [{ key: 'services', text: <>the network boot services: start them above</> }] : []),
+  ];
 
   const toggle = (nodeId: string): void => {
     const next = new Set(selected);
@@ -105,10 +135,11 @@ export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element
             </MenuItem>
           ))}
         </TextField>
-        <Button variant="contained" disabled={selected.size === 0 || !image} onClick={() => void deploy([...selected])}>
+        <Button variant="contained" disabled={selected.size === 0 || !image || needs.length > 0} onClick={() => void deploy([...selected])}>
           Deploy selected ({selected.size})
         </Button>
       </Stack>
+      <MissingForDeploy needs={needs} />
       {error && <Alert severity="error">{error}</Alert>}
       <Table size="small" aria-label="Rack">
         <TableHead>

@@ -2,6 +2,7 @@ import { Alert, Button, FormControlLabel, Radio, RadioGroup, Stack, TextField, T
 import { useEffect, useState } from 'react';
 import type { DeploySettings } from '../../../shared/deploy';
 import { useClient } from '../api/context';
+import { useDeploy } from '../store/deploy';
 import { errorText } from '../api/client';
 
 type Kind = 'append' | 'build';
@@ -40,7 +41,9 @@ export function RamdiskSettings(): React.JSX.Element {
     if (!settings) return;
     try {
       const ramdisk = kind === 'append' ? { kind, kernel, initrd } : { kind, kernel, modules, busybox };
-      setSettings(await client.call('deploy.setSettings', { ...settings, ramdisk, disk, upMarker }));
+      const saved = await client.call('deploy.setSettings', { ...settings, ramdisk, disk, upMarker });
+      setSettings(saved);
+      useDeploy.setState({ settings: saved });
       setMessage({ severity: 'success', text: 'Deploy settings saved.' });
     } catch (failure) {
       setMessage({ severity: 'error', text: errorText(failure) });

@@ -4,6 +4,7 @@ import type { NetworkInterface } from '../../../shared/network';
 import { useClient } from '../api/context';
 import { refreshServices, useDeploy } from '../store/deploy';
 import { errorText } from '../api/client';
+import { StepLink } from './StepLink';
 
 function ipv4Of(nic: NetworkInterface | undefined): { address: string; prefixLength: number } | null {
   const address = nic?.addresses.find((candidate) => candidate.family === 'inet');
@@ -20,6 +21,8 @@ export function ServicesPanel(): React.JSX.Element {
   const client = useClient();
   const services = useDeploy((state) => state.services);
   const [interfaces, setInterfaces] = useState<NetworkInterface[]>([]);
+  /** The wired NIC Rackboot recommends for provisioning, when it has no IPv4 address for the services yet. */
+  const [unaddressed, setUnaddressed] = useState<string | null>(null);
   const [nicName, setNicName] = useState('');
   const [mode, setMode] = useState<'full' | 'proxy'>('full');
   const [pool, setPool] = useState('');
@@ -31,6 +34,7 @@ export function ServicesPanel(): React.JSX.Element {
     void client.call('network.interfaces', {}).then((nics) => {
       const usable = nics.filter((nic) => ipv4Of(nic) && nic.kind !== 'loopback');
       setInterfaces(usable);
+      setUnaddressed(nics.find((nic) => nic.recommended && !ipv4Of(nic))?.name ?? null);
       const preferred = usable.find((nic) => nic.recommended || nic.kind === 'bridge') ?? usable[0];
       if (preferred) {
         setNicName(preferred.name);
@@ -110,7 +114,19 @@ export function ServicesPanel(): React.JSX.Element {
           Start services
         </Button>
       </Stack>
-      {interfaces.length === 0 && <Alert severity="info">No interface has an IPv4 address yet: set one up in the Network step.</Alert>}
+      {interfaces.length === 0 ? (
+        <Alert severity="info">
+          The services listen on the laptop’s provisioning address, and no interface has an IPv4 address yet: set one up in
+          the <StepLink to="Network">Network step</StepLink>.
+        </Alert>
+      ) : (
+        unaddressed && (
+          <Alert severity="warning">
+            {unaddressed}, the wired NIC recommended for provisioning, has no IPv4 address yet, so the services cannot listen
+            on it: give it the provisioning address in the <StepLink to="Network">Network step</StepLink>.
+          </Alert>
+        )
+      )}
       {error && <Alert severity="error">{error}</Alert>}
     </Stack>
   );

@@ -5,6 +5,7 @@ import { useClient } from '../api/context';
 import { DeployPanel } from '../components/DeployPanel';
 import { LogView } from '../components/LogView';
 import { ServicesPanel } from '../components/ServicesPanel';
+import { StepLink } from '../components/StepLink';
 import { SerialConsole } from '../components/SerialConsole';
 import { useNodes } from '../store/nodes';
 import { usePower } from '../store/power';
@@ -66,7 +67,9 @@ export function BootStep(): React.JSX.Element {
           <SerialConsole key={node.id} nodeId={node.id} nodeName={node.name} />
         </Stack>
       ) : (
-        <Typography color="text.secondary">Enrol a server in the BMC step first.</Typography>
+        <Typography color="text.secondary">
+          Enrol a server in the <StepLink to="BMC">BMC step</StepLink> first.
+        </Typography>
       )}
       <Divider />
       <Typography variant="subtitle1">Live log</Typography>

@@ -19,6 +19,7 @@ import type { BootMode } from '../../../shared/deploy';
 import type { NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { ServicesPanel } from '../components/ServicesPanel';
+import { StepLink } from '../components/StepLink';
 import { useDeploy } from '../store/deploy';
 import { useNodes } from '../store/nodes';
 import { errorText } from '../api/client';
@@ -72,6 +73,16 @@ export function MacStep(): React.JSX.Element {
         binds the DHCP request whose UUID matches the BMC’s System GUID. You can also type the MAC in the BMC step (Edit).
       </Typography>
       <ServicesPanel />
+      {!running && (
+        <Alert severity="info" aria-label="Capture needs the services">
+          Capturing a MAC needs the network boot services, which answer the server’s PXE request: start them above.
+        </Alert>
+      )}
+      {nodes.length === 0 && (
+        <Alert severity="info">
+          No servers yet: enrol them by their BMC in the <StepLink to="BMC">BMC step</StepLink>.
+        </Alert>
+      )}
       <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
         <Typography variant="body2">The servers network-boot in</Typography>
         <ToggleButtonGroup
@@ -111,7 +122,9 @@ export function MacStep(): React.JSX.Element {
                     />
                   )}
                 </TableCell>
-                <TableCell sx={{ fontFamily: 'monospace' }}>{node.systemGuid ?? 'test the BMC connection first'}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace' }}>
+                  {node.systemGuid ?? <StepLink to="BMC">test the BMC connection first</StepLink>}
+                </TableCell>
                 <TableCell align="right">
                   <Button
                     size="small"

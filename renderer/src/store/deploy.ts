@@ -1,15 +1,17 @@
 import { create } from 'zustand';
 import type { RackbootClient } from '../../../shared/api';
-import type { DeployRecord, ServicesStatus, TransferProgress } from '../../../shared/deploy';
+import type { DeployRecord, DeploySettings, ServicesStatus, TransferProgress } from '../../../shared/deploy';
 
 interface DeployState {
   records: Record<string, DeployRecord>;
   services: ServicesStatus | null;
+  /** The saved deploy settings (the ramdisk source among them), null until loaded. */
+  settings: DeploySettings | null;
   /** The latest transfer of each node, for its progress bar. */
   transfers: Record<string, TransferProgress>;
 }
 
-export const useDeploy = create<DeployState>()(() => ({ records: {}, services: null, transfers: {} }));
+export const useDeploy = create<DeployState>()(() => ({ records: {}, services: null, settings: null, transfers: {} }));
 
 export function followDeploy(client: RackbootClient): () => void {
   const stops = [
@@ -22,6 +24,7 @@ export function followDeploy(client: RackbootClient): () => void {
   ];
   void client.call('deploy.list', {}).then((records) => useDeploy.setState({ records: Object.fromEntries(records.map((record) => [record.nodeId, record])) }));
   void refreshServices(client);
+  void client.call('deploy.getSettings', {}).then((settings) => useDeploy.setState({ settings }));
   return () => stops.forEach((stop) => stop());
 }
 

@@ -1,0 +1,87 @@
+import { chromium, expect, test } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CHROMIUM_ARGS } from '../../playwright.config';
+import { isRoot, Netns } from '../support/netns';
+import { startHeadlessApp, type HeadlessApp } from './headless-app';
+import { inNamespace, startHeadlessAppInNamespace } from './lab-app';
+import { keepScreenshot } from './screenshots';
+import { enrol, step } from './wizard-flow';
+
+/** A BMC nobody answers for: these steps never talk to it. */
+const SERVER = { bmc: { address: '192.0.2.10', port: 623, user: 'root', password: 'password' } };
+
+let dataDir: string;
+let app: HeadlessApp | undefined;
+
+test.beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-ui-steps-'));
+});
+test.afterEach(async () => {
+  await app?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('a step that needs another says what it needs and links to that step', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  const title = page.getByRole('heading', { level: 2 });
+
+  await step(page, 'MAC');
+  await page.getByRole('button', { name: 'BMC step' }).click();
+  await expect(title).toHaveText('Servers and their BMCs');
+  await enrol(page, 'rack-u1', SERVER);
+
+  await step(page, 'MAC');
+  await expect(page.getByRole('alert', { name: 'Capture needs the services' })).toContainText('Capturing a MAC needs the network boot services');
+  await expect(page.getByRole('button', { name: 'Capture MAC of rack-u1' })).toBeDisabled();
+  await keepScreenshot(page, 'steps-01-mac-needs-services');
+  await page.getByRole('button', { name: 'test the BMC connection first' }).click();
+  await expect(title).toHaveText('Servers and their BMCs');
+
+  await step(page, 'Boot');
+  const needs = page.getByRole('alert', { name: 'Before deploying' });
+  await expect(needs).toContainText('the OS image: add it in the Image step');
+  await expect(needs).toContainText('the deploy ramdisk: choose its source and save it in the Image step');
+  await expect(needs).toContainText('the network boot services: start them above');
+  await page.getByRole('checkbox', { name: 'Select rack-u1' }).check();
+  await expect(page.getByRole('button', { name: /Deploy selected/ })).toBeDisabled();
+  await keepScreenshot(page, 'steps-02-boot-needs');
+  await needs.getByRole('button', { name: 'Image step' }).last().click();
+  await expect(title).toHaveText('Choose the OS image');
+
+  await page.getByRole('textbox', { name: 'Kernel (vmlinuz)' }).fill('/srv/deploy/vmlinuz');
+  await page.getByRole('textbox', { name: 'Kernel modules (folder or .deb)' }).fill('/srv/deploy/linux-image');
+  await page.getByRole('button', { name: 'Save deploy settings' }).click();
+  await expect(page.getByText('Deploy settings saved.')).toBeVisible();
+  await step(page, 'Boot');
+  await expect(needs).not.toContainText('the deploy ramdisk');
+  await expect(needs).toContainText('the OS image');
+});
+
+test.describe('on a laptop whose NICs have no address yet', () => {
+  test.skip(!isRoot(), 'needs root for a network namespace');
+
+  test('the boot services say they need the provisioning address and link to the Network step', async () => {
+    const namespace = await Netns.create('rbsteps');
+    const browser = await chromium.launch({ executablePath: await inNamespace(namespace, dataDir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
+    try {
+      app = await startHeadlessAppInNamespace(namespace, path.join(dataDir, 'data'));
+      const page = await browser.newPage();
+      await page.goto(app.url);
+      await step(page, 'MAC');
+      const alert = page.getByRole('alert').filter({ hasText: 'provisioning address' });
+      await expect(alert).toContainText('The services listen on the laptop’s provisioning address, and no interface has an IPv4 address yet');
+      await expect(page.getByRole('button', { name: 'Start services' })).toBeDisabled();
+      await keepScreenshot(page, 'steps-03-services-need-address');
+      await alert.getByRole('button', { name: 'Network step' }).click();
+      await expect(page.getByRole('heading', { level: 2 })).toHaveText('Set up the laptop’s provisioning network');
+    } finally {
+      await browser.close();
+      await app?.stop();
+      app = undefined;
+      await namespace.destroy();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import agentInit from './agent/init.sh?raw';
+
+const haveBusybox = (() => {
+  try {
+    execFileSync('busybox', ['true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** One shell function of the agent, as the ramdisk runs it, with its job file moved into the test's folder. */
+function agentFunction(name: string, jobFile: string): string {
+  const body = new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}\\n`, 'm').exec(agentInit)?.[0];
+  if (!body) throw new Error(`init.sh has no function ${name}`);
+  return body.replaceAll('/tmp/job', jobFile);
+}
+
+describe('deploy agent (busybox sh)', () => {
+  let dir: string;
+  let server: Server;
+  let port: number;
+  let requests: string[];
+  let refusals: number;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-agent-init-'));
+    requests = [];
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (requests.length <= refusals) res.writeHead(404).end('no deploy job for this MAC\n');
+      else res.writeHead(200).end('image_url=http://127.0.0.1/images/x\ndisk=auto\n');
+    });
+    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
+    port = (server.address() as { port: number }).port;
+  });
+  afterEach(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs fetch_job with busybox's wget and a `sleep` that only notes how long the agent would have waited. */
+  async function fetchJob(): Promise<{ sleeps: string[]; job: string; console: string }> {
+    const bin = path.join(dir, 'bin');
+    const jobFile = path.join(dir, 'job');
+    const sleeps = path.join(dir, 'sleeps');
+    await mkdir(bin);
+    await symlink(execFileSync('sh', ['-c', 'command -v busybox']).toString().trim(), path.join(bin, 'wget'));
+    const script = [
+      `PATH=${bin}`,
+      `URL=http://127.0.0.1:${port}`,
+      'MAC=52:54:00:12:34:56',
+      'QUERY="mac=$MAC&token=tok"',
+      'console() { echo "rackboot-agent: $*"; }',
+      // A function, since busybox sh runs its own sleep applet whatever PATH says.
+      `sleep() { echo "$1" >> ${sleeps}; }`,
+      agentFunction('fetch_job', jobFile),
+      'fetch_job',
+    ].join('\n');
+    const { stdout } = await execFileAsync('busybox', ['sh', '-c', script], { timeout: 15_000 });
+    return {
+      sleeps: (await readFile(sleeps, 'utf8').catch(() => '')).split('\n').filter(Boolean),
+      job: await readFile(jobFile, 'utf8'),
+      console: stdout,
+    };
+  }
+
+  it.skipIf(!haveBusybox)('asks for its job again, waiting longer each time up to 30 s, until Rackboot has one', async () => {
+    refusals = 6;
+    const result = await fetchJob();
+    expect(result.sleeps).toEqual(['2', '4', '8', '16', '30', '30']);
+    expect(requests).toHaveLength(7);
+    expect(requests[0]).toBe('/agent/v1/job?mac=52:54:00:12:34:56&token=tok');
+    expect(result.job).toBe('image_url=http://127.0.0.1/images/x\ndisk=auto\n');
+    expect(result.console).toContain('gave no job for 52:54:00:12:34:56 (no job yet, or the token was refused); asking again in 2 s');
+  });
+
+  it.skipIf(!haveBusybox)('takes a job given at the first request without waiting', async () => {
+    refusals = 0;
+    const result = await fetchJob();
+    expect(result.sleeps).toEqual([]);
+    expect(requests).toHaveLength(1);
+    expect(result.job).toContain('disk=auto');
+  });
+});
+
+const execFileAsync = promisify(execFile);
