@@ -40,3 +40,40 @@ export async function readJsonFile(file: string): Promise<unknown> {
     throw error;
   }
 }
+
+/** Whether a process with this id runs now (one we may not signal runs too). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files writeFileAtomic left beside `target` when its process was killed mid-write (kill -9, power
+ * loss). Call it when opening the store that owns `target`, before that store writes: a temp file of this process is
+ * then stale too, and one of another running process is left alone, as it may be writing right now.
+ */
+export async function removeStaleTemporaries(target: string): Promise<string[]> {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}.`;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !match) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && processRuns(pid)) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
