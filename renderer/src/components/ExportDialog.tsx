@@ -70,7 +70,15 @@ export function ExportDialog({ onClose }: { onClose(): void }): React.JSX.Elemen
             <code>********</code> where the password goes.
           </Typography>
           <FormControlLabel
-            control={<Checkbox checked={includePasswords} onChange={(event) => setIncludePasswords(event.target.checked)} />}
+            control={
+              <Checkbox
+                checked={includePasswords}
+                onChange={(event) => {
+                  setIncludePasswords(event.target.checked);
+                  setResult(null);
+                }}
+              />
+            }
             label="Include passwords"
           />
           {includePasswords && (
