@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   nodeInputSchema,
   nodeUpdateSchema,
@@ -229,7 +228,7 @@ export class NodeStore {
   }
 
   /**
-   * Runs one change at a time against the latest state, persists it, and only then applies it in memory and tells the
+   * Runs one change at a time against the latest state and persists it before applying it in memory and telling the
    * listeners, so concurrent requests never lose each other's writes and a failed write never leaves memory ahead of
    * the disk.
    */
@@ -238,7 +237,7 @@ export class NodeStore {
       const { changes, result } = await change();
       if (changes.length === 0) return result;
       await this.files.record(changes, () => nodesAfter(this.nodes, changes));
-      await this.announce(this.apply(changes));
+      await this.apply(changes);
       return result;
     });
     this.writes = run.then(
@@ -248,64 +247,73 @@ export class NodeStore {
     return run;
   }
 
-  private apply(changes: NodeChange[]): Omit<NodeDelta, 'revision'> {
-    const delta: Omit<NodeDelta, 'revision'> = { added: [], changed: [], removed: [] };
-    for (const change of changes) {
+  /**
+   * Applies persisted changes in memory and tells the listeners, in parts of DELTA_NODES nodes with a turn of the
+   * event loop after each, so a big import neither holds up other requests nor becomes one huge message. The changes
+   * are on disk already: a reader between two parts sees the import a moment before it is complete, never a state
+   * that was not saved.
+   */
+  private async apply(changes: NodeChange[]): Promise<void> {
+    const slicer = new TimeSlicer();
+    let part = emptyDelta();
+    let size = 0;
+    for (const [position, change] of changes.entries()) {
+      await slicer.pace();
       if ('put' in change) {
         const previous = this.nodes.get(change.put.id);
         if (previous) this.index.remove(previous);
         this.nodes.set(change.put.id, change.put);
         this.index.add(change.put);
-        (previous ? delta.changed : delta.added).push(toView(change.put));
+        (previous ? part.changed : part.added).push(toView(change.put));
+        size += 1;
       } else {
         const previous = this.nodes.get(change.remove);
         if (!previous) continue;
         this.index.remove(previous);
         this.nodes.delete(change.remove);
-        delta.removed.push(change.remove);
+        part.removed.push(change.remove);
+        size += 1;
+      }
+      if (size === DELTA_NODES && position < changes.length - 1) {
+        this.publish(part);
+        part = emptyDelta();
+        size = 0;
+        await slicer.yield();
       }
     }
-    return delta;
+    if (size > 0) this.publish(part);
   }
 
-  private async announce(delta: Omit<NodeDelta, 'revision'>): Promise<void> {
-    const parts = splitDelta(delta, DELTA_NODES);
-    for (const [index, part] of parts.entries()) {
-      if (index > 0) await nextTurn();
-      this.revision += 1;
-      const numbered = { revision: this.revision, ...part };
-      for (const listener of this.listeners) listener(numbered);
-    }
+  private publish(part: Omit<NodeDelta, 'revision'>): void {
+    this.revision += 1;
+    const delta = { revision: this.revision, ...part };
+    for (const listener of this.listeners) listener(delta);
   }
 }
 
-/** The whole list as it will be once `changes` are applied, for a new snapshot. */
-function nodesAfter(nodes: Map<string, StoredNode>, changes: NodeChange[]): StoredNode[] {
-  const next = new Map(nodes);
+function emptyDelta(): Omit<NodeDelta, 'revision'> {
+  return { added: [], changed: [], removed: [] };
+}
+
+/** The nodes as they will be once `changes` are applied, for a new snapshot; read lazily, as the snapshot is written. */
+function* nodesAfter(nodes: Map<string, StoredNode>, changes: NodeChange[]): Generator<StoredNode> {
+  const puts = new Map<string, StoredNode>();
+  const removed = new Set<string>();
   for (const change of changes) {
-    if ('put' in change) next.set(change.put.id, change.put);
-    else next.delete(change.remove);
-  }
-  return [...next.values()];
-}
-
-/** Cuts a delta into parts of at most `size` nodes and removals, in order. */
-export function splitDelta(delta: Omit<NodeDelta, 'revision'>, size: number): Omit<NodeDelta, 'revision'>[] {
-  const items = [
-    ...delta.added.map((node) => ({ kind: 'added' as const, node })),
-    ...delta.changed.map((node) => ({ kind: 'changed' as const, node })),
-    ...delta.removed.map((id) => ({ kind: 'removed' as const, id })),
-  ];
-  const parts: Omit<NodeDelta, 'revision'>[] = [];
-  for (let start = 0; start < items.length; start += size) {
-    const part: Omit<NodeDelta, 'revision'> = { added: [], changed: [], removed: [] };
-    for (const item of items.slice(start, start + size)) {
-      if (item.kind === 'removed') part.removed.push(item.id);
-      else part[item.kind].push(item.node);
+    if ('put' in change) {
+      puts.set(change.put.id, change.put);
+      removed.delete(change.put.id);
+    } else {
+      puts.delete(change.remove);
+      removed.add(change.remove);
     }
-    parts.push(part);
   }
-  return parts;
+  for (const node of nodes.values()) {
+    if (removed.has(node.id)) continue;
+    yield puts.get(node.id) ?? node;
+    puts.delete(node.id);
+  }
+  yield* puts.values();
 }
 
 function toView(node: StoredNode): NodeView {
