@@ -5,14 +5,20 @@ import path from 'node:path';
 /**
  * Replaces a file so that a crash at any instant leaves either the old or the new content, never a torn one:
  * write a temp file beside it, fsync it, rename over the target, fsync the directory so the rename itself is durable.
+ * Data given in chunks is written chunk by chunk, so a large file never has to be one string in memory.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array | AsyncIterable<string>,
+  mode = 0o600,
+): Promise<void> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'w', mode);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for await (const chunk of data) await handle.write(chunk);
     await handle.sync();
   } finally {
     await handle.close();

@@ -97,19 +97,18 @@ export class NodeFiles {
     this.journalBytes += Buffer.byteLength(line);
   }
 
-  /** A new snapshot of `nodes`, then an empty journal. Serialising gives the event loop a turn now and then. */
+  /** A new snapshot of `nodes`, then an empty journal. */
   private async rewrite(nodes: Iterable<StoredNode>): Promise<void> {
-    const slicer = new TimeSlicer();
-    const lines: string[] = [];
-    for (const node of nodes) {
-      await slicer.pace();
-      lines.push(JSON.stringify(node));
-    }
-    const head = JSON.stringify({ version: 1, secretScheme: this.secretScheme }).slice(0, -1);
-    const body = `${head},"nodes":[${lines.length ? `\n${lines.join(',\n')}\n` : ''}]}\n`;
-    await writeFileAtomic(this.snapshotFile, body);
+    let bytes = 0;
+    const counted = async function* (chunks: AsyncIterable<string>): AsyncGenerator<string> {
+      for await (const chunk of chunks) {
+        bytes += Buffer.byteLength(chunk);
+        yield chunk;
+      }
+    };
+    await writeFileAtomic(this.snapshotFile, counted(snapshotChunks(this.secretScheme, nodes)));
     await fs.writeFile(this.journalFile, '', { mode: 0o600 });
-    this.snapshotBytes = Buffer.byteLength(body);
+    this.snapshotBytes = bytes;
     this.journalBytes = 0;
   }
 
@@ -139,4 +138,31 @@ export class NodeFiles {
     });
     return text.length > 0;
   }
+}
+
+/** How many nodes go into one chunk of a snapshot. */
+const SNAPSHOT_CHUNK_NODES = 500;
+
+/**
+ * The snapshot's JSON, one node per line, in chunks written one after the other: the event loop gets a turn between
+ * chunks, so writing the snapshot of a large inventory does not hold up other requests.
+ */
+async function* snapshotChunks(secretScheme: string, nodes: Iterable<StoredNode>): AsyncGenerator<string> {
+  const slicer = new TimeSlicer();
+  yield `${JSON.stringify({ version: 1, secretScheme }).slice(0, -1)},"nodes":[`;
+  let chunk: string[] = [];
+  let separator = '\n';
+  const flush = (): string => {
+    const text = `${separator}${chunk.join(',\n')}`;
+    separator = ',\n';
+    chunk = [];
+    return text;
+  };
+  for (const node of nodes) {
+    await slicer.pace();
+    chunk.push(JSON.stringify(node));
+    if (chunk.length === SNAPSHOT_CHUNK_NODES) yield flush();
+  }
+  if (chunk.length > 0) yield flush();
+  yield separator === '\n' ? ']}\n' : '\n]}\n';
 }
