@@ -113,6 +113,21 @@ test('an import report shows no password, even one with spaces or on a line miss
   for (const secret of ['correct', 'horse', 'Sw0rdf1sh', 'Zq9secret']) await expect(report).not.toContainText(secret);
 });
 
+test('a rack of 10,000 servers shows a page at a time, and one added in another window appears at once', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  const hex = (value: number): string => value.toString(16).padStart(2, '0');
+  const lines = Array.from({ length: 10_000 }, (_, i) => `10.2.${i >> 8}.${i & 255} 52:54:00:02:${hex(i >> 8)}:${hex(i & 255)} root pw`);
+  expect((await callApi(app.url, 'nodes.importHardwareInfo', { text: lines.join('\n') })).added).toBe(10_000);
+  await page.goto(app.url);
+  const table = page.getByRole('table', { name: 'Servers' });
+  await expect(table.getByRole('row')).toHaveCount(51);
+  await expect(page.getByText('1–50 of 10,000')).toBeVisible();
+  await callApi(app.url, 'nodes.add', { name: 'late-arrival', bmcAddress: '10.3.0.1', bmcUser: 'root', bmcPassword: 'pw' });
+  await expect(page.getByText('1–50 of 10,001')).toBeVisible();
+  await page.getByRole('button', { name: 'Go to next page' }).click();
+  await expect(table).toContainText('10.2.0.50');
+});
+
 test('the form says what is wrong before anything is sent', async ({ page }) => {
   app = await startHeadlessApp(dataDir);
   await page.goto(app.url);
