@@ -2,6 +2,7 @@ import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore, type Core } from './core/core';
+import type { ExportDestination } from './inventory/hardware-info-export';
 import { registerIpc } from './ipc';
 import { isRendererPage } from './renderer-page';
 import { safeStorageBox } from './safe-storage-box';
@@ -13,6 +14,17 @@ const rendererIndex = path.join(rendererDir, 'index.html');
 const rendererIndexUrl = pathToFileURL(rendererIndex).href;
 
 let core: Core | undefined;
+
+/** Exports go where the operator says in the system's save dialog; the core writes the file (mode 0600). */
+const saveDialog: ExportDestination = {
+  kind: 'save-dialog',
+  async choosePath(suggestedName) {
+    const options = { title: 'Export hardware_info', defaultPath: path.join(app.getPath('documents'), suggestedName) };
+    const parent = BrowserWindow.getFocusedWindow();
+    const choice = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+    return choice.canceled || !choice.filePath ? null : choice.filePath;
+  },
+};
 
 async function createWindow(core: Core): Promise<void> {
   const stateFile = path.join(app.getPath('userData'), 'window-state.json');
@@ -64,6 +76,7 @@ async function start(): Promise<void> {
     secrets: safeStorageBox(),
     shell: 'electron',
     version: app.getVersion(),
+    exportDestination: saveDialog,
   });
   core = started;
   await createWindow(started);

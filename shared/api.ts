@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import {
+  exportRequestSchema,
   exportResultSchema,
+  hardwareInfoTextSchema,
   importResultSchema,
+  nodeDeltaSchema,
   nodeInputSchema,
   nodeUpdateSchema,
   nodeViewSchema,
@@ -49,8 +52,9 @@ export const methods = {
   'nodes.add': { input: nodeInputSchema, output: nodeViewSchema },
   'nodes.update': { input: nodeUpdateSchema, output: nodeViewSchema },
   'nodes.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
-  'nodes.importHardwareInfo': { input: z.object({ text: z.string().max(1_000_000) }), output: importResultSchema },
-  'nodes.exportHardwareInfo': { input: z.object({}), output: exportResultSchema },
+  'nodes.importHardwareInfo': { input: z.object({ text: hardwareInfoTextSchema }), output: importResultSchema },
+  /** Writes the file where the shell lets the operator put it; the answer never holds a password. */
+  'nodes.exportHardwareInfo': { input: exportRequestSchema, output: exportResultSchema },
   'images.list': { input: z.object({}), output: z.array(imageSchema) },
   'images.add': {
     input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),
@@ -109,7 +113,7 @@ export const events = {
   'bmc.discovery': DiscoveryProgressSchema.extend({ cidr: z.string() }),
   'console.output': consoleOutputSchema,
   'console.closed': z.object({ nodeId: z.string() }),
-  'nodes.changed': z.array(nodeViewSchema),
+  'nodes.changed': nodeDeltaSchema,
   'images.changed': z.array(imageSchema),
   /** Checksumming an image being added: file bytes read so far. */
   'images.progress': z.object({ path: z.string(), read: z.number(), total: z.number() }),

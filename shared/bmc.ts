@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChassisActionSchema, DeviceIdSchema, SettableBootDeviceSchema } from './ipmi';
-import { bmcAddressSchema, portSchema } from './nodes';
+import { bmcAddressSchema, bmcPasswordSchema, bmcUserSchema, portSchema } from './nodes';
 
 export const bmcTestResultSchema = z.object({
   deviceId: DeviceIdSchema,
@@ -13,8 +13,8 @@ export type BmcTestResult = z.infer<typeof bmcTestResultSchema>;
 export const bmcCredentialsSchema = z.object({
   address: bmcAddressSchema,
   port: portSchema.default(623),
-  user: z.string().min(1).max(16),
-  password: z.string().max(20),
+  user: bmcUserSchema,
+  password: bmcPasswordSchema,
 });
 
 export const powerRequestSchema = z.object({ nodeId: z.string().min(1), action: ChassisActionSchema });

@@ -8,26 +8,82 @@ export function normalizeMac(mac: string): string {
   return mac.trim().toLowerCase().replace(/-/g, ':');
 }
 
-export const bmcAddressSchema = z
-  .string()
-  .trim()
-  .refine((value) => (/^[\d.]+$/.test(value) ? IPV4_PATTERN.test(value) : HOSTNAME.test(value)), {
-    message: 'BMC address must be an IPv4 address (like 10.1.91.4) or a host name',
-  });
+/** An IPv4 address or a host name, already trimmed. */
+export function isBmcAddress(value: string): boolean {
+  return /^[\d.]+$/.test(value) ? IPV4_PATTERN.test(value) : HOSTNAME.test(value);
+}
+
+/** Six hex pairs separated by colons or dashes, already trimmed. */
+export function isMac(value: string): boolean {
+  return MAC.test(value);
+}
+
+export const bmcAddressSchema = z.string().trim().refine(isBmcAddress, {
+  message: 'BMC address must be an IPv4 address (like 10.1.91.4) or a host name',
+});
 
 export const macSchema = z
   .string()
   .trim()
-  .refine((value) => MAC.test(value), { message: 'MAC must look like 00:1b:24:78:4c:b2' })
+  .refine(isMac, { message: 'MAC must look like 00:1b:24:78:4c:b2' })
   .transform(normalizeMac);
 
 export const portSchema = z.number().int().min(1, 'port must be 1–65535').max(65535, 'port must be 1–65535');
+
+/** C0 controls (NUL, tab, newline, escape…), DEL and C1 controls: no BMC takes them, and a NUL cuts the field short. */
+// eslint-disable-next-line no-control-regex -- finding control characters is this pattern's job
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
+
+/** The text with each control character shown as U+FFFD, for quoting a field in a report. */
+export function withControlCharactersShown(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, '\uFFFD');
+}
+
+/** Bytes of the UTF-8 encoding, counted without encoding (an import checks tens of thousands of fields). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const character of text) {
+    const code = character.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/** What is wrong with a BMC user name, or null. IPMI counts user names in bytes, and non-ASCII characters take several. */
+export function bmcUserProblem(user: string): string | null {
+  if (user === '') return 'BMC user is required';
+  if (utf8Length(user) > 16) return 'IPMI user names are at most 16 bytes (16 plain characters, fewer with accents)';
+  if (CONTROL_CHARACTER.test(user)) {
+    return 'the BMC user name contains a control character (such as NUL, a tab or a line break): type it again without';
+  }
+  return null;
+}
+
+/** What is wrong with a BMC password, or null; the message never repeats the password. */
+export function bmcPasswordProblem(password: string): string | null {
+  if (utf8Length(password) > 20) return 'IPMI 2.0 passwords are at most 20 bytes (20 plain characters, fewer with accents)';
+  if (CONTROL_CHARACTER.test(password)) {
+    return 'the BMC password contains a control character (such as NUL, a tab or a line break), which a BMC does not take: type it again without';
+  }
+  return null;
+}
+
+const refuseWith =
+  (problem: (value: string) => string | null) =>
+  (value: string, context: z.RefinementCtx): void => {
+    const message = problem(value);
+    if (message !== null) context.addIssue({ code: 'custom', message });
+  };
+
+export const bmcUserSchema = z.string().superRefine(refuseWith(bmcUserProblem));
+export const bmcPasswordSchema = z.string().superRefine(refuseWith(bmcPasswordProblem));
 
 const nodeFields = {
   name: z.string().trim().min(1, 'name is required').max(64, 'name is at most 64 characters'),
   bmcAddress: bmcAddressSchema,
   bmcPort: portSchema,
-  bmcUser: z.string().min(1, 'BMC user is required').max(16, 'IPMI user names are at most 16 characters'),
+  bmcUser: bmcUserSchema,
   mac: macSchema.nullable(),
   notes: z.string().max(2000),
 };
@@ -38,7 +94,7 @@ export const nodeInputSchema = z.object({
   bmcPort: portSchema.default(623),
   mac: macSchema.nullable().default(null),
   notes: z.string().max(2000).default(''),
-  bmcPassword: z.string().max(20, 'IPMI 2.0 passwords are at most 20 characters'),
+  bmcPassword: bmcPasswordSchema,
 });
 export type NodeInput = z.input<typeof nodeInputSchema>;
 
@@ -46,7 +102,7 @@ export type NodeInput = z.input<typeof nodeInputSchema>;
 export const nodeUpdateSchema = z.object({
   id: z.string().min(1),
   changes: z
-    .object({ ...nodeFields, bmcPassword: z.string().max(20, 'IPMI 2.0 passwords are at most 20 characters') })
+    .object({ ...nodeFields, bmcPassword: bmcPasswordSchema })
     .partial(),
 });
 export type NodeUpdate = z.input<typeof nodeUpdateSchema>;
@@ -63,6 +119,23 @@ export const nodeViewSchema = z.object({
 });
 export type NodeView = z.infer<typeof nodeViewSchema>;
 
+/** The most hardware_info text one import takes (about 1 MB). */
+export const HARDWARE_INFO_MAX_CHARACTERS = 1_000_000;
+
+/** A longer text is refused with the line the limit falls in, so the operator knows where to split the file. */
+export const hardwareInfoTextSchema = z.string().superRefine((text, context) => {
+  if (text.length <= HARDWARE_INFO_MAX_CHARACTERS) return;
+  const line = text.slice(0, HARDWARE_INFO_MAX_CHARACTERS).split('\n').length;
+  const limit = HARDWARE_INFO_MAX_CHARACTERS.toLocaleString('en-US');
+  context.addIssue({
+    code: 'custom',
+    message:
+      line === 1
+        ? `the first line alone is longer than ${limit} characters: this is not a hardware_info file`
+        : `the hardware_info text is longer than ${limit} characters; the limit falls in line ${line}: import lines 1–${line - 1} first, then the rest from line ${line}`,
+  });
+});
+
 export const importProblemSchema = z.object({
   line: z.number().int().min(1),
   text: z.string(),
@@ -70,14 +143,44 @@ export const importProblemSchema = z.object({
 });
 export type ImportProblem = z.infer<typeof importProblemSchema>;
 
+/** The added servers themselves reach every window as a `nodes.changed` delta; the answer only counts them. */
 export const importResultSchema = z.object({
-  added: z.array(nodeViewSchema),
+  added: z.number().int(),
   problems: z.array(importProblemSchema),
 });
 export type ImportResult = z.infer<typeof importResultSchema>;
 
+/** What the operator chooses in the export dialog; passwords stay out unless they tick the box. */
+export const exportRequestSchema = z.object({ includePasswords: z.boolean().default(false) });
+
+/**
+ * Where the exported file went. The file itself never travels through the API: the desktop app writes it where the
+ * save dialog says; in a browser the page follows `url` (a one-time download from the headless server).
+ */
+export const exportDeliverySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('saved'), path: z.string() }),
+  z.object({ kind: z.literal('download'), url: z.string() }),
+  z.object({ kind: z.literal('cancelled') }),
+]);
+export type ExportDelivery = z.infer<typeof exportDeliverySchema>;
+
 export const exportResultSchema = z.object({
-  text: z.string(),
+  delivery: exportDeliverySchema,
+  /** Servers written to the file. */
+  exported: z.number().int(),
+  passwordsIncluded: z.boolean(),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
 });
 export type ExportResult = z.infer<typeof exportResultSchema>;
+
+/**
+ * A change to the inventory as every window receives it: only the nodes that changed. `revision` counts the changes
+ * of this run one by one, so a window that sees a number skipped knows it missed one and reloads the list.
+ */
+export const nodeDeltaSchema = z.object({
+  revision: z.number().int(),
+  added: z.array(nodeViewSchema),
+  changed: z.array(nodeViewSchema),
+  removed: z.array(z.string()),
+});
+export type NodeDelta = z.infer<typeof nodeDeltaSchema>;

@@ -1,9 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startHeadlessApp, type HeadlessApp } from './headless-app';
+import { callApi, startHeadlessApp, type HeadlessApp } from './headless-app';
 import { keepScreenshot } from './screenshots';
 
 let dataDir: string;
@@ -63,6 +63,69 @@ test('servers added and imported in the wizard survive a restart; a bad hardware
   await expect(rows.filter({ hasText: 'rack4-u14' })).toContainText('ADMIN');
   await expect(rows.filter({ hasText: '10.1.91.6' })).toContainText('00:1b:24:78:4c:b2');
   await keepScreenshot(page, '03-after-restart');
+});
+
+test('an export downloads hardware_info with passwords only when ticked, and no password ever reaches the page', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  await callApi(app.url, 'nodes.add', { name: 'r1', bmcAddress: '10.1.91.4', bmcUser: 'root', bmcPassword: 'Zq9secret', mac: '52:54:00:00:00:01' });
+  const frames: string[] = [];
+  page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => frames.push(String(payload))));
+  await page.goto(app.url);
+
+  const exportOnce = async (): Promise<string> => {
+    const dialog = page.getByRole('dialog', { name: 'Export hardware_info' });
+    const download = page.waitForEvent('download');
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    return readFile((await (await download).path())!, 'utf8');
+  };
+
+  await page.getByRole('button', { name: 'Export hardware_info' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export hardware_info' });
+  const includePasswords = dialog.getByRole('checkbox', { name: 'Include passwords' });
+  await expect(includePasswords).not.toBeChecked();
+  const without = await exportOnce();
+  expect(without).toContain('10.1.91.4 52:54:00:00:00:01 root ********');
+  expect(without).not.toContain('Zq9secret');
+  await expect(dialog.getByRole('status')).toContainText('1 server(s), without passwords');
+
+  await includePasswords.check();
+  await expect(dialog).toContainText('every BMC password in clear text');
+  await keepScreenshot(page, '06-export-dialog');
+  expect(await exportOnce()).toBe('10.1.91.4 52:54:00:00:00:01 root Zq9secret\n');
+  await expect(dialog.getByRole('status')).toContainText('1 server(s), with their passwords');
+
+  expect(frames.length).toBeGreaterThan(0);
+  for (const frame of frames) expect(frame).not.toContain('Zq9secret');
+});
+
+test('an import report shows no password, even one with spaces or on a line missing a field', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  await page.goto(app.url);
+  await page.getByRole('button', { name: 'Import hardware_info' }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Import hardware_info' });
+  await importDialog
+    .getByRole('textbox', { name: 'hardware_info lines' })
+    .fill('10.1.91.6 00:1B:24:78:4C:B6 root correct horse\n10.1.91.7 root Sw0rdf1sh\n10.1.91.8 not-a-mac root Zq9secret');
+  await importDialog.getByRole('button', { name: 'Import' }).click();
+  const report = importDialog.getByRole('status');
+  await expect(report).toContainText('0 server(s) added, 3 line(s) skipped');
+  await expect(report).toContainText('not-a-mac');
+  for (const secret of ['correct', 'horse', 'Sw0rdf1sh', 'Zq9secret']) await expect(report).not.toContainText(secret);
+});
+
+test('a rack of 10,000 servers shows a page at a time, and one added in another window appears at once', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  const hex = (value: number): string => value.toString(16).padStart(2, '0');
+  const lines = Array.from({ length: 10_000 }, (_, i) => `10.2.${i >> 8}.${i & 255} 52:54:00:02:${hex(i >> 8)}:${hex(i & 255)} root pw`);
+  expect((await callApi(app.url, 'nodes.importHardwareInfo', { text: lines.join('\n') })).added).toBe(10_000);
+  await page.goto(app.url);
+  const table = page.getByRole('table', { name: 'Servers' });
+  await expect(table.getByRole('row')).toHaveCount(51);
+  await expect(page.getByText('1–50 of 10,000')).toBeVisible();
+  await callApi(app.url, 'nodes.add', { name: 'late-arrival', bmcAddress: '10.3.0.1', bmcUser: 'root', bmcPassword: 'pw' });
+  await expect(page.getByText('1–50 of 10,001')).toBeVisible();
+  await page.getByRole('button', { name: 'Go to next page' }).click();
+  await expect(table).toContainText('10.2.0.50');
 });
 
 test('the form says what is wrong before anything is sent', async ({ page }) => {

@@ -39,7 +39,6 @@ export class BmcService {
     const status = await client.getChassisStatus();
     if (nodeId) {
       await this.nodes.recordFacts(nodeId, { systemGuid: guid?.uuid ?? null });
-      this.bus.emit('nodes.changed', this.nodes.list());
       this.bus.emit('power.changed', { nodeId, powerOn: status.powerOn });
     }
     return { deviceId, systemGuid: guid?.uuid ?? null, powerOn: status.powerOn, cipherSuite: client.session.cipherSuite };

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
+import { exportHardwareInfo, type ExportDestination } from '../inventory/hardware-info-export';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
 import { DeployService, type DeployServiceDeps } from '../deploy/deploy-service';
@@ -21,6 +22,8 @@ export interface CoreOptions {
   deployTuning?: Pick<DeployServiceDeps, 'timeoutScale' | 'ports'>;
   /** Enables `diagnostics.floodLog`; only the headless server sets it, and only when RACKBOOT_BENCH=1. */
   benchHooks?: boolean;
+  /** Where `nodes.exportHardwareInfo` puts its file: the shell's save dialog or browser download. */
+  exportDestination?: ExportDestination;
 }
 
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
@@ -34,6 +37,7 @@ export interface Core {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const bus = new EventBus();
   const nodes = await NodeStore.open(options.dataDir, options.secrets);
+  nodes.onChange((delta) => bus.emit('nodes.changed', delta));
   const images = await ImageLibrary.open(options.dataDir);
   const bmc = new BmcService(nodes, bus);
   const deployStore = await DeployStore.open(options.dataDir);
@@ -41,7 +45,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const log: Core['log'] = (level, source, message, nodeId) => {
     bus.emit('log', { time: new Date().toISOString(), level, source, message, ...(nodeId ? { nodeId } : {}) });
   };
-  const announceNodes = (): void => bus.emit('nodes.changed', nodes.list());
   const network = new NetworkService({
     dataDir: options.dataDir,
     openExecutor,
@@ -69,30 +72,30 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'nodes.add': async (input) => {
       const node = await nodes.add(input);
       log('info', 'inventory', `Enrolled ${node.name} (BMC ${node.bmcAddress}:${node.bmcPort}).`, node.id);
-      announceNodes();
       return node;
     },
-    'nodes.update': async (input) => {
-      const node = await nodes.update(input);
-      announceNodes();
-      return node;
-    },
-    'nodes.remove': async ({ id }) => {
-      const removed = await nodes.remove(id);
-      if (removed) announceNodes();
-      return { removed };
-    },
+    'nodes.update': async (input) => nodes.update(input),
+    'nodes.remove': async ({ id }) => ({ removed: await nodes.remove(id) }),
     'nodes.importHardwareInfo': async ({ text }) => {
       const result = await nodes.importHardwareInfo(text);
       log(
         result.problems.length ? 'warn' : 'info',
         'inventory',
-        `hardware_info import: ${result.added.length} added, ${result.problems.length} line(s) with problems.`,
+        `hardware_info import: ${result.added} added, ${result.problems.length} line(s) with problems.`,
       );
-      if (result.added.length) announceNodes();
       return result;
     },
-    'nodes.exportHardwareInfo': async () => nodes.exportHardwareInfo(),
+    'nodes.exportHardwareInfo': async ({ includePasswords }) => {
+      if (!options.exportDestination) {
+        throw new UserFacingError('export-unavailable', 'This Rackboot has nowhere to save an export: use the desktop app or the browser wizard.');
+      }
+      const result = await exportHardwareInfo(nodes, options.exportDestination, includePasswords);
+      if (result.delivery.kind !== 'cancelled') {
+        const where = result.delivery.kind === 'saved' ? `to ${result.delivery.path}` : 'as a browser download';
+        log('info', 'inventory', `hardware_info export ${where}: ${result.exported} server(s), ${includePasswords ? 'with' : 'without'} passwords.`);
+      }
+      return result;
+    },
     'images.list': async () => images.list(),
     'images.add': async (input) => {
       const image = await images.add(input, (read, total) => bus.emit('images.progress', { path: input.path, read, total }));

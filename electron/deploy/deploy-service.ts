@@ -181,7 +181,6 @@ export class DeployService {
         throw error;
       });
       await this.deps.nodes.recordFacts(nodeId, { mac: captured.mac });
-      this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
       this.nodeLog('info', 'capture', `Captured MAC ${captured.mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`, nodeId);
       await this.power.powerOff(target).catch(() => undefined);
       return captured;
@@ -228,7 +227,6 @@ export class DeployService {
           target: (nodeId) => this.target(nodeId),
           setMac: async (nodeId, mac) => {
             await this.deps.nodes.recordFacts(nodeId, { mac });
-            this.deps.bus.emit('nodes.changed', this.deps.nodes.list());
           },
         },
         power: this.power,

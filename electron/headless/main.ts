@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core';
 import { KeyFileSecretBox } from '../inventory/secret-box';
 import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../paths';
+import { DownloadShelf } from './downloads';
 import { startHeadlessServer } from './server';
 
 const USAGE = `Usage: npm run serve -- [--port N] [--listen ADDR] [--data-dir DIR]
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const rendererDir = process.env.RACKBOOT_RENDERER_DIR ?? path.resolve(here, '../renderer');
 
   const secrets = await KeyFileSecretBox.load(path.join(dataDir, 'secret.key'));
+  const downloads = new DownloadShelf();
   const core = await createCore({
     dataDir,
     secrets,
@@ -38,8 +40,9 @@ async function main(): Promise<void> {
     version: process.env.npm_package_version ?? 'dev',
     benchHooks: process.env.RACKBOOT_BENCH === '1',
     deployTuning: { timeoutScale: timeoutScaleFromEnv() },
+    exportDestination: downloads.destination,
   });
-  const server = await startHeadlessServer({ core, rendererDir, host: values.listen, port });
+  const server = await startHeadlessServer({ core, rendererDir, host: values.listen, port, downloads });
   if (values.listen !== '127.0.0.1' && values.listen !== '::1' && values.listen !== 'localhost') {
     console.warn(`Warning: listening on ${values.listen}: anyone who can reach it and has the token controls your BMCs.`);
   }

@@ -96,7 +96,7 @@ describe('headless server', () => {
     );
     const actor = await open(`?token=${server.token}`);
     await request(actor, 1, 'nodes.add', { name: 'y', bmcAddress: '10.0.0.6', bmcUser: 'root', bmcPassword: 'pw' });
-    expect(await changed).toEqual([expect.objectContaining({ name: 'y' })]);
+    expect(await changed).toEqual({ revision: 1, added: [expect.objectContaining({ name: 'y' })], changed: [], removed: [] });
     watcher.close();
     actor.close();
   });
@@ -107,7 +107,7 @@ describe('headless server', () => {
     ws.on('message', (data) => received.push(JSON.parse(data.toString()) as WsMessage));
     await request(ws, 1, 'nodes.add', { name: 'z', bmcAddress: '10.0.0.7', bmcUser: 'root', bmcPassword: 'pw' });
     expect(received).toEqual([
-      { kind: 'events', events: [expect.objectContaining({ event: 'log' }), expect.objectContaining({ event: 'nodes.changed' })] },
+      { kind: 'events', events: [expect.objectContaining({ event: 'nodes.changed' }), expect.objectContaining({ event: 'log' })] },
       expect.objectContaining({ kind: 'result', id: 1, ok: true }),
     ]);
     ws.close();

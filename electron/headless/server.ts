@@ -7,6 +7,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WsMessage } from '../../shared/api';
 import type { Core } from '../core/core';
 import { createEventBatcher } from '../core/event-batcher';
+import { DOWNLOAD_PATH, serveDownload, type DownloadShelf } from './downloads';
 import { readWsRequest } from './request';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -31,6 +32,8 @@ export interface HeadlessOptions {
   port: number;
   /** Fixed only by tests; a fresh random token per launch otherwise. */
   token?: string;
+  /** Files the core offers the browser (exports), served once each under /download/. */
+  downloads?: DownloadShelf;
 }
 
 export interface HeadlessServer {
@@ -136,6 +139,10 @@ function send(socket: WebSocket, message: WsMessage): void {
 export async function startHeadlessServer(options: HeadlessOptions): Promise<HeadlessServer> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const server = http.createServer((request, response) => {
+    if (options.downloads && request.url?.startsWith(DOWNLOAD_PATH)) {
+      serveDownload(options.downloads, (given) => tokensMatch(token, given), request, response);
+      return;
+    }
     serveStatic(options.rendererDir, request, response).catch(() => {
       if (response.headersSent) response.destroy();
       else response.writeHead(500).end();

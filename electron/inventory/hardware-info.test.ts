@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHardwareInfo, parseHardwareInfo } from './hardware-info';
+import { formatHardwareInfo, parseHardwareInfo, PASSWORD_PLACEHOLDER } from './hardware-info';
 
 describe('hardware_info parsing', () => {
   it('reads the DevStack guide example line', () => {
@@ -25,6 +25,36 @@ describe('hardware_info parsing', () => {
     expect(JSON.stringify(problems)).not.toContain('s3cretPW');
   });
 
+  it('shows no part of a password that has spaces in it', () => {
+    const { entries, problems } = parseHardwareInfo('10.0.0.1 52:54:00:00:00:01 admin correct horse battery');
+    expect(entries).toEqual([]);
+    expect(problems[0]!.reason).toContain('expected 4 fields');
+    for (const word of ['correct', 'horse', 'battery']) expect(JSON.stringify(problems)).not.toContain(word);
+  });
+
+  it('shows no password of a line missing a field, whichever column it slid into', () => {
+    const text = ['10.0.0.1 52:54:00:00:00:01 Sw0rdf1sh', '10.0.0.2 admin Sw0rdf1sh', '10.0.0.3 admin Sw0rdf1sh extra', '10.0.0.4 my Sw0rdf1sh pw'].join('\n');
+    const { problems } = parseHardwareInfo(text);
+    expect(problems.map((problem) => problem.line)).toEqual([1, 2, 3, 4]);
+    expect(JSON.stringify(problems)).not.toContain('Sw0rdf1sh');
+  });
+
+  it('refuses control characters in the user name or password, quoting neither', () => {
+    const { entries, problems } = parseHardwareInfo('10.0.0.1 52:54:00:00:00:01 ro\u0000ot pw\n10.0.0.2 52:54:00:00:00:02 root Zq9\u0001xy');
+    expect(entries).toEqual([]);
+    expect(problems.map((problem) => problem.reason)).toEqual([
+      expect.stringContaining('user name contains a control character'),
+      expect.stringContaining('password contains a control character'),
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('Zq9');
+  });
+
+  it('refuses the placeholder an export without passwords writes', () => {
+    const { entries, problems } = parseHardwareInfo(`10.0.0.1 52:54:00:00:00:01 root ${PASSWORD_PLACEHOLDER}`);
+    expect(entries).toEqual([]);
+    expect(problems[0]!.reason).toContain("put the BMC's password in its place");
+  });
+
   it('skips comments, blank lines and Windows line endings', () => {
     const { entries, problems } = parseHardwareInfo('# rack 4\r\n\r\n10.0.0.1 52-54-00-00-00-01 root pw\r\n');
     expect(problems).toEqual([]);
@@ -40,6 +70,12 @@ describe('hardware_info export', () => {
     ]);
     expect(text).toBe('10.0.0.1 52:54:00:00:00:01 root pw\n');
     expect(skipped).toEqual([{ name: 'b', reason: expect.stringContaining('no MAC') }]);
+  });
+
+  it('without passwords, writes the placeholder under a comment that says what to do', () => {
+    const { text, exported } = formatHardwareInfo([{ name: 'a', bmcAddress: '10.0.0.1', mac: '52:54:00:00:00:01', bmcUser: 'root' }]);
+    expect(text).toBe(`# Exported without passwords: write each BMC's password in place of ******** before importing.\n10.0.0.1 52:54:00:00:00:01 root ********\n`);
+    expect(exported).toBe(1);
   });
 
   it('round-trips through the parser', () => {

@@ -1,87 +1,75 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { z } from 'zod';
 import {
   nodeInputSchema,
   nodeUpdateSchema,
-  type ExportResult,
+  type ImportProblem,
   type ImportResult,
+  type NodeDelta,
   type NodeView,
 } from '../../shared/nodes';
 import { UserFacingError } from '../core/errors';
-import { readJsonFile, writeFileAtomic } from './atomic-file';
-import { formatHardwareInfo, parseHardwareInfo } from './hardware-info';
+import { formatHardwareInfo, hardwareInfoLines, parseHardwareInfoLine, reportedEntry } from './hardware-info';
+import { NodeFiles, type NodeChange, type StoredNode } from './node-files';
+import { NodeIndex } from './node-index';
 import type { SecretBox } from './secret-box';
+import { TimeSlicer } from './time-slicer';
 
-const storedNodeSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  bmcAddress: z.string(),
-  bmcPort: z.number().int(),
-  bmcUser: z.string(),
-  sealedPassword: z.string(),
-  mac: z.string().nullable(),
-  systemGuid: z.string().nullable().default(null),
-  notes: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-type StoredNode = z.infer<typeof storedNodeSchema>;
+export { NODES_FILE, NODES_JOURNAL } from './node-files';
 
-const storeFileSchema = z.object({
-  version: z.literal(1),
-  secretScheme: z.string(),
-  nodes: z.array(storedNodeSchema),
-});
+/** At most this many nodes per `nodes.changed` event, so one big import never turns into one huge message. */
+const DELTA_NODES = 500;
 
-export const NODES_FILE = 'nodes.json';
+type Mutation<T> = { changes: NodeChange[]; result: T };
 
 /** The enrolled servers, persisted atomically on every change, with BMC passwords sealed by a SecretBox. */
 export class NodeStore {
   private writes: Promise<void> = Promise.resolve();
-
+  private readonly index: NodeIndex;
+  private readonly listeners = new Set<(delta: NodeDelta) => void>();
+  private revision = 0;
 
   private constructor(
-    private readonly file: string,
+    private readonly files: NodeFiles,
     private readonly secrets: SecretBox,
-    private nodes: StoredNode[],
-  ) {}
+    /** By id, in enrolment order. */
+    private readonly nodes: Map<string, StoredNode>,
+  ) {
+    this.index = new NodeIndex(nodes.values());
+  }
 
   static async open(dataDir: string, secrets: SecretBox): Promise<NodeStore> {
-    const file = path.join(dataDir, NODES_FILE);
-    const raw = await readJsonFile(file);
-    if (raw === undefined) return new NodeStore(file, secrets, []);
-    const parsed = storeFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new Error(`The node inventory ${file} is not in a format this Rackboot understands; move it aside to start empty.`);
-    }
-    if (parsed.data.secretScheme !== secrets.scheme) {
-      throw new Error(
-        `The node inventory ${file} was sealed with ${parsed.data.secretScheme} but this run uses ${secrets.scheme}; start Rackboot the same way (desktop or headless) as before.`,
-      );
-    }
-    return new NodeStore(file, secrets, parsed.data.nodes);
+    const { files, nodes } = await NodeFiles.open(dataDir, secrets.scheme);
+    return new NodeStore(files, secrets, nodes);
+  }
+
+  /**
+   * Hears every change once it is on disk, as deltas numbered one by one (a big change comes in several). The store
+   * waits for the event loop between the parts of a big change, so each part travels on its own.
+   */
+  onChange(listener: (delta: NodeDelta) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   list(): NodeView[] {
-    return this.nodes.map(toView);
+    return Array.from(this.nodes.values(), toView);
   }
 
   /** The password, for the IPMI layer only. */
   passwordOf(id: string): string {
-    return this.open(findNode(this.nodes, id).sealedPassword);
+    return this.open(this.find(id).sealedPassword);
   }
 
   get(id: string): NodeView {
-    return toView(findNode(this.nodes, id));
+    return toView(this.find(id));
   }
 
   async add(input: unknown): Promise<NodeView> {
     const parsed = nodeInputSchema.parse(input);
-    return this.mutate((nodes) => {
-      assertUniqueName(nodes, parsed.name);
-      assertUniqueBmc(nodes, parsed.bmcAddress, parsed.bmcPort);
-      if (parsed.mac) assertUniqueMac(nodes, parsed.mac);
+    return this.mutate(() => {
+      this.assertNameFree(parsed.name);
+      this.assertBmcFree(parsed.bmcAddress, parsed.bmcPort);
+      if (parsed.mac) this.assertMacFree(parsed.mac);
       const now = new Date().toISOString();
       const node: StoredNode = {
         id: randomUUID(),
@@ -96,14 +84,14 @@ export class NodeStore {
         createdAt: now,
         updatedAt: now,
       };
-      return { next: [...nodes, node], result: toView(node) };
+      return { changes: [{ put: node }], result: toView(node) };
     });
   }
 
   async update(input: unknown): Promise<NodeView> {
     const { id, changes } = nodeUpdateSchema.parse(input);
-    return this.mutate((nodes) => {
-      const current = findNode(nodes, id);
+    return this.mutate(() => {
+      const current = this.find(id);
       const { bmcPassword, ...fields } = changes;
       const next: StoredNode = {
         ...current,
@@ -111,54 +99,66 @@ export class NodeStore {
         sealedPassword: bmcPassword === undefined ? current.sealedPassword : this.seal(bmcPassword),
         updatedAt: new Date().toISOString(),
       };
-      if (next.name !== current.name) assertUniqueName(nodes, next.name, id);
+      if (next.name !== current.name) this.assertNameFree(next.name, id);
       if (next.bmcAddress !== current.bmcAddress || next.bmcPort !== current.bmcPort) {
-        assertUniqueBmc(nodes, next.bmcAddress, next.bmcPort, id);
+        this.assertBmcFree(next.bmcAddress, next.bmcPort, id);
       }
-      if (next.mac && next.mac !== current.mac) assertUniqueMac(nodes, next.mac, id);
-      return { next: nodes.map((node) => (node.id === id ? next : node)), result: toView(next) };
+      if (next.mac && next.mac !== current.mac) this.assertMacFree(next.mac, id);
+      return { changes: [{ put: next }], result: toView(next) };
     });
   }
 
   /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC. */
   async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string }): Promise<NodeView> {
-    return this.mutate((nodes) => {
-      const current = findNode(nodes, id);
-      if (facts.mac && facts.mac !== current.mac) assertUniqueMac(nodes, facts.mac, id);
+    return this.mutate(() => {
+      const current = this.find(id);
+      if (facts.mac && facts.mac !== current.mac) this.assertMacFree(facts.mac, id);
       const next: StoredNode = { ...current, ...facts, updatedAt: new Date().toISOString() };
-      return { next: nodes.map((node) => (node.id === id ? next : node)), result: toView(next) };
+      return { changes: [{ put: next }], result: toView(next) };
     });
   }
 
   async remove(id: string): Promise<boolean> {
-    return this.mutate((nodes) => {
-      const next = nodes.filter((node) => node.id !== id);
-      return { next, result: next.length !== nodes.length };
-    });
+    return this.mutate(() => ({ changes: this.nodes.has(id) ? [{ remove: id }] : [], result: this.nodes.has(id) }));
   }
 
-  /** Adds every good line of a hardware_info file in one write; bad and duplicate lines come back as problems. */
+  /**
+   * Adds every good line of a hardware_info file in one write; bad and duplicate lines come back as problems, in line
+   * order. Each line costs constant time (index lookups), and the work pauses for the event loop every few
+   * milliseconds, so other clients are answered during a large import.
+   */
   async importHardwareInfo(text: string): Promise<ImportResult> {
-    const { entries, problems } = parseHardwareInfo(text);
-    const added = await this.mutate((nodes) => {
+    return this.mutate(async () => {
+      const slicer = new TimeSlicer();
+      const problems: ImportProblem[] = [];
+      const fresh = new NodeIndex();
+      const changes: NodeChange[] = [];
       const now = new Date().toISOString();
-      const known = [...nodes];
-      const fresh: StoredNode[] = [];
-      for (const entry of entries) {
-        const clash = known.find(
-          (node) => (node.bmcAddress === entry.bmcAddress && node.bmcPort === 623) || node.mac === entry.mac,
-        );
+      const lines = hardwareInfoLines(text);
+      for (let index = 0; index < lines.length; index += 1) {
+        await slicer.pace();
+        const entry = parseHardwareInfoLine(lines[index]!, index + 1);
+        if (entry === null) continue;
+        if ('reason' in entry) {
+          problems.push(entry);
+          continue;
+        }
+        const clash =
+          this.index.bmcHolder(entry.bmcAddress, 623) ??
+          fresh.bmcHolder(entry.bmcAddress, 623) ??
+          this.index.macHolder(entry.mac) ??
+          fresh.macHolder(entry.mac);
         if (clash) {
           problems.push({
             line: entry.line,
-            text: `${entry.bmcAddress} ${entry.mac} ${entry.bmcUser} ********`,
+            text: reportedEntry(entry),
             reason: `already enrolled as "${clash.name}" (same ${clash.mac === entry.mac ? 'MAC' : 'BMC address'})`,
           });
           continue;
         }
         const node: StoredNode = {
           id: randomUUID(),
-          name: uniqueName(entry.bmcAddress, known),
+          name: this.freeName(entry.bmcAddress, fresh),
           bmcAddress: entry.bmcAddress,
           bmcPort: 623,
           bmcUser: entry.bmcUser,
@@ -169,17 +169,20 @@ export class NodeStore {
           createdAt: now,
           updatedAt: now,
         };
-        fresh.push(node);
-        known.push(node);
+        fresh.add(node);
+        changes.push({ put: node });
       }
-      return { next: fresh.length ? known : nodes, result: fresh };
+      return { changes, result: { added: changes.length, problems } };
     });
-    problems.sort((a, b) => a.line - b.line);
-    return { added: added.map(toView), problems };
   }
 
-  exportHardwareInfo(): ExportResult {
-    return formatHardwareInfo(this.nodes.map((node) => ({ ...node, bmcPassword: this.open(node.sealedPassword) })));
+  /** The hardware_info file's text, passwords opened only when asked for. For the export, never for the API. */
+  hardwareInfoFile(includePasswords: boolean): ReturnType<typeof formatHardwareInfo> {
+    const nodes = Array.from(this.nodes.values(), (node) => ({
+      ...node,
+      ...(includePasswords ? { bmcPassword: this.open(node.sealedPassword) } : {}),
+    }));
+    return formatHardwareInfo(nodes);
   }
 
   /** An empty password is stored as empty, so `hasPassword` can be told without opening anything. */
@@ -191,18 +194,50 @@ export class NodeStore {
     return sealed === '' ? '' : this.secrets.open(sealed);
   }
 
+  private find(id: string): StoredNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new UserFacingError('node-not-found', 'That server is no longer in the inventory; refresh the list.');
+    return node;
+  }
+
+  private assertNameFree(name: string, exceptId?: string): void {
+    const holder = this.index.nameHolder(name);
+    if (holder && holder.id !== exceptId) {
+      throw new UserFacingError('duplicate-name', `A server named "${name}" is already enrolled; choose another name.`);
+    }
+  }
+
+  private assertBmcFree(address: string, port: number, exceptId?: string): void {
+    const holder = this.index.bmcHolder(address, port);
+    if (holder && holder.id !== exceptId) {
+      throw new UserFacingError('duplicate-bmc', `BMC ${address}:${port} is already enrolled as "${holder.name}".`);
+    }
+  }
+
+  private assertMacFree(mac: string, exceptId?: string): void {
+    const holder = this.index.macHolder(mac);
+    if (holder && holder.id !== exceptId) throw new UserFacingError('duplicate-mac', `MAC ${mac} already belongs to "${holder.name}".`);
+  }
+
+  /** `base`, or `base-2`, `base-3`… whichever no enrolled node and no node of this import is named yet. */
+  private freeName(base: string, fresh: NodeIndex): string {
+    const taken = (name: string): boolean => this.index.nameHolder(name) !== undefined || fresh.nameHolder(name) !== undefined;
+    let name = base;
+    for (let n = 2; taken(name); n += 1) name = `${base}-${n}`;
+    return name;
+  }
+
   /**
-   * Runs one change at a time against the latest list, persists it, and only then publishes it in memory, so
-   * concurrent requests never lose each other's writes and a failed write never leaves memory ahead of the disk.
+   * Runs one change at a time against the latest state and persists it before applying it in memory and telling the
+   * listeners, so concurrent requests never lose each other's writes and a failed write never leaves memory ahead of
+   * the disk.
    */
-  private mutate<T>(change: (nodes: StoredNode[]) => { next: StoredNode[]; result: T }): Promise<T> {
+  private mutate<T>(change: () => Mutation<T> | Promise<Mutation<T>>): Promise<T> {
     const run = this.writes.then(async () => {
-      const { next, result } = change(this.nodes);
-      if (next !== this.nodes) {
-        const body = { version: 1 as const, secretScheme: this.secrets.scheme, nodes: next };
-        await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
-        this.nodes = next;
-      }
+      const { changes, result } = await change();
+      if (changes.length === 0) return result;
+      await this.files.record(changes, () => nodesAfter(this.nodes, changes));
+      await this.apply(changes);
       return result;
     });
     this.writes = run.then(
@@ -211,37 +246,77 @@ export class NodeStore {
     );
     return run;
   }
-}
 
-function findNode(nodes: StoredNode[], id: string): StoredNode {
-  const node = nodes.find((candidate) => candidate.id === id);
-  if (!node) throw new UserFacingError('node-not-found', 'That server is no longer in the inventory; refresh the list.');
-  return node;
-}
+  /**
+   * Applies persisted changes in memory and tells the listeners, in parts of DELTA_NODES nodes with a turn of the
+   * event loop after each, so a big import neither holds up other requests nor becomes one huge message. The changes
+   * are on disk already: a reader between two parts sees the import a moment before it is complete, never a state
+   * that was not saved.
+   */
+  private async apply(changes: NodeChange[]): Promise<void> {
+    const slicer = new TimeSlicer();
+    let part = emptyDelta();
+    let size = 0;
+    for (const [position, change] of changes.entries()) {
+      await slicer.pace();
+      if ('put' in change) {
+        const previous = this.nodes.get(change.put.id);
+        if (previous) this.index.remove(previous);
+        this.nodes.set(change.put.id, change.put);
+        this.index.add(change.put);
+        (previous ? part.changed : part.added).push(toView(change.put));
+        size += 1;
+      } else {
+        const previous = this.nodes.get(change.remove);
+        if (!previous) continue;
+        this.index.remove(previous);
+        this.nodes.delete(change.remove);
+        part.removed.push(change.remove);
+        size += 1;
+      }
+      if (size === DELTA_NODES && position < changes.length - 1) {
+        this.publish(part);
+        part = emptyDelta();
+        size = 0;
+        await slicer.yield();
+      }
+    }
+    if (size > 0) this.publish(part);
+  }
 
-function assertUniqueName(nodes: StoredNode[], name: string, exceptId?: string): void {
-  if (nodes.some((node) => node.name === name && node.id !== exceptId)) {
-    throw new UserFacingError('duplicate-name', `A server named "${name}" is already enrolled; choose another name.`);
+  private publish(part: Omit<NodeDelta, 'revision'>): void {
+    this.revision += 1;
+    const delta = { revision: this.revision, ...part };
+    for (const listener of this.listeners) listener(delta);
   }
 }
 
-function assertUniqueBmc(nodes: StoredNode[], address: string, port: number, exceptId?: string): void {
-  const clash = nodes.find((node) => node.bmcAddress === address && node.bmcPort === port && node.id !== exceptId);
-  if (clash) throw new UserFacingError('duplicate-bmc', `BMC ${address}:${port} is already enrolled as "${clash.name}".`);
+function emptyDelta(): Omit<NodeDelta, 'revision'> {
+  return { added: [], changed: [], removed: [] };
 }
 
-function assertUniqueMac(nodes: StoredNode[], mac: string, exceptId?: string): void {
-  const clash = nodes.find((node) => node.mac === mac && node.id !== exceptId);
-  if (clash) throw new UserFacingError('duplicate-mac', `MAC ${mac} already belongs to "${clash.name}".`);
+/** The nodes as they will be once `changes` are applied, for a new snapshot; read lazily, as the snapshot is written. */
+function* nodesAfter(nodes: Map<string, StoredNode>, changes: NodeChange[]): Generator<StoredNode> {
+  const puts = new Map<string, StoredNode>();
+  const removed = new Set<string>();
+  for (const change of changes) {
+    if ('put' in change) {
+      puts.set(change.put.id, change.put);
+      removed.delete(change.put.id);
+    } else {
+      puts.delete(change.remove);
+      removed.add(change.remove);
+    }
+  }
+  for (const node of nodes.values()) {
+    if (removed.has(node.id)) continue;
+    yield puts.get(node.id) ?? node;
+    puts.delete(node.id);
+  }
+  yield* puts.values();
 }
 
 function toView(node: StoredNode): NodeView {
   const { sealedPassword, ...rest } = node;
   return { ...rest, hasPassword: sealedPassword !== '' };
-}
-
-function uniqueName(base: string, nodes: StoredNode[]): string {
-  let name = base;
-  for (let n = 2; nodes.some((node) => node.name === name); n += 1) name = `${base}-${n}`;
-  return name;
 }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from './atomic-file';
+import { removeStaleTemporaries, writeFileAtomic } from './atomic-file';
 
 /** Encrypts secrets (BMC passwords) before they touch the disk. */
 export interface SecretBox {
@@ -24,6 +24,7 @@ export class KeyFileSecretBox implements SecretBox {
   private constructor(private readonly key: Buffer) {}
 
   static async load(keyFile: string): Promise<KeyFileSecretBox> {
+    await removeStaleTemporaries(keyFile);
     try {
       const key = await fs.readFile(keyFile);
       if (key.length !== KEY_BYTES) {

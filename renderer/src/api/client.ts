@@ -117,9 +117,14 @@ declare global {
   }
 }
 
+/** In headless mode, the token the server printed with the wizard's URL; the API and downloads need it. */
+export function launchToken(): string {
+  return new URLSearchParams(window.location.search).get('token') ?? '';
+}
+
 export function connectClient(): RackbootClient {
   if (window.rackboot) return electronClient(window.rackboot);
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  const token = launchToken();
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   return webSocketClient(`${scheme}://${window.location.host}/api?token=${encodeURIComponent(token)}`);
 }

@@ -13,7 +13,7 @@ import {
   Typography,
 } from '@mui/material';
 import { useState } from 'react';
-import type { ImportResult } from '../../../shared/nodes';
+import { hardwareInfoTextSchema, type ImportResult } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { errorText } from '../api/client';
 
@@ -30,6 +30,11 @@ export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Elemen
 
   const runImport = async (): Promise<void> => {
     setFailure(null);
+    const checked = hardwareInfoTextSchema.safeParse(text);
+    if (!checked.success) {
+      setFailure(checked.error.issues[0]!.message);
+      return;
+    }
     try {
       setResult(await client.call('nodes.importHardwareInfo', { text }));
     } catch (error) {
@@ -65,7 +70,7 @@ export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Elemen
           {failure && <Alert severity="error">{failure}</Alert>}
           {result && (
             <Alert severity={result.problems.length ? 'warning' : 'success'} role="status">
-              {result.added.length} server(s) added
+              {result.added} server(s) added
               {result.problems.length ? `, ${result.problems.length} line(s) skipped:` : '.'}
               {result.problems.length > 0 && (
                 <List dense aria-label="Skipped lines">

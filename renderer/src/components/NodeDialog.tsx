@@ -1,7 +1,6 @@
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from '@mui/material';
 import { useState } from 'react';
-import { z } from 'zod';
-import { nodeInputSchema, type NodeView } from '../../../shared/nodes';
+import { bmcPasswordSchema, nodeInputSchema, type NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 import { errorText } from '../api/client';
@@ -40,7 +39,7 @@ function initialValues(node: NodeView | null, initialAddress: string | undefined
 
 /** The same schema the core enforces, so the operator sees a field's problem before anything is sent. */
 function validate(values: FormValues, editing: boolean) {
-  const schema = editing ? nodeInputSchema.extend({ bmcPassword: z.string().max(20).optional() }) : nodeInputSchema;
+  const schema = editing ? nodeInputSchema.extend({ bmcPassword: bmcPasswordSchema.optional() }) : nodeInputSchema;
   return schema.safeParse({
     name: values.name,
     bmcAddress: values.bmcAddress,

@@ -1,4 +1,16 @@
-import { Button, Chip, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
+import {
+  Button,
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TablePagination,
+  TableRow,
+  Typography,
+} from '@mui/material';
+import { useState } from 'react';
 import type { NodeView } from '../../../shared/nodes';
 import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 
@@ -11,7 +23,15 @@ interface Props {
   onRemove(node: NodeView): void;
 }
 
+const ROWS_PER_PAGE = [50, 200, 1000];
+
+/** A page of the inventory at a time: a rack of thousands of servers would otherwise be thousands of rows to draw. */
 export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onRemove }: Props): React.JSX.Element {
+  const [page, setPage] = useState(0);
+  const [rowsPerPage, setRowsPerPage] = useState(ROWS_PER_PAGE[0]!);
+  const lastPage = Math.max(0, Math.ceil(nodes.length / rowsPerPage) - 1);
+  const shownPage = Math.min(page, lastPage);
+  const shown = nodes.slice(shownPage * rowsPerPage, (shownPage + 1) * rowsPerPage);
   if (nodes.length === 0) {
     return <Typography color="text.secondary">No servers yet. Add one, or import a hardware_info file.</Typography>;
   }
@@ -30,7 +50,7 @@ export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onRemove }: P
           </TableRow>
         </TableHead>
         <TableBody>
-          {nodes.map((node) => (
+          {shown.map((node) => (
             <TableRow key={node.id} hover>
               <TableCell>{node.name}</TableCell>
               <TableCell>
@@ -72,6 +92,20 @@ export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onRemove }: P
           ))}
         </TableBody>
       </Table>
+      {nodes.length > ROWS_PER_PAGE[0]! && (
+        <TablePagination
+          component="div"
+          count={nodes.length}
+          page={shownPage}
+          rowsPerPage={rowsPerPage}
+          rowsPerPageOptions={ROWS_PER_PAGE}
+          onPageChange={(_event, next) => setPage(next)}
+          onRowsPerPageChange={(event) => {
+            setRowsPerPage(Number(event.target.value));
+            setPage(0);
+          }}
+        />
+      )}
     </TableContainer>
   );
 }

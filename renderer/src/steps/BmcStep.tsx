@@ -2,6 +2,7 @@ import { Alert, Box, Button, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
 import type { NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
+import { ExportDialog } from '../components/ExportDialog';
 import { ImportDialog } from '../components/ImportDialog';
 import { NodeDialog } from '../components/NodeDialog';
 import { NodeTable } from '../components/NodeTable';
@@ -15,16 +16,8 @@ type DialogState =
   | { kind: 'closed' }
   | { kind: 'node'; node: NodeView | null; address?: string }
   | { kind: 'import' }
+  | { kind: 'export' }
   | { kind: 'discover' };
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(url);
-}
 
 export function BmcStep(): React.JSX.Element {
   const client = useClient();
@@ -54,16 +47,6 @@ export function BmcStep(): React.JSX.Element {
     }
   };
 
-  const exportFile = async (): Promise<void> => {
-    const result = await client.call('nodes.exportHardwareInfo', {});
-    download('hardware_info', result.text);
-    setMessage(
-      result.skipped.length
-        ? { severity: 'info', text: `Exported; left out: ${result.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` }
-        : { severity: 'info', text: 'Exported hardware_info.' },
-    );
-  };
-
   return (
     <Stack spacing={2}>
       <Typography variant="body2" color="text.secondary">
@@ -77,7 +60,7 @@ export function BmcStep(): React.JSX.Element {
         <Button variant="outlined" onClick={() => setDialog({ kind: 'import' })}>
           Import hardware_info
         </Button>
-        <Button variant="outlined" disabled={nodes.length === 0} onClick={() => void exportFile()}>
+        <Button variant="outlined" disabled={nodes.length === 0} onClick={() => setDialog({ kind: 'export' })}>
           Export hardware_info
         </Button>
         <Button variant="outlined" onClick={() => setDialog({ kind: 'discover' })}>
@@ -111,6 +94,7 @@ export function BmcStep(): React.JSX.Element {
         />
       )}
       {dialog.kind === 'import' && <ImportDialog onClose={() => setDialog({ kind: 'closed' })} />}
+      {dialog.kind === 'export' && <ExportDialog onClose={() => setDialog({ kind: 'closed' })} />}
     </Stack>
   );
 }
