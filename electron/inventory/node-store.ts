@@ -17,7 +17,7 @@ import { TimeSlicer } from './time-slicer';
 export { NODES_FILE, NODES_JOURNAL } from './node-files';
 
 /** At most this many nodes per `nodes.changed` event, so one big import never turns into one huge message. */
-const DELTA_NODES = 500;
+const DELTA_NODES = 100;
 
 type Mutation<T> = { changes: NodeChange[]; result: T };
 
