@@ -172,7 +172,7 @@ export class Orchestrator {
       case 'progress': {
         // Only new bytes are progress: an agent that keeps reporting the same count is stalled, not working.
         const moved = report.written > run.agentWritten;
-        run.agentWritten = report.written;
+        run.agentWritten = Math.max(run.agentWritten, report.written);
         void this.deps.store
           .apply(job.nodeId, { kind: 'progress', bytesWritten: report.written, bytesTotal: job.imageSize, at: new Date().toISOString() })
           .then((record) => this.deps.onChange(record));

@@ -17,8 +17,10 @@ MIB=1048576
 WORK=${AGENT_WORK:-/tmp}/fetch-image
 mkdir -p "$WORK"
 
-report() { # report PATH BODY: best effort
-  [ -n "$AGENT_API" ] && wget -q -O /dev/null --post-data "$2" "$AGENT_API/$1?$AGENT_QUERY" 2>/dev/null
+# report PATH BODY: best effort, in the background: on a link that drops everything a report hangs as long as the
+# download does, and must not keep the stall from being noticed.
+report() {
+  [ -n "$AGENT_API" ] && wget -q -O /dev/null --post-data "$2" "$AGENT_API/$1?$AGENT_QUERY" 2>/dev/null &
 }
 log() {
   echo "rackboot-agent: $*" >&2
@@ -196,4 +198,6 @@ case "$FORMAT" in
   gzip) fetch_gzip || exit 1 ;;
   *) echo "unknown image format $FORMAT"; exit 1 ;;
 esac
+# The last count goes before the script ends, so the agent's read-back is not reported ahead of it.
 report progress "written=$SIZE"
+wait
