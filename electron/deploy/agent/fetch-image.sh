@@ -2,7 +2,9 @@
 # Rackboot deploy agent: streams the image to the disk and survives a bad link (busybox sh, nc, dd, gunzip).
 # Usage: fetch-image.sh IMAGE_URL FORMAT SIZE DISK, with AGENT_API (…/agent/v1) and AGENT_QUERY (mac=…&token=…) for
 # reports. SIZE is the size on the disk. Exits 0 once the whole image is on the disk; non-zero, with the reason on
-# stdout, only when the server refuses the image. Log lines go to stderr (the console) and to Rackboot.
+# stdout, only when the server refuses the image. A disk that refuses a write (too small, failing) ends the download
+# with a log line, and the read-back that follows gives the verdict. Log lines go to stderr (the console) and to
+# Rackboot.
 #
 # Busybox wget cannot resume a stream (its -c needs a file it can seek to the end of, and it refuses a 206 it did not
 # ask for), so the request is written by hand and sent with nc. A raw image resumes where it stopped with an HTTP
@@ -95,7 +97,7 @@ attempt_gzip() {
   connect 0 | {
     body 0 || { [ $? = 3 ] && : > "$WORK/refused"; exit 1; }
     gunzip -c && : > "$WORK/gunzip.ok"
-  } | dd of="$DISK" bs=$MIB conv=notrunc 2>/dev/null &
+  } | dd of="$DISK" bs=$MIB conv=notrunc 2>"$WORK/dd.err" &
 }
 
 # running PID: true while PID runs (a child that ended but was not reaped yet is not running).
@@ -157,6 +159,7 @@ fetch_raw() {
     wait "$writer"
     status=$?
     case $status in
+      1) log "writing to $DISK failed at byte $offset or later: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0 ;;
       3) echo "the server refused the image at $URL (from byte $offset)"; return 1 ;;
       4) log "the server sent another range than bytes $offset-; starting again from byte 0"; offset=0; continue ;;
     esac
@@ -184,7 +187,7 @@ fetch_gzip() {
     writer=$!
     watch "$writer" 0
     hang_up
-    wait "$writer"
+    wait "$writer" || { log "writing to $DISK failed: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0; }
     [ -e "$WORK/refused" ] && { echo "the server refused the image at $URL"; return 1; }
     [ -e "$WORK/gunzip.ok" ] && return 0
     tries=$((tries + 1))

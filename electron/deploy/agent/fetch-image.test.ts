@@ -13,7 +13,7 @@ import type { HttpTransferEvent } from '../../../shared/pxe-transfer';
 import { HttpBootServer } from '../../pxe/http/server';
 
 const SCRIPT = fileURLToPath(new URL('./fetch-image.sh', import.meta.url));
-const APPLETS = ['sh', 'nc', 'dd', 'sed', 'cut', 'cat', 'gunzip', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo'];
+const APPLETS = ['sh', 'nc', 'dd', 'sed', 'grep', 'tail', 'cat', 'gunzip', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo'];
 const MIB = 1024 * 1024;
 
 const busybox = (() => {
@@ -102,14 +102,14 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function download(image: Buffer | null, format: 'raw' | 'gzip', size: number, faults: Fault[]): Promise<{ code: number; stderr: string; stdout: string; disk: Buffer }> {
+  async function download(image: Buffer | null, format: 'raw' | 'gzip', size: number, faults: Fault[], diskPath?: string): Promise<{ code: number; stderr: string; stdout: string; disk: Buffer }> {
     const file = path.join(dir, `image.${format}`);
     if (image) await writeFile(file, image);
     http.serveFile('/images/img1', file);
     const relay = await faultyLink(Number(new URL(http.serverOrigin).port), faults);
     link = relay.server;
-    const disk = path.join(dir, 'disk');
-    await writeFile(disk, Buffer.alloc(0));
+    const disk = diskPath ?? path.join(dir, 'disk');
+    if (!diskPath) await writeFile(disk, Buffer.alloc(0));
     const child = spawn(busybox!, ['sh', ...(process.env.DEBUG_FETCH ? ['-x'] : []), SCRIPT, `http://127.0.0.1:${relay.port}/images/img1`, format, String(size), disk], {
       env: {
         PATH: path.join(dir, 'bin'),
@@ -126,7 +126,7 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
     const giveUp = setTimeout(() => child.kill(), 25_000);
     const code = await new Promise<number>((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? -1)));
     clearTimeout(giveUp);
-    return { code, stderr, stdout, disk: await readFile(disk) };
+    return { code, stderr, stdout, disk: diskPath ? Buffer.alloc(0) : await readFile(disk) };
   }
 
   const rangeRequests = (): HttpTransferEvent[] =>
@@ -168,6 +168,13 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
     expect(result.disk.equals(raw)).toBe(true);
     expect(agentLog).toContain('gzip image transfer interrupted; a gzip stream cannot be resumed in its middle, so it starts again from byte 0 (try 2)');
     expect(rangeRequests()).toEqual([]);
+  });
+
+  it('stops at a disk that refuses writes, saying why, and leaves the verdict to the read-back', async () => {
+    // /dev/full answers every write with "No space left on device", like a disk smaller than the image.
+    const result = await download(randomBytes(2 * MIB), 'raw', 2 * MIB, [], '/dev/full');
+    expect(result.code, result.stderr).toBe(0);
+    expect(agentLog).toContainEqual(expect.stringMatching(/^writing to \/dev\/full failed at byte 0 or later: .*No space left on device/));
   });
 
   it('gives up at once when the server refuses the image', async () => {
