@@ -220,14 +220,21 @@ export class Orchestrator {
 
   private async withLimit<T>(phase: DeployPhase, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const limit = this.limit(phase);
+    if (signal.aborted) throw new Cancelled();
     const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
+    let cancelled: () => void = () => undefined;
+    // A cancel ends the wait at once, even when the work does not listen to its signal.
+    const onAbort = (): void => {
+      controller.abort();
+      cancelled();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         work(controller.signal),
         new Promise<never>((_resolve, reject) => {
+          cancelled = () => reject(new Cancelled());
           timer = setTimeout(() => {
             controller.abort();
             reject(new PhaseTimeout(phase, limit));
@@ -290,14 +297,21 @@ export class Orchestrator {
 
   /** withLimit for the rest of a step's time: the timeout still names the whole limit. */
   private async withLimitMs<T>(phase: DeployPhase, limit: number, leftMs: number, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal.aborted) throw new Cancelled();
     const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
+    let cancelled: () => void = () => undefined;
+    // A cancel ends the wait at once, even when the work does not listen to its signal.
+    const onAbort = (): void => {
+      controller.abort();
+      cancelled();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         work(controller.signal),
         new Promise<never>((_resolve, reject) => {
+          cancelled = () => reject(new Cancelled());
           timer = setTimeout(() => {
             controller.abort();
             reject(new PhaseTimeout(phase, limit));
@@ -376,7 +390,8 @@ export class Orchestrator {
     for (const [phase, done] of steps) {
       const stall = new StallWatch(
         this.stallWarningMs,
-        (silent) => this.log(nodeId, 'warn', 'deploy', `No progress for ${seconds(silent)} s waiting for ${phase}: ${this.progressText(run, phase)}.`),
+        // A server takes minutes to POST before it asks for DHCP: silence then is news, not yet a warning.
+        (silent) => this.log(nodeId, order(phase) <= order('ramdisk') ? 'info' : 'warn', 'deploy', `No progress for ${seconds(silent)} s waiting for ${phase}: ${this.progressText(run, phase)}.`),
         (silent) => this.log(nodeId, 'info', 'deploy', `Moving again after ${seconds(silent)} s: ${this.progressText(run, phase)}.`),
       );
       const stopWatching = waiter.onActivity(() => stall.progress());
