@@ -260,7 +260,8 @@ export class Orchestrator {
     const limit = this.limit(phase);
     const deadline = Date.now() + limit * 1000;
     const stopRetransmits = this.deps.power.onRetransmit(target, (request, attempt) =>
-      this.log(nodeId, 'warn', 'bmc', `No answer from the BMC to ${request}; sent again (retransmission ${attempt}) while ${what}.`),
+      // One lost datagram is routine; the failed tries below are the warnings.
+      this.log(nodeId, 'info', 'bmc', `No answer from the BMC to ${request}; sent again (retransmission ${attempt}) while ${what}.`),
     );
     const stall = new StallWatch(
       this.stallWarningMs,
@@ -390,8 +391,9 @@ export class Orchestrator {
     for (const [phase, done] of steps) {
       const stall = new StallWatch(
         this.stallWarningMs,
-        // A server takes minutes to POST before it asks for DHCP: silence then is news, not yet a warning.
-        (silent) => this.log(nodeId, order(phase) <= order('ramdisk') ? 'info' : 'warn', 'deploy', `No progress for ${seconds(silent)} s waiting for ${phase}: ${this.progressText(run, phase)}.`),
+        // A server takes minutes to POST and its deploy kernel a while to boot: silence before the write is news, not
+        // yet a warning; the phase's limit decides when it is a failure.
+        (silent) => this.log(nodeId, order(phase) <= order('agent-connected') ? 'info' : 'warn', 'deploy', `No progress for ${seconds(silent)} s waiting for ${phase}: ${this.progressText(run, phase)}.`),
         (silent) => this.log(nodeId, 'info', 'deploy', `Moving again after ${seconds(silent)} s: ${this.progressText(run, phase)}.`),
       );
       const stopWatching = waiter.onActivity(() => stall.progress());
