@@ -23,8 +23,8 @@ export const PHASE_LIMITS: Partial<Record<DeployPhase, PhaseLimit>> = {
   'agent-connected': { seconds: 240, missing: 'The deploy agent never called back', hint: 'does the ramdisk have a driver for this NIC? Watch the serial console.' },
   'writing-image': { seconds: 120, missing: 'The agent did not start writing', hint: 'does the server have the target disk? Check the agent log.' },
   verifying: { seconds: 3600, missing: 'The image write did not finish', hint: 'check the agent log and the disk' },
-  'switching-to-disk': { seconds: 120, missing: 'The BMC did not accept boot-from-disk', hint: 'does the BMC user have administrator privilege?' },
-  rebooting: { seconds: 120, missing: 'The BMC did not power cycle the server', hint: 'check the BMC' },
+  'switching-to-disk': { seconds: 120, missing: 'The BMC did not accept boot-from-disk', hint: 'check that the BMC answers (its network, its power) and that its user has administrator privilege' },
+  rebooting: { seconds: 120, missing: 'The BMC did not power cycle the server', hint: 'check that the BMC answers (its network, its power)' },
   deployed: { seconds: 300, missing: 'The installed OS did not come up', hint: 'is the disk in the boot order and the image bootable in this mode (BIOS/UEFI)?' },
 };
 
