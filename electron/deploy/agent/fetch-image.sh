@@ -9,7 +9,7 @@
 # Busybox wget cannot resume a stream (its -c needs a file it can seek to the end of, and it refuses a 206 it did not
 # ask for), so the request is written by hand and sent with nc. A raw image resumes where it stopped with an HTTP
 # Range request, from the last whole MiB dd wrote; a gzip image starts again from its first byte, because gunzip
-# cannot take up a stream in its middle (docs/decisions.md, "Deploy: resuming an interrupted image transfer").
+# cannot take up a stream in its middle (docs/decisions.md, "Deploy: faults seen and named").
 URL=$1
 FORMAT=$2
 SIZE=$3
@@ -107,8 +107,8 @@ running() {
 
 written_now() { sed -n 's/^wchar: //p' "/proc/$1/io" 2>/dev/null; }
 
-# watch PID BASE: reports progress while PID runs; after STALL_SECONDS without a new byte it says so and cuts the
-# connection, so the caller resumes. Returns 0 when the writer ended on its own, 1 when it was stalled.
+# watch PID BASE: reports progress while PID runs; after STALL_SECONDS without a new byte it says so and returns 1, and
+# the caller hangs up and resumes. Returns 0 when the writer ended on its own.
 watch() {
   last=
   still=0
@@ -161,7 +161,13 @@ fetch_raw() {
     case $status in
       1) log "writing to $DISK failed at byte $offset or later: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0 ;;
       3) echo "the server refused the image at $URL (from byte $offset)"; return 1 ;;
-      4) log "the server sent another range than bytes $offset-; starting again from byte 0"; offset=0; continue ;;
+      4)
+        log "the server sent another range than bytes $offset-; starting again from byte 0"
+        offset=0
+        tries=$((tries + 1))
+        pause_before_retry "$tries"
+        continue
+        ;;
     esac
     before=$offset
     full=$(full_records 2>/dev/null)
