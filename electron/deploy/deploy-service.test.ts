@@ -29,6 +29,12 @@ class ObedientBmc implements PowerControl {
     for (const wake of this.waiting.splice(0)) wake(target);
   }
   async powerOff(): Promise<void> {}
+  isTransient(): boolean {
+    return false;
+  }
+  onRetransmit(): () => void {
+    return () => undefined;
+  }
 
   nextPowerOn(): Promise<DeployTarget> {
     return new Promise((resolve) => this.waiting.push(resolve));

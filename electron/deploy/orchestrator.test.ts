@@ -6,7 +6,11 @@ import type { DeployRecord, Image } from '../../shared/deploy';
 import { AgentApi, type AgentJob } from './agent-api';
 import { DeployStore } from './deploy-store';
 import { Orchestrator, type OrchestratorOptions } from './orchestrator';
+import type { DeployLogLine } from './deploy-store';
 import type { BootNetwork, BootPlan, BootSignal, DeployTarget, PowerControl } from './ports';
+
+/** What a BMC that does not answer makes the IPMI layer throw. */
+class SilentBmc extends Error {}
 
 const IMAGE: Image = {
   id: 'img1', name: 'cirros.raw', path: '/images/cirros.raw', format: 'raw', size: 4096, rawSize: 4096,
@@ -37,6 +41,13 @@ class FakeRack implements PowerControl, BootNetwork {
 
   active = new Set<string>();
   maxActive = 0;
+  /** The BMC does not answer boot-from-disk orders until this time (epoch ms). */
+  bmcSilentUntil = 0;
+  retransmitListeners = new Set<(what: string, attempt: number) => void>();
+  /** The agent's write stops after the first progress report for this long (ms). */
+  writeStallMs = 0;
+  /** The agent keeps reporting the same byte count and never finishes. */
+  writeStuck = false;
 
   async verify(target: DeployTarget) {
     this.active.add(target.nodeId);
@@ -47,6 +58,11 @@ class FakeRack implements PowerControl, BootNetwork {
     return { systemGuid: `guid-${target.nodeId}`, powerOn: false };
   }
   async setBootDevice(target: DeployTarget, device: 'pxe' | 'disk', options: { persistent: boolean }) {
+    if (device === 'disk' && Date.now() < this.bmcSilentUntil) {
+      for (const listener of this.retransmitListeners) listener('Set System Boot Options (boot flags)', 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new SilentBmc(`BMC ${target.bmc.address} did not answer on UDP port 623 after 4 tries`);
+    }
     this.bootDevice.set(target.nodeId, device);
     this.log.push(`${target.nodeId} bootdev ${device}${options.persistent ? ' persistent' : ''}`);
   }
@@ -58,6 +74,13 @@ class FakeRack implements PowerControl, BootNetwork {
     setTimeout(() => this.firmware(target.nodeId, mac), 5);
   }
   async powerOff() {}
+  isTransient(error: unknown) {
+    return error instanceof SilentBmc;
+  }
+  onRetransmit(_target: DeployTarget, listener: (what: string, attempt: number) => void) {
+    this.retransmitListeners.add(listener);
+    return () => this.retransmitListeners.delete(listener);
+  }
   captureMac(_target: DeployTarget, _guid: string | null, signal: AbortSignal) {
     return new Promise<{ mac: string; matchedBy: 'system-guid' }>((resolve, reject) => {
       this.captureWaiters.push((mac) => resolve({ mac, matchedBy: 'system-guid' }));
@@ -87,12 +110,27 @@ class FakeRack implements PowerControl, BootNetwork {
     const token = this.staleToken.has(nodeId) ? 'token-of-an-earlier-deploy' : planned;
     const q = new URLSearchParams({ mac, token });
     const call = (method: string, endpoint: string, body = '') => this.agent.handle({ method, path: `/agent/v1/${endpoint}`, query: q, body });
+    const served = (signal: Omit<Extract<BootSignal, { kind: 'http' }>, 'kind' | 'path'>): void => emit({ kind: 'http', path: '/images/img1', ...signal });
     setTimeout(() => {
       if (this.staleToken.has(nodeId)) return void call('GET', 'job');
       expect(call('GET', 'job')?.status).toBe(200);
+      served({ phase: 'started', status: 200, bytes: 0, total: 4096 });
+      served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
       call('POST', 'progress', 'written=2048');
-      call('POST', 'progress', 'written=4096');
-      call('POST', 'result', `sha256=${this.corruptDisk.has(nodeId) ? 'b'.repeat(64) : 'a'.repeat(64)}`);
+      if (this.writeStuck) {
+        const repeat = setInterval(() => call('POST', 'progress', 'written=2048'), 20);
+        setTimeout(() => clearInterval(repeat), 5_000);
+        return;
+      }
+      setTimeout(() => {
+        if (this.writeStallMs > 0) {
+          served({ phase: 'failed', status: 200, bytes: 2048, total: 4096, error: 'the client closed the connection after 2048 of 4096 bytes' });
+          served({ phase: 'started', status: 206, bytes: 0, total: 2048 });
+          served({ phase: 'done', status: 206, bytes: 2048, total: 2048 });
+        }
+        call('POST', 'progress', 'written=4096');
+        call('POST', 'result', `sha256=${this.corruptDisk.has(nodeId) ? 'b'.repeat(64) : 'a'.repeat(64)}`);
+      }, this.writeStallMs);
     }, 5);
   }
 }
@@ -102,6 +140,7 @@ let rack: FakeRack;
 let store: DeployStore;
 let changes: DeployRecord[];
 let nodeMacs: Map<string, string | null>;
+let logs: DeployLogLine[];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-orch-'));
@@ -109,6 +148,7 @@ beforeEach(async () => {
   store = await DeployStore.open(dir);
   changes = [];
   nodeMacs = new Map();
+  logs = [];
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -142,7 +182,7 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
         },
       },
       onChange: (record) => changes.push(record),
-      onLog: () => undefined,
+      onLog: (_nodeId, line) => logs.push(line),
     },
     { concurrency: 4, powerOnSpacingMs: 0, timeoutScale: 0.01, disk: 'auto', ...options },
   );
@@ -158,8 +198,8 @@ function addNode(id: string, mac: string, known = false): void {
   nodeMacs.set(id, known ? mac : null);
 }
 
-async function settled(nodeId: string): Promise<DeployRecord> {
-  for (let i = 0; i < 400; i++) {
+async function settled(nodeId: string, withinMs = 4_000): Promise<DeployRecord> {
+  for (let i = 0; i < withinMs / 10; i++) {
     const record = store.get(nodeId);
     if (record && record.status !== 'running') return record;
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -243,6 +283,69 @@ describe('orchestrator', () => {
     await engine.cancel('n1');
     expect((await settled('n1')).status).toBe('cancelled');
     expect(engine.isRunning('n1')).toBe(false);
+  });
+
+  it('keeps ordering boot-from-disk while the phase allows when the BMC is silent, logging every retry, and deploys', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    // Silent from the write on for a third of what switching-to-disk allows (120 s × 0.005 = 600 ms).
+    rack.bmcSilentUntil = Number.POSITIVE_INFINITY;
+    const engine = orchestrator({ timeoutScale: 0.005 });
+    const timer = setInterval(() => {
+      if (store.get('n1')?.phase === 'switching-to-disk' && rack.bmcSilentUntil === Number.POSITIVE_INFINITY) rack.bmcSilentUntil = Date.now() + 200;
+    }, 1);
+    try {
+      await engine.start('n1', 'img1');
+      expect((await settled('n1')).status).toBe('deployed');
+    } finally {
+      clearInterval(timer);
+    }
+    const bmcLines = logs.filter((line) => line.source === 'bmc').map((line) => line.message);
+    expect(bmcLines).toContain('No answer from the BMC to Set System Boot Options (boot flags); sent again (retransmission 1) while setting boot from disk.');
+    expect(bmcLines).toContainEqual(expect.stringMatching(/^Try 1 failed while setting boot from disk: BMC 10\.0\.0\.1 did not answer on UDP port 623 after 4 tries\. Trying again; \d+ s left of the 0\.6 s switching-to-disk allows\.$/));
+    expect(bmcLines.filter((line) => line.startsWith('Try ')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails in switching-to-disk, with the last BMC error, when the BMC stays silent longer than that phase allows', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.bmcSilentUntil = Number.POSITIVE_INFINITY;
+    const started = Date.now();
+    await orchestrator({ timeoutScale: 0.005 }).start('n1', 'img1');
+    const record = await settled('n1');
+    expect(record).toMatchObject({
+      status: 'failed',
+      failure: {
+        phase: 'switching-to-disk',
+        reason: expect.stringMatching(/^The BMC did not accept boot-from-disk within 0\.6 s \(last try: BMC 10\.0\.0\.1 did not answer on UDP port 623 after 4 tries\)/),
+      },
+    });
+    // It kept trying for the phase's whole time, not for one IPMI session's retry window.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(logs.at(-1)?.message).toMatch(/^Deploy failed in switching-to-disk: /);
+  });
+
+  it('warns when the image write stops moving, with the bytes so far on both sides, and says when it moves again', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.writeStallMs = 250;
+    await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    const messages = logs.map((line) => `${line.level} ${line.message}`);
+    expect(messages).toContain(
+      'warn No progress for 0 s waiting for verifying: the agent reports 2048 of 4096 bytes written; the HTTP server has sent the image up to byte 2048 of 4096.',
+    );
+    expect(messages).toContain('warn The image transfer broke at byte 2048 of 4096: the client closed the connection after 2048 of 4096 bytes.');
+    expect(messages).toContain('info The agent resumes the image: serving it from byte 2048 of 4096 (HTTP Range).');
+    expect(messages).toContainEqual(expect.stringMatching(/^info Moving again after 0 s: the agent reports 2048 of 4096 bytes written/));
+  });
+
+  it('times out a write whose agent keeps reporting the same byte count', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.writeStuck = true;
+    // verifying allows 3600 s × 0.0005 = 1.8 s without a new byte.
+    await orchestrator({ timeoutScale: 0.0005 }).start('n1', 'img1');
+    expect(await settled('n1', 4_000)).toMatchObject({
+      status: 'failed',
+      failure: { phase: 'writing-image', reason: expect.stringContaining('The image write did not finish within 1.8 s') },
+    });
   });
 
   it('runs no more deploys at once than allowed and spaces power-ons apart', async () => {

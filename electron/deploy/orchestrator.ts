@@ -3,7 +3,8 @@ import { DEPLOY_PHASES, type DeployPhase, type DeployRecord, type Image } from '
 import type { AgentJob, AgentReport } from './agent-api';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import { PHASE_LIMITS, PhaseTimeout } from './phase-timeouts';
-import type { BootNetwork, CapturedMac, DeployTarget, PowerControl, RamdiskSource, UpCheck } from './ports';
+import type { BootNetwork, BootSignal, CapturedMac, DeployTarget, PowerControl, RamdiskSource, UpCheck } from './ports';
+import { StallWatch } from './stall-watch';
 import { initialRecord, retryPhase } from './state-machine';
 
 export interface OrchestratorOptions {
@@ -15,6 +16,8 @@ export interface OrchestratorOptions {
   timeoutScale: number;
   /** Target disk for the agent, or `auto` for the first disk it finds. */
   disk: string;
+  /** A wait that sees no progress for this long says so in the deploy log (again after twice as long, …). Default 10 s. */
+  stallWarningMs?: number;
 }
 
 export interface OrchestratorDeps {
@@ -45,7 +48,11 @@ class PhaseWaiter {
   verified = false;
 
   mark(phase: DeployPhase): void {
-    if (order(phase) > order(this.reached)) this.reached = phase;
+    if (order(phase) > order(this.reached)) {
+      this.reached = phase;
+      this.lastProgressAt = Date.now();
+      for (const listener of this.activityListeners) listener();
+    }
     this.wake();
   }
 
@@ -53,8 +60,20 @@ class PhaseWaiter {
     return order(this.reached) >= order(phase);
   }
 
+  private readonly activityListeners = new Set<() => void>();
+  /** When anything last moved: the limit of a wait counts from here, so a repeated report does not extend it. */
+  private lastProgressAt = Date.now();
+
   activity(): void {
+    this.lastProgressAt = Date.now();
+    for (const listener of this.activityListeners) listener();
     this.wake();
+  }
+
+  /** Hears every sign of progress (a phase reached, new bytes); returns the unsubscribe. */
+  onActivity(listener: () => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
   }
 
   fail(error: Error): void {
@@ -64,6 +83,8 @@ class PhaseWaiter {
 
   /** Resolves when `done()` holds; throws the agent's failure, a cancel, or a timeout named after `phase`. */
   async until(done: () => boolean, phase: DeployPhase, seconds: number, signal: AbortSignal): Promise<void> {
+    // Each wait has its whole limit from its start.
+    this.lastProgressAt = Date.now();
     for (;;) {
       if (this.failure) throw this.failure;
       if (signal.aborted) throw new Cancelled();
@@ -75,7 +96,7 @@ class PhaseWaiter {
           resolve(value);
         };
         const onAbort = (): void => finish(true);
-        const timer = setTimeout(() => finish(false), seconds * 1000);
+        const timer = setTimeout(() => finish(false), Math.max(0, this.lastProgressAt + seconds * 1000 - Date.now()));
         this.wake = () => finish(true);
         signal.addEventListener('abort', onAbort, { once: true });
       });
@@ -91,6 +112,10 @@ interface Running {
   image: Image;
   /** Why the agent API last refused this deploy's MAC, and when: the agent did call, whatever the timeout says. */
   agentRefusal: string | null;
+  /** Bytes on the disk as the agent last reported them. */
+  agentWritten: number;
+  /** How far into the image file the boot HTTP server has sent it (a resumed request starts past 0). */
+  servedUpTo: number;
 }
 
 /** The error's message; a silent-agent timeout after a refusal says the agent called, not that its NIC had no driver. */
@@ -100,6 +125,8 @@ function failureReason(error: unknown, run: Running): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+const seconds = (ms: number): number => Math.round(ms / 1000);
 
 /** Drives many nodes from BMC credentials to a running installed OS, each through the state machine. */
 export class Orchestrator {
@@ -131,7 +158,7 @@ export class Orchestrator {
       resumable ? previous : initialRecord(nodeId, now),
     );
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, agentRefusal: null };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, agentRefusal: null, agentWritten: 0, servedUpTo: 0 };
     run.waiter.mark(from);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, from));
@@ -152,16 +179,20 @@ export class Orchestrator {
       case 'connected':
         this.reach(job.nodeId, run, 'agent-connected');
         break;
-      case 'progress':
+      case 'progress': {
+        // Only new bytes are progress: an agent that keeps reporting the same count is stalled, not working.
+        const moved = report.written > run.agentWritten;
+        run.agentWritten = Math.max(run.agentWritten, report.written);
         void this.deps.store
           .apply(job.nodeId, { kind: 'progress', bytesWritten: report.written, bytesTotal: job.imageSize, at: new Date().toISOString() })
           .then((record) => this.deps.onChange(record));
         this.reach(job.nodeId, run, report.written >= job.imageSize ? 'verifying' : 'writing-image');
-        run.waiter.activity();
+        if (moved) run.waiter.activity();
         break;
+      }
       case 'log':
+        // Words are not progress: an agent that can only say its download stalls must not keep the phase alive.
         this.log(job.nodeId, 'info', 'agent', report.line);
-        run.waiter.activity();
         break;
       case 'result':
         if (report.sha256 === run.image.rawSha256) {
@@ -205,24 +236,135 @@ export class Orchestrator {
   }
 
   private async withLimit<T>(phase: DeployPhase, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const seconds = this.limit(phase);
+    const limit = this.limit(phase);
+    if (signal.aborted) throw new Cancelled();
     const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
+    let cancelled: () => void = () => undefined;
+    // A cancel ends the wait at once, even when the work does not listen to its signal.
+    const onAbort = (): void => {
+      controller.abort();
+      cancelled();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         work(controller.signal),
         new Promise<never>((_resolve, reject) => {
+          cancelled = () => reject(new Cancelled());
           timer = setTimeout(() => {
             controller.abort();
-            reject(new PhaseTimeout(phase, seconds));
-          }, seconds * 1000);
+            reject(new PhaseTimeout(phase, limit));
+          }, limit * 1000);
         }),
       ]);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private get stallWarningMs(): number {
+    return this.options.stallWarningMs ?? 10_000;
+  }
+
+  /**
+   * An order to the BMC, retried while `phase` allows when the BMC does not answer or is busy (it may be rebooting,
+   * or its link flapping): every retransmission and every failed try is logged, a silence is reported, and the
+   * timeout names the phase and the last failure.
+   */
+  private async bmcStep<T>(nodeId: string, target: DeployTarget, phase: DeployPhase, what: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const limit = this.limit(phase);
+    const deadline = Date.now() + limit * 1000;
+    const stopRetransmits = this.deps.power.onRetransmit(target, (request, attempt) =>
+      // One lost datagram is routine; the failed tries below are the warnings.
+      this.log(nodeId, 'info', 'bmc', `No answer from the BMC to ${request}; sent again (retransmission ${attempt}) while ${what}.`),
+    );
+    const stall = new StallWatch(
+      this.stallWarningMs,
+      (silent) => this.log(nodeId, 'warn', 'bmc', `Still waiting for the BMC after ${seconds(silent)} s: ${what} (${phase} allows ${limit} s).`),
+      (silent) => this.log(nodeId, 'info', 'bmc', `The BMC answered after ${seconds(silent)} s: ${what}.`),
+    );
+    let lastError: string | undefined;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const left = deadline - Date.now();
+        const tried = await this.withLimitMs(phase, limit, left, signal, work).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
+        if (tried.ok) {
+          stall.progress();
+          return tried.value;
+        }
+        const { error } = tried;
+        if (error instanceof PhaseTimeout) throw new PhaseTimeout(phase, limit, lastError);
+        if (signal.aborted || !this.deps.power.isTransient(error)) throw error;
+        lastError = error instanceof Error ? error.message : String(error);
+        const pause = Math.min(2 ** (attempt - 1), 5) * 1000 * this.options.timeoutScale;
+        const remaining = deadline - Date.now();
+        if (remaining <= pause) throw new PhaseTimeout(phase, limit, lastError);
+        this.log(nodeId, 'warn', 'bmc', `Try ${attempt} failed while ${what}: ${lastError}. Trying again; ${seconds(remaining)} s left of the ${limit} s ${phase} allows.`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    } finally {
+      stall.stop();
+      stopRetransmits();
+    }
+  }
+
+  /** withLimit for the rest of a step's time: the timeout still names the whole limit. */
+  private async withLimitMs<T>(phase: DeployPhase, limit: number, leftMs: number, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal.aborted) throw new Cancelled();
+    const controller = new AbortController();
+    let cancelled: () => void = () => undefined;
+    // A cancel ends the wait at once, even when the work does not listen to its signal.
+    const onAbort = (): void => {
+      controller.abort();
+      cancelled();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        work(controller.signal),
+        new Promise<never>((_resolve, reject) => {
+          cancelled = () => reject(new Cancelled());
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(new PhaseTimeout(phase, limit));
+          }, Math.max(0, leftMs));
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** What a stalled wait for `phase` has seen so far, for the warning. */
+  private progressText(run: Running, phase: DeployPhase): string {
+    const imageSize = run.job?.imageSize ?? run.image.rawSize;
+    if (phase === 'writing-image' || phase === 'verifying') {
+      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image up to byte ${run.servedUpTo} of ${run.image.size}`;
+    }
+    if (phase === 'agent-connected') return 'the deploy kernel was fetched, the agent has not asked for its job yet';
+    return `${PHASE_LIMITS[phase]?.missing ?? `no ${phase}`} yet`;
+  }
+
+  /** The boot HTTP server's view of the image going to this node: resumes and breaks are logged, bytes are progress. */
+  private imageTransfer(nodeId: string, run: Running, imagePath: string, signal: Extract<BootSignal, { kind: 'http' }>): void {
+    if (signal.path !== imagePath) return;
+    const start = signal.status === 206 && signal.total !== null ? run.image.size - signal.total : 0;
+    if (signal.phase === 'started' && signal.status === 206) {
+      this.log(nodeId, 'info', 'http', `The agent resumes the image: serving it from byte ${start} of ${run.image.size} (HTTP Range).`);
+    } else if (signal.phase === 'failed') {
+      this.log(nodeId, 'warn', 'http', `The image transfer broke at byte ${start + signal.bytes} of ${run.image.size}: ${signal.error ?? 'connection lost'}.`);
+    }
+    const upTo = start + signal.bytes;
+    if (signal.phase !== 'refused' && upTo !== run.servedUpTo) {
+      run.servedUpTo = upTo;
+      if (upTo > 0) run.waiter.activity();
     }
   }
 
@@ -254,6 +396,51 @@ export class Orchestrator {
     void this.deps.store.appendLog(nodeId, line).catch(() => undefined);
   }
 
+  /** From the power-on to the image verified on the disk: each phase waited for, a silent stretch reported. */
+  private async waitForServer(nodeId: string, run: Running, signal: AbortSignal): Promise<void> {
+    const { waiter } = run;
+    const steps: [DeployPhase, () => boolean][] = [
+      ...(['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const).map(
+        (phase): [DeployPhase, () => boolean] => [phase, () => waiter.hasReached(phase)],
+      ),
+      ['verifying', () => waiter.verified],
+    ];
+    for (const [phase, done] of steps) {
+      const stall = new StallWatch(
+        this.stallWarningMs,
+        // A server takes minutes to POST and its deploy kernel a while to boot: silence before the write is news, not
+        // yet a warning; the phase's limit decides when it is a failure.
+        (silent) => this.log(nodeId, order(phase) <= order('agent-connected') ? 'info' : 'warn', 'deploy', `No progress for ${seconds(silent)} s waiting for ${phase}: ${this.progressText(run, phase)}.`),
+        (silent) => this.log(nodeId, 'info', 'deploy', `Moving again after ${seconds(silent)} s: ${this.progressText(run, phase)}.`),
+      );
+      const stopWatching = waiter.onActivity(() => stall.progress());
+      try {
+        await waiter.until(done, phase, this.limit(phase), signal);
+      } finally {
+        stopWatching();
+        stall.stop();
+      }
+    }
+  }
+
+  /** Waits for the installed OS, saying so when its console stays silent. */
+  private async waitUntilUp(nodeId: string, target: DeployTarget, signal: AbortSignal): Promise<string> {
+    let seen = 0;
+    const stall = new StallWatch(this.stallWarningMs, (silent) =>
+      this.log(nodeId, 'warn', 'deploy', `Waiting for the installed OS: no new console output for ${seconds(silent)} s (${seen} bytes seen since the reboot).`),
+    );
+    try {
+      return await this.withLimit('deployed', signal, (limited) =>
+        this.deps.upCheck.waitUntilUp(target, limited, (bytes) => {
+          seen = bytes;
+          stall.progress();
+        }),
+      );
+    } finally {
+      stall.stop();
+    }
+  }
+
   private async drive(nodeId: string, run: Running, from: DeployPhase): Promise<void> {
     const { signal } = run.controller;
     let target = this.deps.nodes.target(nodeId);
@@ -266,17 +453,19 @@ export class Orchestrator {
       ramdiskPaths.catch(() => undefined);
       let guid: string | null = null;
       if (order(from) < order('mac-captured') || !mac) {
-        const facts = await this.withLimit('bmc-verified', signal, (limited) => this.deps.power.verify(target, limited));
+        const verifyTarget = target;
+        const facts = await this.bmcStep(nodeId, target, 'bmc-verified', 'logging in to the BMC', signal, (limited) => this.deps.power.verify(verifyTarget, limited));
         guid = facts.systemGuid;
         if (order(from) < order('bmc-verified')) await this.reachNow(nodeId, run, 'bmc-verified');
       }
       if (!mac) {
-        await this.deps.power.setBootDevice(target, 'pxe', { persistent: false, mode });
+        const captureTarget = target;
+        await this.bmcStep(nodeId, target, 'mac-captured', 'setting network boot for the MAC capture', signal, () => this.deps.power.setBootDevice(captureTarget, 'pxe', { persistent: false, mode }));
         this.log(nodeId, 'info', 'deploy', `Powering on to capture the PXE MAC (${guid ? `matching System GUID ${guid}` : 'no System GUID: first new PXE client'}).`);
         await this.powerSlot();
         const captured: CapturedMac = await this.withLimit('mac-captured', signal, async (limited) => {
-          const capture = this.deps.network.captureMac(target, guid, limited);
-          await this.deps.power.restart(target);
+          const capture = this.deps.network.captureMac(captureTarget, guid, limited);
+          await this.bmcStep(nodeId, captureTarget, 'mac-captured', 'powering on for the MAC capture', limited, () => this.deps.power.restart(captureTarget));
           return capture;
         });
         mac = captured.mac;
@@ -290,11 +479,13 @@ export class Orchestrator {
       const token = randomBytes(18).toString('base64url');
       const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;
+      const imagePath = this.deps.ramdisk.imageUrlPath(run.image);
       run.job = {
         nodeId,
         mac: bootMac,
         token,
-        imageUrl: `${base}${this.deps.ramdisk.imageUrlPath(run.image)}`,
+        // The MAC in the query lets the HTTP server attribute the download without a DHCP lease (proxy mode).
+        imageUrl: `${base}${imagePath}?mac=${bootMac}`,
         imageFormat: run.image.format,
         imageSize: run.image.rawSize,
         disk: this.options.disk,
@@ -311,28 +502,31 @@ export class Orchestrator {
       cleanups.push(() => this.deps.network.release(bootMac));
       cleanups.push(
         this.deps.network.watch(bootMac, (bootSignal) => {
+          if (bootSignal.kind === 'http') {
+            this.imageTransfer(nodeId, run, imagePath, bootSignal);
+            return;
+          }
           const phase: DeployPhase = bootSignal.kind === 'dhcp' ? 'dhcp' : bootSignal.kind === 'bootloader' ? 'bootloader' : 'ramdisk';
           this.reach(nodeId, run, phase);
         }),
       );
 
-      await this.deps.power.setBootDevice(target, 'pxe', { persistent: false, mode });
+      // An order to the BMC is its own phase from the moment it is given: a BMC that does not answer fails the phase
+      // that waits for it.
+      const bootTarget = target;
       await this.reachNow(nodeId, run, 'booting-pxe');
+      await this.bmcStep(nodeId, bootTarget, 'booting-pxe', 'setting network boot', signal, () => this.deps.power.setBootDevice(bootTarget, 'pxe', { persistent: false, mode }));
       await this.powerSlot();
-      await this.deps.power.restart(target);
-      const { waiter } = run;
-      for (const phase of ['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const) {
-        await waiter.until(() => waiter.hasReached(phase), phase, this.limit(phase), signal);
-      }
-      await waiter.until(() => waiter.verified, 'verifying', this.limit('verifying'), signal);
+      await this.bmcStep(nodeId, bootTarget, 'booting-pxe', 'powering the server on', signal, () => this.deps.power.restart(bootTarget));
+      await this.waitForServer(nodeId, run, signal);
 
-      await this.withLimit('switching-to-disk', signal, () => this.deps.power.setBootDevice(target, 'disk', { persistent: true, mode }));
       await this.reachNow(nodeId, run, 'switching-to-disk');
+      await this.bmcStep(nodeId, bootTarget, 'switching-to-disk', 'setting boot from disk', signal, () => this.deps.power.setBootDevice(bootTarget, 'disk', { persistent: true, mode }));
       for (const cleanup of cleanups.splice(0)) cleanup();
-      await this.powerSlot();
-      await this.withLimit('rebooting', signal, () => this.deps.power.restart(target));
       await this.reachNow(nodeId, run, 'rebooting');
-      const evidence = await this.withLimit('deployed', signal, (limited) => this.deps.upCheck.waitUntilUp(target, limited));
+      await this.powerSlot();
+      await this.bmcStep(nodeId, bootTarget, 'rebooting', 'power cycling the server', signal, () => this.deps.power.restart(bootTarget));
+      const evidence = await this.waitUntilUp(nodeId, bootTarget, signal);
       this.log(nodeId, 'info', 'deploy', `The installed OS is up (${evidence}).`);
       await this.reachNow(nodeId, run, 'deployed');
     } catch (error) {

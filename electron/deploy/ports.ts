@@ -26,6 +26,10 @@ export interface PowerControl {
   /** Power on if off, power cycle if on: either way the server boots from the device just set. */
   restart(target: DeployTarget): Promise<void>;
   powerOff(target: DeployTarget): Promise<void>;
+  /** True for a failure that may pass (the BMC did not answer, or was busy): worth another try while the phase lasts. */
+  isTransient(error: unknown): boolean;
+  /** Calls `listener` each time a request to this node's BMC goes unanswered and is sent again; returns the unsubscribe. */
+  onRetransmit(target: DeployTarget, listener: (what: string, attempt: number) => void): () => void;
 }
 
 export interface CapturedMac {
@@ -37,7 +41,9 @@ export interface CapturedMac {
 export type BootSignal =
   | { kind: 'dhcp' }
   | { kind: 'bootloader'; file: string }
-  | { kind: 'ramdisk'; file: string };
+  | { kind: 'ramdisk'; file: string }
+  /** A file the boot HTTP server sends this MAC (the image among them): status 206 is a Range request. */
+  | { kind: 'http'; path: string; phase: 'started' | 'progress' | 'done' | 'failed' | 'refused'; status: number; bytes: number; total: number | null; error?: string };
 
 export interface BootPlan {
   mac: string;
@@ -67,6 +73,9 @@ export interface RamdiskSource {
 }
 
 export interface UpCheck {
-  /** Resolves once the installed OS shows it is up (a console marker, or a TCP port that answers). */
-  waitUntilUp(target: DeployTarget, signal: AbortSignal): Promise<string>;
+  /**
+   * Resolves once the installed OS shows it is up (a console marker, or a TCP port that answers); `onOutput` hears
+   * the bytes seen so far whenever more arrive, so a silent console can be reported.
+   */
+  waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string>;
 }

@@ -10,6 +10,7 @@ import { writeCpio, type CpioEntry } from './cpio';
 import { moduleIndex, resolveModuleOrder } from './modules-dep';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
+import agentFetchImage from './agent/fetch-image.sh?raw';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,6 +27,7 @@ export function agentEntries(): CpioEntry[] {
     { kind: 'dir', path: 'etc/rackboot' },
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
   ];
 }
 

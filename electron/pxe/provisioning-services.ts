@@ -159,7 +159,10 @@ export class ProvisioningServices implements BootNetwork {
       }),
       http.onTransfer((event) => {
         options.onEvent({ kind: 'transfer', event });
-        if (!event.mac || event.phase !== 'started') return;
+        if (!event.mac) return;
+        const { path: file, phase, status, bytes, total, error } = event;
+        services.signal(event.mac, { kind: 'http', path: file, phase, status, bytes, total, ...(error === undefined ? {} : { error }) });
+        if (phase !== 'started') return;
         const plan = plans.get(event.mac);
         if (event.path.startsWith('/ipxe/')) services.signal(event.mac, { kind: 'bootloader', file: event.path });
         else if (plan && event.path === plan.kernelUrlPath) services.signal(event.mac, { kind: 'ramdisk', file: event.path });

@@ -1,4 +1,5 @@
 import type { BmcService } from '../../core/bmc-service';
+import { IpmiError } from '../../ipmi/errors';
 import type { BmcFacts, DeployTarget, PowerControl } from '../ports';
 
 /** The deploy engine's power and boot-device control, over the BMC service's pooled IPMI sessions. */
@@ -22,5 +23,15 @@ export class IpmiPowerControl implements PowerControl {
 
   async powerOff(target: DeployTarget): Promise<void> {
     await this.bmc.power(target.nodeId, 'off');
+  }
+
+  isTransient(error: unknown): boolean {
+    return error instanceof IpmiError && (error.kind === 'unreachable' || error.kind === 'bmc-busy');
+  }
+
+  onRetransmit(target: DeployTarget, listener: (what: string, attempt: number) => void): () => void {
+    return this.bmc.client(target.nodeId).session.on((event) => {
+      if (event.type === 'retry') listener(event.what, event.attempt);
+    });
   }
 }

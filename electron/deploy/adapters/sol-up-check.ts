@@ -15,12 +15,15 @@ export class SolMarkerUpCheck implements UpCheck {
     private readonly marker: RegExp = /login:/,
   ) {}
 
-  async waitUntilUp(target: DeployTarget, signal: AbortSignal): Promise<string> {
+  async waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string> {
     let text = '';
+    let seen = 0;
     let stop: () => void = () => undefined;
-    const seen = new Promise<string>((resolve, reject) => {
+    const up = new Promise<string>((resolve, reject) => {
       stop = this.bus.on('console.output', (output) => {
         if (output.nodeId !== target.nodeId) return;
+        seen += output.data.length;
+        onOutput?.(seen);
         text = (text + output.data).slice(-TAIL);
         const match = this.marker.exec(text);
         if (match) resolve(`the serial console showed "${match[0]}"`);
@@ -29,7 +32,7 @@ export class SolMarkerUpCheck implements UpCheck {
     });
     try {
       await this.bmc.openConsole(target.nodeId);
-      return await seen;
+      return await up;
     } finally {
       stop();
     }

@@ -135,24 +135,9 @@ done
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
 report progress "written=0"
 
-case "$IMAGE_FORMAT" in
-  raw) (wget -q -O - "$IMAGE_URL" | dd of="$DISK" bs=1M 2>/tmp/dd.err) & ;;
-  gzip) (wget -q -O - "$IMAGE_URL" | gunzip -c | dd of="$DISK" bs=1M 2>/tmp/dd.err) & ;;
-  *) fail "unknown image format $IMAGE_FORMAT" ;;
-esac
-WRITER=$!
-# The reporter runs beside the write, so the end of the write is noticed at once, not at the next tick.
-(
-  while :; do
-    sleep 1
-    DD=$(pidof dd | cut -d " " -f 1) # Debian's busybox-static has no pgrep
-    WRITTEN=$(sed -n 's/^wchar: //p' "/proc/$DD/io" 2>/dev/null)
-    [ -n "$WRITTEN" ] && report progress "written=$WRITTEN"
-  done
-) &
-REPORTER=$!
-wait "$WRITER"
-kill "$REPORTER" 2>/dev/null
+# Streams the image, says when the transfer stalls, and resumes it (fetch-image.sh).
+REFUSAL=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/fetch-image.sh "$IMAGE_URL" "$IMAGE_FORMAT" "$IMAGE_SIZE" "$DISK" 2>/dev/console) ||
+  fail "image download: $REFUSAL"
 sync
 echo 3 > /proc/sys/vm/drop_caches
 report progress "written=$IMAGE_SIZE"
