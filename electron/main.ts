@@ -7,7 +7,7 @@ import { registerIpc } from './ipc';
 import { isRendererPage } from './renderer-page';
 import { safeStorageBox } from './safe-storage-box';
 import { loadWindowState, saveWindowState } from './window-state';
-import { CONTENT_SECURITY_POLICY } from './headless/server';
+import { CONTENT_SECURITY_POLICY } from './lib/content-security-policy';
 
 const rendererDir = path.join(__dirname, '../renderer');
 const rendererIndex = path.join(rendererDir, 'index.html');

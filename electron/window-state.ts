@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readJsonFile, writeFileAtomic } from './inventory/atomic-file';
+import { readJsonFile, writeFileAtomic } from './lib/atomic-file';
 
 const windowStateSchema = z.object({
   x: z.number().int().optional(),

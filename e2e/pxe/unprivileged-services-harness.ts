@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { HelperClient } from '../../electron/network/helper/client';
 import { NetworkService } from '../../electron/network/service';
 import { ProvisioningServices } from '../../electron/pxe/provisioning-services';
-import type { PrivilegedUdpSource } from '../../electron/pxe/udp-bind';
+import type { PrivilegedUdpSource } from '../../electron/lib/udp-bind';
 
 const Config = z.object({
   dataDir: z.string(),

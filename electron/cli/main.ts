@@ -6,7 +6,7 @@ import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shar
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
 import { KeyFileSecretBox } from '../inventory/secret-box';
-import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../paths';
+import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../lib/app-paths';
 
 const USAGE = `Usage: rackboot deploy [servers] --image FILE [network] [ramdisk] [options]
 Servers (one or more):

@@ -3,7 +3,7 @@ import type { BmcTestResult, ConsoleOutput } from '../../shared/bmc';
 import type { NodeStore } from '../inventory/node-store';
 import { BmcPool, discoverBmcs, SolConsole, type IpmiClient } from '../ipmi';
 import type { EventBus } from './event-bus';
-import { UserFacingError } from './errors';
+import { UserFacingError } from '../lib/user-facing-error';
 
 export interface BmcCredentials {
   address: string;

@@ -6,7 +6,7 @@ import { BmcService } from './bmc-service';
 import { DeployService, type DeployServiceDeps } from '../deploy/deploy-service';
 import { DeployStore } from '../deploy/deploy-store';
 import { callThrough, type CallCore, type Handlers } from './dispatch';
-import { UserFacingError } from './errors';
+import { UserFacingError } from '../lib/user-facing-error';
 import { EventBus } from './event-bus';
 import { floodLog } from './log-flood';
 import type { LogEvent } from '../../shared/api';

@@ -1,16 +1,6 @@
 import type { CallError } from '../../shared/api';
 import { IpmiError } from '../ipmi/errors';
-
-/** An error whose message is written for the technician; anything else is reported as an internal error. */
-export class UserFacingError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UserFacingError';
-  }
-}
+import { UserFacingError } from '../lib/user-facing-error';
 
 export function toCallError(error: unknown): CallError {
   if (error instanceof UserFacingError) return { code: error.code, message: error.message };

@@ -9,12 +9,12 @@ import {
   type ServicesStatus,
 } from '../../shared/deploy';
 import type { BmcService } from '../core/bmc-service';
-import { UserFacingError } from '../core/errors';
+import { UserFacingError } from '../lib/user-facing-error';
 import type { EventBus } from '../core/event-bus';
-import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
+import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
 import type { NodeStore } from '../inventory/node-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
-import type { PrivilegedUdpSource } from '../pxe/udp-bind';
+import type { PrivilegedUdpSource } from '../lib/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { deployRecordSchema, type DeployRecord } from '../../shared/deploy';
 import { ID_PATTERN } from '../../shared/ids';
-import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
+import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
 import { applyDeployEvent, type DeployEvent } from './state-machine';
 
 const storeFileSchema = z.object({ version: z.literal(1), records: z.array(deployRecordSchema) });

@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { imageSchema, type BootMode, type Image } from '../../shared/deploy';
-import { UserFacingError } from '../core/errors';
-import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
+import { UserFacingError } from '../lib/user-facing-error';
+import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
 
 const libraryFileSchema = z.object({ version: z.literal(1), images: z.array(imageSchema) });
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../core/core';
 import { KeyFileSecretBox } from '../inventory/secret-box';
-import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../paths';
+import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../lib/app-paths';
 import { DownloadShelf } from './downloads';
 import { startHeadlessServer } from './server';
 

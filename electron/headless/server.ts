@@ -8,6 +8,7 @@ import type { WsMessage } from '../../shared/api';
 import type { Core } from '../core/core';
 import { createEventBatcher } from '../core/event-batcher';
 import { DOWNLOAD_PATH, serveDownload, type DownloadShelf } from './downloads';
+import { CONTENT_SECURITY_POLICY } from '../lib/content-security-policy';
 import { readWsRequest } from './request';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -20,10 +21,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
 };
-
-/** Same policy as the Electron window, plus the WebSocket back to this server. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 export interface HeadlessOptions {
   core: Core;

@@ -1,5 +1,5 @@
 import type { ExportDelivery, ExportResult } from '../../shared/nodes';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../lib/atomic-file';
 import type { NodeStore } from './node-store';
 
 /** The name an exported file is offered under. */

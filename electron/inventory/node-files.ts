@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from './atomic-file';
+import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import { TimeSlicer } from './time-slicer';
 
 export const storedNodeSchema = z.object({

@@ -7,7 +7,7 @@ import {
   type NodeDelta,
   type NodeView,
 } from '../../shared/nodes';
-import { UserFacingError } from '../core/errors';
+import { UserFacingError } from '../lib/user-facing-error';
 import { formatHardwareInfo, hardwareInfoLines, parseHardwareInfoLine, reportedEntry } from './hardware-info';
 import { NodeFiles, type NodeChange, type StoredNode } from './node-files';
 import { NodeIndex } from './node-index';

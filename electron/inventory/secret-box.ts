@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { removeStaleTemporaries, writeFileAtomic } from './atomic-file';
+import { removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 
 /** Encrypts secrets (BMC passwords) before they touch the disk. */
 export interface SecretBox {

@@ -1,5 +1,5 @@
 import type { NetworkProgress, NetworkStep } from '../../shared/network';
-import { UserFacingError } from '../core/errors';
+import { UserFacingError } from '../lib/user-facing-error';
 import type { NetworkExecutor } from './executor';
 import type { SystemNetworkState } from './interfaces';
 import type { Journal, NetworkJournal } from './journal';

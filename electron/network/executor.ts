@@ -1,9 +1,9 @@
 import type dgram from 'node:dgram';
 import type { DhcpOffer, NetworkOp } from '../../shared/network';
 import { probeDhcpServers } from '../pxe/dhcp/probe';
-import { bindUdpSocket, type PrivilegedUdpRequest } from '../pxe/udp-bind';
+import { bindUdpSocket, type PrivilegedUdpRequest } from '../lib/udp-bind';
 import { commandFor } from './ops';
-import { CommandFailed, runCommand, type CommandRunner } from './system-state';
+import { CommandFailed, runCommand, type CommandRunner } from '../lib/command-runner';
 
 export interface ArpProbeResult {
   inUse: boolean;

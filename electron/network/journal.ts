@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { interfaceAddressSchema, networkModeSchema } from '../../shared/network';
-import { readJsonFile, writeFileAtomic } from '../inventory/atomic-file';
+import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
 import { routeEntrySchema } from './interfaces';
 
 /** What the provisioning interface looked like before Rackboot touched it: everything undo puts back. */

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { NetworkInterface } from '../../shared/network';
-import { numberToIp } from './ipv4';
+import { numberToIp } from '../lib/ipv4';
 import { shellQuote } from './ops';
 
 /**

@@ -2,7 +2,7 @@ import type { NetworkExecutor } from './executor';
 import { LocalExecutor } from './executor';
 import { HelperClient, HelperUnavailable } from './helper/client';
 import type { HelperScope } from './helper/protocol';
-import { findProgram } from './system-state';
+import { findProgram } from '../lib/command-runner';
 
 /** Where packages install the helper's launcher (the path the polkit policy names); overridable for development. */
 export const DEFAULT_HELPER_PATH = '/usr/lib/rackboot/rackboot-net-helper';

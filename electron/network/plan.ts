@@ -20,7 +20,7 @@ import {
   parseCidr,
   subnetOf,
   type Subnet,
-} from './ipv4';
+} from '../lib/ipv4';
 import type { Journal, PriorState } from './journal';
 import { shellQuote, stepFor } from './ops';
 import type { Tools } from './system-state';

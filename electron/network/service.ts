@@ -9,8 +9,8 @@ import type {
   NetworkProgress,
   PendingNetworkChange,
 } from '../../shared/network';
-import { UserFacingError } from '../core/errors';
-import type { PrivilegedUdpRequest, PrivilegedUdpSource } from '../pxe/udp-bind';
+import { UserFacingError } from '../lib/user-facing-error';
+import type { PrivilegedUdpRequest, PrivilegedUdpSource } from '../lib/udp-bind';
 import { applyChange, undoChange, type ChangeContext } from './apply';
 import { dhcpServerChecks, probeChecks } from './checks';
 import { LocalExecutor, type NetworkExecutor } from './executor';
@@ -20,7 +20,8 @@ import type { SystemNetworkState } from './interfaces';
 import { NetworkJournal } from './journal';
 import { interfacesFromOs, manualInstructions } from './manual';
 import { buildPlan, findInterface, resolveRequest, staticChecks, type ResolvedRequest } from './plan';
-import { detectTools, readNetworkState, runCommand, type CommandRunner, type Tools } from './system-state';
+import { detectTools, readNetworkState, type Tools } from './system-state';
+import { runCommand, type CommandRunner } from '../lib/command-runner';
 
 export interface NetworkServiceOptions {
   dataDir: string;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import type { NetworkOp } from '../../shared/network';
-import type { PrivilegedUdpRequest } from '../pxe/udp-bind';
+import type { PrivilegedUdpRequest } from '../lib/udp-bind';
 import type { NetworkExecutor } from './executor';
 import type { RawNetworkState, SysfsInfo } from './interfaces';
 import { parseSysfs } from './interfaces';

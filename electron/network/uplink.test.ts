@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNetworkState } from './interfaces';
-import { parseCidr } from './ipv4';
+import { parseCidr } from '../lib/ipv4';
 import { capturedState } from './test-fixtures';
 import { findUplinks, uplinkRoutesOverlapping, type LinkRelations, type TableRoute } from './uplink';
 

@@ -1,4 +1,4 @@
-import { overlaps, parseCidr, type Subnet } from './ipv4';
+import { overlaps, parseCidr, type Subnet } from '../lib/ipv4';
 
 /**
  * Which interfaces make up the uplink (how this machine reaches the rest of the network), from what iproute2 says.

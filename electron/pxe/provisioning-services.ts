@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AnswerPolicy, CaptureBoundEvent, DhcpMode, DhcpServerEvent } from '../../shared/pxe';
 import type { PxeTransferEvent } from '../../shared/pxe-transfer';
 import type { BootNetwork, BootPlan, BootSignal, CapturedMac, DeployTarget } from '../deploy/ports';
-import { netmaskOf } from '../network/ipv4';
+import { netmaskOf } from '../lib/ipv4';
 import { bootloaderFiles, findBootloaders, type BootloaderReport } from './bootloaders';
 import { MacCapture, feedCapture } from './dhcp/capture';
 import { createStandardPolicy } from './dhcp/policy';
@@ -11,7 +11,7 @@ import { DhcpServer, type DhcpPorts } from './dhcp/server';
 import { HttpBootServer } from './http/server';
 import { RouterAdvertiser } from './router-advertiser';
 import { TftpServer } from './tftp/server';
-import type { PrivilegedUdpSource } from './udp-bind';
+import type { PrivilegedUdpSource } from '../lib/udp-bind';
 
 export interface ProvisioningConfig {
   interfaceName: string;

@@ -5,7 +5,7 @@ import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RouterAdvertiserEvent } from '../../shared/pxe';
-import { CommandFailed } from '../network/system-state';
+import { CommandFailed } from '../lib/command-runner';
 import { RouterAdvertiser, RouterAdvertiserError, type RouterAdvertiserOptions } from './router-advertiser';
 import { ulaForMac } from './router-advertisement-plan';
 

@@ -8,7 +8,7 @@ import { networkInterfaces, tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RouterAdvertiserEvent, RouterAdvertiserProblem } from '../../shared/pxe';
-import { CommandFailed, findProgram, runCommand, type CommandRunner } from '../network/system-state';
+import { CommandFailed, findProgram, runCommand, type CommandRunner } from '../lib/command-runner';
 import { Listeners } from './listeners';
 import { dnsmasqRouterAdvertisementArgs, isAdvertisingLine, ulaForGlobalId, ulaForMac, type UlaPrefix } from './router-advertisement-plan';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import type { DhcpOffer, NetworkOp } from '../../../shared/network';
-import type { PrivilegedUdpRequest } from '../../pxe/udp-bind';
+import type { PrivilegedUdpRequest } from '../../lib/udp-bind';
 import type { ArpProbeResult, NetworkExecutor } from '../executor';
 import {
   HELPER_REFUSED_EXIT,

@@ -5,7 +5,8 @@
  * Exits as soon as the main process goes away.
  */
 import { LocalExecutor } from '../executor';
-import { readNetworkState, runCommand, type Tools } from '../system-state';
+import { readNetworkState, type Tools } from '../system-state';
+import { runCommand } from '../../lib/command-runner';
 import { HELPER_REFUSED_EXIT, HELPER_STDERR_PREFIX, parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
 import { HelperServer } from './server';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { macSchema } from '../../../shared/nodes';
 import { dhcpOfferSchema, ipv4Schema, networkOpSchema, type NetworkOp } from '../../../shared/network';
-import { PRIVILEGED_UDP_PORTS } from '../../pxe/bind-errors';
+import { PRIVILEGED_UDP_PORTS } from '../../lib/bind-errors';
 
 /**
  * The privileged helper's whole vocabulary. Requests travel over the Node IPC socketpair the main process created

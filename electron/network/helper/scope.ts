@@ -1,6 +1,6 @@
 import type { InterfaceAddress, NetworkOp } from '../../../shared/network';
 import type { RouteEntry, SystemNetworkState } from '../interfaces';
-import { parseCidr, subnetOf, type Subnet } from '../ipv4';
+import { parseCidr, subnetOf, type Subnet } from '../../lib/ipv4';
 import { commandFor } from '../ops';
 import { isDefaultDestination, uplinkRoutesOverlapping } from '../uplink';
 import type { HelperScope } from './protocol';

@@ -1,6 +1,6 @@
 import type dgram from 'node:dgram';
 import type { NetworkOp } from '../../../shared/network';
-import { errnoCode } from '../../pxe/bind-errors';
+import { errnoCode } from '../../lib/bind-errors';
 import type { NetworkExecutor } from '../executor';
 import type { SystemNetworkState } from '../interfaces';
 import { helperRequestSchema, opDevices, requestIdSchema, type HelperRequest, type HelperResponse, type HelperScope, type ScopeRole } from './protocol';

@@ -11,7 +11,7 @@
 // Either way the sockets come from `openUdpSocket`: bound here, or by the privileged helper when ports below 1024
 // are refused to this process.
 import type dgram from 'node:dgram';
-import { openUdpSocket, udpDeviceAddon, type PrivilegedUdpSource } from '../udp-bind';
+import { openUdpSocket, udpDeviceAddon, type PrivilegedUdpSource } from '../../lib/udp-bind';
 
 export interface Endpoint {
   address: string;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BootFiles, type DhcpServerEvent, DhcpSettings } from '../../../shared/pxe';
 import { buildDhcp, Option, parseDhcp, u8 } from './codec';
 import { dhclientRequest } from './fixtures';
-import { ServiceBindError } from '../bind-errors';
+import { ServiceBindError } from '../../lib/bind-errors';
 import { InterfaceSocket, interfaceAddressProblem } from './interface-socket';
 import { loadLeases } from './leases';
 import { createStandardPolicy, nodeTable } from './policy';

@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { DhcpServerEvent, DhcpSettings, Lease } from '../../../shared/pxe';
 import { InterfaceSocket, interfaceAddressProblem } from './interface-socket';
 import { LeasePool, loadLeases, saveLeases } from './leases';
-import type { PrivilegedUdpSource } from '../udp-bind';
+import type { PrivilegedUdpSource } from '../../lib/udp-bind';
 import type { BootPolicy } from './policy';
 import { Responder, type UnstampedEvent } from './responder';
 

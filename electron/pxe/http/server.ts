@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { HttpTransferEvent } from '../../../shared/pxe-transfer';
-import { describeBindError } from '../bind-errors';
+import { describeBindError } from '../../lib/bind-errors';
 import { Listeners } from '../listeners';
 import { resolveInRoot } from '../path-jail';
 import { renderEntryScript, renderNodeScript, renderUnknownNodeScript, type BootTarget } from './ipxe-script';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TftpTransferEventSchema, type TftpTransferEvent } from '../../../shared/pxe-transfer';
-import { ServiceBindError } from '../bind-errors';
+import { ServiceBindError } from '../../lib/bind-errors';
 import { buildAck, buildError, buildRequest, parsePacket, type Malformed, type TftpPacket } from './codec';
 import { TftpServer, type TftpEngine, type TftpServerOptions } from './server';
 

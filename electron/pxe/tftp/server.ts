@@ -6,7 +6,7 @@ import type dgram from 'node:dgram';
 import { randomUUID } from 'node:crypto';
 import type { TftpTransferEvent } from '../../../shared/pxe-transfer';
 import { Listeners } from '../listeners';
-import { openUdpSocket, type PrivilegedUdpSource } from '../udp-bind';
+import { openUdpSocket, type PrivilegedUdpSource } from '../../lib/udp-bind';
 import { ActiveTransfer } from './active-transfer';
 import { buildError, ErrorCode, parsePacket, type RequestPacket } from './codec';
 import { tftpPumpAddon, type TftpPumpAddon } from './native-pump';
