@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaEdges, areaOf, edgeKey, findCycles, judge, parseAllowList, type FileImport } from './area-cycles';
+import { areaEdges, areaOf, edgeKey, findCycles, layerViolations, type FileImport } from './area-cycles';
 
 const imports = (...pairs: [string, string][]): FileImport[] => pairs.map(([from, to]) => ({ from, to }));
 const cycleKeys = (fileImports: FileImport[]): string[] => findCycles(areaEdges(fileImports)).cycleEdges.map(edgeKey);
@@ -44,23 +44,24 @@ describe('import cycle detector', () => {
   });
 });
 
-describe('allow-list of known cycle edges', () => {
-  const report = findCycles(areaEdges(imports(['core/c.ts', 'deploy/d.ts'], ['deploy/d.ts', 'core/e.ts'])));
+describe('layer rule', () => {
+  const reasons = (fileImports: FileImport[]): string[] => layerViolations(areaEdges(fileImports)).map(({ edge }) => edgeKey(edge));
 
-  it('passes when every cycle edge is listed and every listed edge is on a cycle', () => {
-    expect(judge(report, parseAllowList('# known\ncore -> deploy\ndeploy  ->  core # back edge\n\n'))).toEqual({ unlisted: [], stale: [] });
+  it('accepts imports that go down the layers, skipping layers included', () => {
+    expect(reasons(imports(['main.ts', 'core/core.ts'], ['headless/s.ts', 'core/core.ts'], ['core/core.ts', 'pxe/p.ts'], ['pxe/p.ts', 'lib/l.ts'], ['pxe/p.ts', 'native/a.ts'], ['cli/m.ts', 'inventory/i.ts']))).toEqual([]);
   });
 
-  it('fails on a cycle edge the list does not name', () => {
-    expect(judge(report, parseAllowList('core -> deploy\n')).unlisted.map(edgeKey)).toEqual(['deploy -> core']);
+  it('refuses an import upwards', () => {
+    expect(reasons(imports(['deploy/d.ts', 'core/c.ts'], ['lib/l.ts', 'pxe/p.ts']))).toEqual(['deploy -> core', 'lib -> pxe']);
   });
 
-  it('fails on a listed edge that is on no cycle any more, so the list only shrinks', () => {
-    const broken = findCycles(areaEdges(imports(['core/c.ts', 'deploy/d.ts'])));
-    expect(judge(broken, parseAllowList('core -> deploy\ndeploy -> core\n')).stale).toEqual(['core -> deploy', 'deploy -> core']);
+  it('refuses one domain service importing another, even without a cycle', () => {
+    const [violation] = layerViolations(areaEdges(imports(['network/n.ts', 'pxe/p.ts'])));
+    expect(violation?.reason).toContain('declare a port');
   });
 
-  it('refuses a line that is not "from -> to"', () => {
-    expect(() => parseAllowList('core deploy\n')).toThrow('is not "from -> to"');
+  it('refuses an area that is in no layer, naming it', () => {
+    const [violation] = layerViolations(areaEdges(imports(['redfish/r.ts', 'lib/l.ts'])));
+    expect(violation?.reason).toContain('"redfish" is in no layer');
   });
 });

@@ -1,5 +1,6 @@
 // Import cycles between the areas of electron/ (its top-level folders, and the shell files beside them as one area
-// called `shell`), found from file-level imports. Pure: file paths in, areas, cycles and a verdict out.
+// called `shell`), found from file-level imports, and the layer rule they follow. Pure: file paths in, areas, cycles
+// and violations out.
 
 /** One import: both paths relative to electron/, with forward slashes. */
 export interface FileImport {
@@ -88,30 +89,38 @@ export function findCycles(edges: readonly AreaEdge[]): CycleReport {
   return { cycles: components.sort((a, b) => a.join().localeCompare(b.join())), cycleEdges };
 }
 
-/** The allow-list file: one `from -> to` per line; `#` starts a comment. */
-export function parseAllowList(text: string): Set<string> {
-  const allowed = new Set<string>();
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (line === '') continue;
-    const match = /^([\w.-]+)\s*->\s*([\w.-]+)$/.exec(line);
-    if (!match) throw new Error(`allow-list line "${raw}" is not "from -> to"`);
-    allowed.add(edgeKey({ from: match[1]!, to: match[2]! }));
+/**
+ * The layers, top to bottom (docs/architecture.md). An area may import only areas of a lower layer: a shell the core,
+ * the core the domain services, a domain service `lib` and `native`, never another domain service (that is a port the
+ * needing one declares, wired in core). So no cycle can form, and a new area must be placed here first.
+ */
+export const LAYERS: readonly (readonly string[])[] = [
+  [SHELL_AREA, 'headless', 'cli'],
+  ['core'],
+  ['deploy', 'network', 'pxe', 'ipmi', 'inventory'],
+  ['lib'],
+  ['native'],
+];
+
+function layerOf(area: string): number | undefined {
+  const layer = LAYERS.findIndex((areas) => areas.includes(area));
+  return layer === -1 ? undefined : layer;
+}
+
+/** The edges that do not go down a layer, each with why. */
+export function layerViolations(edges: readonly AreaEdge[]): { edge: AreaEdge; reason: string }[] {
+  const violations: { edge: AreaEdge; reason: string }[] = [];
+  for (const edge of edges) {
+    const from = layerOf(edge.from);
+    const to = layerOf(edge.to);
+    if (from === undefined || to === undefined) {
+      const unknown = from === undefined ? edge.from : edge.to;
+      violations.push({ edge, reason: `area "${unknown}" is in no layer: add it to LAYERS in scripts/area-cycles.ts` });
+    } else if (from === to) {
+      violations.push({ edge, reason: 'areas of one layer do not import each other: declare a port in the area that needs it and wire it in core' });
+    } else if (from > to) {
+      violations.push({ edge, reason: 'imports upwards: move what both need down a layer, or declare a port and wire it in the layer above' });
+    }
   }
-  return allowed;
-}
-
-export interface Verdict {
-  /** Edges on a cycle that the list does not name: a new cycle, or a new edge in an old one. */
-  readonly unlisted: AreaEdge[];
-  /** Listed edges that are on no cycle any more (gone, or the cycle was broken elsewhere): the list must shrink. */
-  readonly stale: string[];
-}
-
-export function judge(report: CycleReport, allowed: ReadonlySet<string>): Verdict {
-  const onCycles = new Set(report.cycleEdges.map(edgeKey));
-  return {
-    unlisted: report.cycleEdges.filter((edge) => !allowed.has(edgeKey(edge))),
-    stale: [...allowed].filter((key) => !onCycles.has(key)).sort(),
-  };
+  return violations;
 }

@@ -49,7 +49,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { headless: 'electron/headless/main.ts', 'net-helper': 'electron/network/helper/main.ts' },
+    entryPoints: { headless: 'electron/headless/main.ts', 'net-helper': 'electron/net-helper.ts' },
     outdir: 'dist/electron',
     format: 'esm',
     outExtension: { '.js': '.mjs' },

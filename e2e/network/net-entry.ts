@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { NetworkOp } from '../../shared/network';
 import { networkPlanInputSchema } from '../../shared/network';
 import { LocalExecutor, type NetworkExecutor } from '../../electron/network/executor';
+import { probeDhcpServers } from '../../electron/pxe/dhcp/probe';
 import { HelperClient } from '../../electron/network/helper/client';
 import type { HelperScope } from '../../electron/network/helper/protocol';
 import { NetworkService } from '../../electron/network/service';
@@ -39,16 +40,16 @@ function hooked(executor: NetworkExecutor): NetworkExecutor {
   };
 }
 
-const HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron/network/helper/main.ts');
+const HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron/net-helper.ts');
 
 async function openExecutor(scope: HelperScope): Promise<NetworkExecutor> {
-  if (process.env.RACKBOOT_TEST_VIA_HELPER !== '1') return hooked(new LocalExecutor());
+  if (process.env.RACKBOOT_TEST_VIA_HELPER !== '1') return hooked(new LocalExecutor(probeDhcpServers));
   return hooked(await HelperClient.start({ command: process.execPath, args: ['--import', 'tsx', HELPER] }, scope));
 }
 
 async function main(): Promise<unknown> {
   const [dataDir = '', command = '', json = '{}'] = process.argv.slice(2);
-  const service = new NetworkService({ dataDir, privileged: true, openExecutor });
+  const service = new NetworkService({ dataDir, privileged: true, openExecutor, dhcpProbe: probeDhcpServers });
   switch (command) {
     case 'interfaces':
       return service.interfaces();

@@ -11,6 +11,7 @@ import { HelperClient } from '../../electron/network/helper/client';
 import { NetworkService } from '../../electron/network/service';
 import { ProvisioningServices } from '../../electron/pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../../electron/lib/udp-bind';
+import { probeDhcpServers } from '../../electron/pxe/dhcp/probe';
 
 const Config = z.object({
   dataDir: z.string(),
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const network = new NetworkService({
     dataDir: config.dataDir,
     openExecutor: (scope) => HelperClient.start(config.helper, scope),
+    dhcpProbe: probeDhcpServers,
     privileged: false,
     log: (level, message) => print({ type: 'network-log', level, message }),
   });

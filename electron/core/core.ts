@@ -3,7 +3,7 @@ import { NodeStore } from '../inventory/node-store';
 import { exportHardwareInfo, type ExportDestination } from '../inventory/hardware-info-export';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
-import { DeployService, type DeployServiceDeps } from '../deploy/deploy-service';
+import { DeployService, type DeployServiceDeps } from './deploy-service';
 import { DeployStore } from '../deploy/deploy-store';
 import { callThrough, type CallCore, type Handlers } from './dispatch';
 import { UserFacingError } from '../lib/user-facing-error';
@@ -11,6 +11,7 @@ import { EventBus } from './event-bus';
 import { floodLog } from './log-flood';
 import type { LogEvent } from '../../shared/api';
 import { NetworkService } from '../network/service';
+import { probeDhcpServers } from '../pxe/dhcp/probe';
 import { isRootProcess, openExecutor } from '../network/open-executor';
 
 export interface CoreOptions {
@@ -47,7 +48,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   const network = new NetworkService({
     dataDir: options.dataDir,
-    openExecutor,
+    openExecutor: (scope) => openExecutor(scope, probeDhcpServers),
+    dhcpProbe: probeDhcpServers,
     privileged: isRootProcess(),
     onProgress: (progress) => bus.emit('network.progress', progress),
     log: (level, message) => log(level, 'network', message),

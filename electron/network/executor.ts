@@ -1,6 +1,5 @@
 import type dgram from 'node:dgram';
 import type { DhcpOffer, NetworkOp } from '../../shared/network';
-import { probeDhcpServers } from '../pxe/dhcp/probe';
 import { bindUdpSocket, type PrivilegedUdpRequest } from '../lib/udp-bind';
 import { commandFor } from './ops';
 import { CommandFailed, runCommand, type CommandRunner } from '../lib/command-runner';
@@ -33,8 +32,17 @@ export function arpingCommand(device: string, address: string): string[] {
 }
 
 /** Runs the commands itself: for the privileged helper, and for tests that run as root inside a namespace. */
+/**
+ * Lists the DHCP servers that answer a PXE client's DISCOVER on an interface. The PXE services own the DHCP code; core
+ * wires their probe in, so the network setup does not import them.
+ */
+export type DhcpProbe = (request: { interfaceName: string; interfaceAddress: string; mac: string }) => Promise<DhcpOffer[]>;
+
 export class LocalExecutor implements NetworkExecutor {
-  constructor(private readonly runner: CommandRunner = runCommand) {}
+  constructor(
+    private readonly probe: DhcpProbe,
+    private readonly runner: CommandRunner = runCommand,
+  ) {}
 
   async run(op: NetworkOp): Promise<void> {
     const [program = '', ...args] = commandFor(op);
@@ -57,7 +65,7 @@ export class LocalExecutor implements NetworkExecutor {
   }
 
   dhcpProbe(device: string, source: string, mac: string): Promise<DhcpOffer[]> {
-    return probeDhcpServers({ interfaceName: device, interfaceAddress: source, mac });
+    return this.probe({ interfaceName: device, interfaceAddress: source, mac });
   }
 
   bindUdp(request: PrivilegedUdpRequest): Promise<dgram.Socket> {

@@ -1,5 +1,4 @@
-import type { NetworkExecutor } from './executor';
-import { LocalExecutor } from './executor';
+import { LocalExecutor, type DhcpProbe, type NetworkExecutor } from './executor';
 import { HelperClient, HelperUnavailable } from './helper/client';
 import type { HelperScope } from './helper/protocol';
 import { findProgram } from '../lib/command-runner';
@@ -12,8 +11,8 @@ export function isRootProcess(): boolean {
 }
 
 /** In-process when Rackboot already runs as root (tests, headless on a server); otherwise the helper via pkexec. */
-export async function openExecutor(scope: HelperScope): Promise<NetworkExecutor> {
-  if (isRootProcess()) return new LocalExecutor();
+export async function openExecutor(scope: HelperScope, dhcpProbe: DhcpProbe): Promise<NetworkExecutor> {
+  if (isRootProcess()) return new LocalExecutor(dhcpProbe);
   const pkexec = await findProgram('pkexec');
   if (!pkexec) throw new HelperUnavailable('pkexec (polkit) is not installed');
   return HelperClient.start({ command: pkexec, args: [process.env.RACKBOOT_NET_HELPER ?? DEFAULT_HELPER_PATH] }, scope);

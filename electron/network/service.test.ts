@@ -8,6 +8,9 @@ import { applySteps, findInterface, newJournal, priorStateOf, resolveRequest } f
 import { NetworkService } from './service';
 import { capturedState, recordingExecutor, tempDirPerTest } from './test-fixtures';
 
+/** These plans never reach the DHCP probe (the process is not privileged, or a fake executor answers). */
+const refusedProbe = (): Promise<never> => Promise.reject(new Error('this test has no DHCP probe'));
+
 describe('NetworkService on macOS and Windows', () => {
   const tempDir = tempDirPerTest('rackboot-netsvc-');
 
@@ -16,6 +19,7 @@ describe('NetworkService on macOS and Windows', () => {
       dataDir: tempDir(),
       platform,
       tools: { nmcli: false, ovsVsctl: false, arping: false },
+      dhcpProbe: refusedProbe,
       openExecutor: async () => {
         throw new Error('no automation on this platform');
       },
@@ -68,6 +72,7 @@ describe('where the PXE services get ports 67, 69 and 4011', () => {
       privileged,
       platform: 'linux',
       tools,
+      dhcpProbe: refusedProbe,
       openExecutor: async (scope) => {
         opened.push(scope);
         return executor;
@@ -92,6 +97,7 @@ describe('where the PXE services get ports 67, 69 and 4011', () => {
       dataDir: tempDir(),
       platform: 'linux',
       tools,
+      dhcpProbe: refusedProbe,
       openExecutor: async () => {
         throw new HelperRefused(reason);
       },

@@ -13,7 +13,7 @@ import { UserFacingError } from '../lib/user-facing-error';
 import type { PrivilegedUdpRequest, PrivilegedUdpSource } from '../lib/udp-bind';
 import { applyChange, undoChange, type ChangeContext } from './apply';
 import { dhcpServerChecks, probeChecks } from './checks';
-import { LocalExecutor, type NetworkExecutor } from './executor';
+import { LocalExecutor, type DhcpProbe, type NetworkExecutor } from './executor';
 import { HelperRefused } from './helper/client';
 import type { HelperScope } from './helper/protocol';
 import type { SystemNetworkState } from './interfaces';
@@ -27,6 +27,8 @@ export interface NetworkServiceOptions {
   dataDir: string;
   /** Opens what carries out privileged work for one interface: the pkexec helper, or in-process when root. */
   openExecutor: (scope: HelperScope) => Promise<NetworkExecutor>;
+  /** Lists the DHCP servers on a segment, for the plan's checks when this process may bind port 68 itself. */
+  dhcpProbe: DhcpProbe;
   /** True when this process may probe (bind port 68) itself, i.e. runs as root. */
   privileged?: boolean;
   platform?: NodeJS.Platform;
@@ -111,7 +113,7 @@ export class NetworkService {
     if (!checks.some((check) => check.severity === 'blocker')) {
       // Before the change, probe with what needs no password: the helper only if it is already running.
       const open = this.executor?.key === scopeKey(NetworkService.scopeOf(resolved)) ? this.executor.executor : null;
-      const prober = open ?? new LocalExecutor(this.options.runner ?? runCommand);
+      const prober = open ?? new LocalExecutor(this.options.dhcpProbe, this.options.runner ?? runCommand);
       const privileged = open !== null || this.options.privileged === true;
       checks.push(...(await probeChecks(resolved, state, prober, tools, { dhcp: privileged })));
     }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RawHandler } from '../../pxe/http/server';
-import type { AgentApi } from '../agent-api';
+import type { AgentApi } from '../../deploy/agent-api';
 
 const MAX_BODY = 64 * 1024;
 

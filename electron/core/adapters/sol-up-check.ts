@@ -1,6 +1,6 @@
-import type { BmcService } from '../../core/bmc-service';
-import type { EventBus } from '../../core/event-bus';
-import type { DeployTarget, UpCheck } from '../ports';
+import type { BmcService } from '../bmc-service';
+import type { EventBus } from '../event-bus';
+import type { DeployTarget, UpCheck } from '../../deploy/ports';
 
 const TAIL = 8192;
 

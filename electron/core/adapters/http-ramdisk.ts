@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Image } from '../../../shared/deploy';
 import type { RamdiskSetting } from '../../../shared/deploy';
 import type { HttpBootServer } from '../../pxe/http/server';
-import type { RamdiskSource } from '../ports';
-import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../ramdisk';
+import type { RamdiskSource } from '../../deploy/ports';
+import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../../deploy/ramdisk';
 
 /**
  * The deploy kernel and the agent's initrd (built once per version of its inputs, cached) and the images, served by

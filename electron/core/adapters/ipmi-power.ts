@@ -1,6 +1,6 @@
-import type { BmcService } from '../../core/bmc-service';
+import type { BmcService } from '../bmc-service';
 import { IpmiError } from '../../ipmi/errors';
-import type { BmcFacts, DeployTarget, PowerControl } from '../ports';
+import type { BmcFacts, DeployTarget, PowerControl } from '../../deploy/ports';
 
 /** The deploy engine's power and boot-device control, over the BMC service's pooled IPMI sessions. */
 export class IpmiPowerControl implements PowerControl {

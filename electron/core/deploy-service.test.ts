@@ -6,14 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../shared/api';
 import { DEFAULT_DEPLOY_SETTINGS, type DeployRecord, type DeploySettings, type ServicesConfig } from '../../shared/deploy';
 import type { NodeView } from '../../shared/nodes';
-import { BmcService } from '../core/bmc-service';
-import { EventBus } from '../core/event-bus';
+import { BmcService } from './bmc-service';
+import { EventBus } from './event-bus';
 import { NodeStore } from '../inventory/node-store';
 import { KeyFileSecretBox } from '../inventory/secret-box';
 import { DeployService } from './deploy-service';
-import { DeployStore } from './deploy-store';
-import { ImageLibrary } from './image-library';
-import type { BmcFacts, DeployTarget, PowerControl } from './ports';
+import { DeployStore } from '../deploy/deploy-store';
+import { ImageLibrary } from '../deploy/image-library';
+import type { BmcFacts, DeployTarget, PowerControl } from '../deploy/ports';
 
 const MAC = '52:54:00:12:34:56';
 

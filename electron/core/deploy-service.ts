@@ -8,9 +8,9 @@ import {
   type ServicesConfig,
   type ServicesStatus,
 } from '../../shared/deploy';
-import type { BmcService } from '../core/bmc-service';
+import type { BmcService } from './bmc-service';
 import { UserFacingError } from '../lib/user-facing-error';
-import type { EventBus } from '../core/event-bus';
+import type { EventBus } from './event-bus';
 import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
 import type { NodeStore } from '../inventory/node-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
@@ -19,12 +19,12 @@ import { agentHttpHandler } from './adapters/agent-http';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
-import { AgentApi, type AgentRefusal } from './agent-api';
-import type { DeployLogLine, DeployStore } from './deploy-store';
-import type { ImageLibrary } from './image-library';
-import { Orchestrator } from './orchestrator';
-import { PHASE_LIMITS } from './phase-timeouts';
-import type { CapturedMac, DeployTarget, PowerControl } from './ports';
+import { AgentApi, type AgentRefusal } from '../deploy/agent-api';
+import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
+import type { ImageLibrary } from '../deploy/image-library';
+import { Orchestrator } from '../deploy/orchestrator';
+import { PHASE_LIMITS } from '../deploy/phase-timeouts';
+import type { CapturedMac, DeployTarget, PowerControl } from '../deploy/ports';
 
 const SETTINGS_FILE = 'deploy-settings.json';
 

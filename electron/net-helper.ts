@@ -4,11 +4,12 @@
  * Refuses to start for the uplink, Wi-Fi or a missing NIC, and checks every request against the system as it is.
  * Exits as soon as the main process goes away.
  */
-import { LocalExecutor } from '../executor';
-import { readNetworkState, type Tools } from '../system-state';
-import { runCommand } from '../../lib/command-runner';
-import { HELPER_REFUSED_EXIT, HELPER_STDERR_PREFIX, parseHelperArgs, type HelperResponse, type HelperScope } from './protocol';
-import { HelperServer } from './server';
+import { LocalExecutor } from './network/executor';
+import { readNetworkState, type Tools } from './network/system-state';
+import { runCommand } from './lib/command-runner';
+import { probeDhcpServers } from './pxe/dhcp/probe';
+import { HELPER_REFUSED_EXIT, HELPER_STDERR_PREFIX, parseHelperArgs, type HelperResponse, type HelperScope } from './network/helper/protocol';
+import { HelperServer } from './network/helper/server';
 
 /** The helper reads links, addresses and routes; it has no use for NetworkManager's view or the optional tools. */
 const NO_TOOLS: Tools = { nmcli: false, ovsVsctl: false, arping: false };
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) refuse('must run as root (Rackboot starts it through pkexec).');
 
   const server = await HelperServer.open(scope, {
-    executor: new LocalExecutor(),
+    executor: new LocalExecutor(probeDhcpServers),
     readState: () => readNetworkState(runCommand, { tools: NO_TOOLS }),
   });
   process.on('message', (raw: unknown) => {
