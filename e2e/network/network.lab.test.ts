@@ -16,7 +16,7 @@ import { isRoot, linkNamespaces, Netns, run } from '../support/netns';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.join(here, 'net-entry.ts');
-const HELPER = path.resolve(here, '../../electron/network/helper/main.ts');
+const HELPER = path.resolve(here, '../../electron/net-helper.ts');
 const nodeInNs = (ns: Netns, script: string): string[] => ['netns', 'exec', ns.name, process.execPath, '--import', 'tsx', script];
 /** The helper as pkexec starts it: empty environment, only the IPC channel on fd 0 announced again by the launcher. */
 const helperInNs = (ns: Netns): string[] => ['netns', 'exec', ns.name, 'env', '-i', 'NODE_CHANNEL_FD=0', process.execPath, '--import', 'tsx', HELPER];
