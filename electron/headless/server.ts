@@ -10,17 +10,8 @@ import { createEventBatcher } from '../core/event-batcher';
 import { DOWNLOAD_PATH, serveDownload, type DownloadShelf } from './downloads';
 import { CONTENT_SECURITY_POLICY } from '../lib/content-security-policy';
 import { readWsRequest } from './request';
+import { contentTypeOf } from '../lib/mime-types';
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 export interface HeadlessOptions {
   core: Core;
@@ -112,7 +103,7 @@ async function serveStatic(rendererDir: string, request: IncomingMessage, respon
     }
   }
   response.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Type': contentTypeOf(file),
     'Content-Length': body.length,
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',

@@ -1,5 +1,18 @@
 /** IPv4 arithmetic on unsigned 32-bit numbers. */
 
+/** A dotted quad checked part by part (0–255, digits only); null for anything else. */
+export function parseIpv4(address: string): number | null {
+  const parts = address.split('.');
+  if (parts.length !== 4) return null;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
+    value = value * 256 + Number(part);
+  }
+  return value;
+}
+
+/** An address already known to be valid (schema-checked) as a number. */
 export function ipToNumber(address: string): number {
   const parts = address.split('.').map(Number);
   return (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { NetworkInterface } from '../../shared/network';
-import { numberToIp } from '../lib/ipv4';
+import { netmaskOf } from '../lib/ipv4';
 import { shellQuote } from './ops';
 
 /**
@@ -8,7 +8,7 @@ import { shellQuote } from './ops';
  * shown as the commands to run in an administrator terminal.
  */
 export function manualInstructions(platform: NodeJS.Platform, iface: string, address: string, prefixLength: number): string {
-  const mask = numberToIp(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
+  const mask = netmaskOf(prefixLength);
   if (platform === 'darwin') {
     const name = shellQuote(iface);
     return [

@@ -1,24 +1,14 @@
 // Address pool with offers, bindings and static reservations, plus atomic persistence of the bindings.
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Lease } from '../../../shared/pxe';
-import { ipToBytes } from './codec';
+import { writeFileAtomic } from '../../lib/atomic-file';
+import { numberToIp, parseIpv4 } from '../../lib/ipv4';
 
 /** How long an offered address stays held for the client that was offered it. */
 const OFFER_HOLD_MS = 60_000;
 /** How long an address a client declined (RFC 2131 DHCPDECLINE: someone else uses it) stays out of the pool. */
 const DECLINE_HOLD_MS = 10 * 60_000;
-
-export function ipToNumber(address: string): number | null {
-  const bytes = ipToBytes(address);
-  return bytes ? new DataView(bytes.buffer).getUint32(0) : null;
-}
-
-export function numberToIp(value: number): string {
-  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.');
-}
 
 export interface OfferRequest {
   mac: string;
@@ -39,8 +29,8 @@ export class LeasePool {
     private readonly excluded: ReadonlySet<string>,
     leases: readonly Lease[] = [],
   ) {
-    const first = ipToNumber(range.start);
-    const last = ipToNumber(range.end);
+    const first = parseIpv4(range.start);
+    const last = parseIpv4(range.end);
     if (first === null || last === null || first > last) {
       throw new Error(`The address pool ${range.start}–${range.end} is not a valid range: the start must not be above the end.`);
     }
@@ -50,7 +40,7 @@ export class LeasePool {
   }
 
   inPool(address: string): boolean {
-    const value = ipToNumber(address);
+    const value = parseIpv4(address);
     return value !== null && value >= this.first && value <= this.last;
   }
 
@@ -150,26 +140,7 @@ export async function loadLeases(path: string): Promise<Lease[]> {
   }
 }
 
-/** Write to a temporary file, fsync it, rename over the target, fsync the folder: a crash leaves old or new, never half. */
+/** Replaces the lease file atomically: a crash leaves the old table or the new one, never half. */
 export async function saveLeases(path: string, leases: readonly Lease[]): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const file = await open(temporary, 'w', 0o600);
-  try {
-    await file.writeFile(`${JSON.stringify({ version: 1, leases }, null, 1)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+  await writeFileAtomic(path, `${JSON.stringify({ version: 1, leases }, null, 1)}\n`, 0o600);
 }

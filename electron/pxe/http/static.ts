@@ -2,8 +2,8 @@
 // conditional requests. Reports body progress to the caller.
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
 import { decideRange } from './range';
+import { contentTypeOf } from '../../lib/mime-types';
 
 export interface StaticFile {
   path: string;
@@ -19,13 +19,6 @@ export interface BodyProgress {
   finished(error?: string): void;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.ipxe': 'text/plain; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.cfg': 'text/plain; charset=utf-8',
-  '.json': 'application/json',
-  '.sh': 'text/x-shellscript',
-};
 
 export function etagOf(file: StaticFile): string {
   return `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
@@ -37,7 +30,7 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, file: Sta
     'accept-ranges': 'bytes',
     etag,
     'last-modified': new Date(file.mtimeMs).toUTCString(),
-    'content-type': CONTENT_TYPES[path.extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+    'content-type': contentTypeOf(file.path),
   };
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers);
