@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { IpmiTargetSchema } from '../shared/ipmi';
+import { ipmiTargetSchema } from '../shared/ipmi';
 import { IpmiClient } from '../electron/ipmi/client';
 import { missingTools, randomPortBase, startIpmiSim, startIpmiSims, type SimInstance } from '../e2e/ipmi/ipmi-sim';
 
@@ -22,7 +22,7 @@ function median(values: number[]): number {
 }
 
 function clientFor(sim: SimInstance): IpmiClient {
-  return new IpmiClient(IpmiTargetSchema.parse({ address: sim.address, port: sim.port, user: 'root', password: 'password', cipherSuite: 3 }));
+  return new IpmiClient(ipmiTargetSchema.parse({ address: sim.address, port: sim.port, user: 'root', password: 'password', cipherSuite: 3 }));
 }
 
 async function latency(sim: SimInstance): Promise<{ ours: number; ipmitool: number }> {

@@ -23,12 +23,12 @@ import { idSchema } from './ids';
 import {
   bmcCredentialsSchema,
   bmcTestResultSchema,
-  bootDeviceRequestSchema,
+  nodeBootDeviceRequestSchema,
   cidrSchema,
   consoleOutputSchema,
   powerRequestSchema,
 } from './bmc';
-import { DiscoveredBmcSchema, DiscoveryProgressSchema } from './ipmi';
+import { discoveredBmcSchema, discoveryProgressSchema } from './ipmi';
 import {
   networkApplyResultSchema,
   networkInterfaceSchema,
@@ -65,10 +65,10 @@ export const methods = {
   'bmc.testCredentials': { input: bmcCredentialsSchema, output: bmcTestResultSchema },
   'bmc.power': { input: powerRequestSchema, output: z.object({ powerOn: z.boolean() }) },
   'bmc.powerState': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({ powerOn: z.boolean() }) },
-  'bmc.setBootDevice': { input: bootDeviceRequestSchema, output: z.object({}) },
+  'bmc.setBootDevice': { input: nodeBootDeviceRequestSchema, output: z.object({}) },
   'bmc.discover': {
     input: z.object({ cidr: cidrSchema, port: z.number().int().min(1).max(65535).default(623) }),
-    output: z.array(DiscoveredBmcSchema),
+    output: z.array(discoveredBmcSchema),
   },
   'console.open': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
   'console.input': { input: z.object({ nodeId: z.string().min(1), data: z.string().max(4096) }), output: z.object({}) },
@@ -110,7 +110,7 @@ export const events = {
   'transfer.progress': transferProgressSchema,
   'capture.bound': CaptureBoundEvent,
   'power.changed': z.object({ nodeId: z.string(), powerOn: z.boolean() }),
-  'bmc.discovery': DiscoveryProgressSchema.extend({ cidr: z.string() }),
+  'bmc.discovery': discoveryProgressSchema.extend({ cidr: z.string() }),
   'console.output': consoleOutputSchema,
   'console.closed': z.object({ nodeId: z.string() }),
   'nodes.changed': nodeDeltaSchema,

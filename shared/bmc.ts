@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ChassisActionSchema, DeviceIdSchema, SettableBootDeviceSchema } from './ipmi';
+import { bootDeviceRequestSchema, chassisActionSchema, deviceIdSchema } from './ipmi';
 import { bmcAddressSchema, bmcPasswordSchema, bmcUserSchema, portSchema } from './nodes';
 
 export const bmcTestResultSchema = z.object({
-  deviceId: DeviceIdSchema,
+  deviceId: deviceIdSchema,
   systemGuid: z.string().nullable(),
   powerOn: z.boolean(),
   cipherSuite: z.union([z.literal(3), z.literal(17)]).nullable(),
@@ -17,13 +17,9 @@ export const bmcCredentialsSchema = z.object({
   password: bmcPasswordSchema,
 });
 
-export const powerRequestSchema = z.object({ nodeId: z.string().min(1), action: ChassisActionSchema });
-export const bootDeviceRequestSchema = z.object({
-  nodeId: z.string().min(1),
-  device: SettableBootDeviceSchema,
-  persistent: z.boolean().default(false),
-  efi: z.boolean().default(false),
-});
+export const powerRequestSchema = z.object({ nodeId: z.string().min(1), action: chassisActionSchema });
+/** The IPMI boot-device request, for one enrolled node. */
+export const nodeBootDeviceRequestSchema = bootDeviceRequestSchema.extend({ nodeId: z.string().min(1) });
 
 /** An IPv4 CIDR no larger than a /16, as discovery scans every address in it. */
 export const cidrSchema = z

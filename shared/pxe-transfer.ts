@@ -5,21 +5,21 @@ import { z } from 'zod';
  * `refused`: the request never became a transfer (file not found, outside the root, server busy).
  * `failed`: a transfer that had started stopped before the last byte (timeout, client error, read error).
  */
-export const TransferPhaseSchema = z.enum(['started', 'progress', 'done', 'failed', 'refused']);
-export type TransferPhase = z.infer<typeof TransferPhaseSchema>;
+export const transferPhaseSchema = z.enum(['started', 'progress', 'done', 'failed', 'refused']);
+export type TransferPhase = z.infer<typeof transferPhaseSchema>;
 
-export const TransferClientSchema = z.object({
+export const transferClientSchema = z.object({
   address: z.string(),
   port: z.number().int().min(0).max(65535),
 });
-export type TransferClient = z.infer<typeof TransferClientSchema>;
+export type TransferClient = z.infer<typeof transferClientSchema>;
 
-export const TftpTransferEventSchema = z.object({
+export const tftpTransferEventSchema = z.object({
   kind: z.literal('tftp-transfer'),
   /** Unique per transfer; all events of one transfer share it. */
   id: z.string(),
-  phase: TransferPhaseSchema,
-  client: TransferClientSchema,
+  phase: transferPhaseSchema,
+  client: transferClientSchema,
   /** The name the client asked for, as sent. */
   file: z.string(),
   /** Bytes the client has acknowledged. */
@@ -33,13 +33,13 @@ export const TftpTransferEventSchema = z.object({
   /** What went wrong, for `failed` and `refused`; worded for a technician. */
   error: z.string().optional(),
 });
-export type TftpTransferEvent = z.infer<typeof TftpTransferEventSchema>;
+export type TftpTransferEvent = z.infer<typeof tftpTransferEventSchema>;
 
-export const HttpTransferEventSchema = z.object({
+export const httpTransferEventSchema = z.object({
   kind: z.literal('http-transfer'),
   id: z.string(),
-  phase: TransferPhaseSchema,
-  client: TransferClientSchema,
+  phase: transferPhaseSchema,
+  client: transferClientSchema,
   /** The node's MAC (lower-case, colon-separated) when the request or the address identifies it. */
   mac: z.string().nullable(),
   method: z.string(),
@@ -52,7 +52,7 @@ export const HttpTransferEventSchema = z.object({
   at: z.number(),
   error: z.string().optional(),
 });
-export type HttpTransferEvent = z.infer<typeof HttpTransferEventSchema>;
+export type HttpTransferEvent = z.infer<typeof httpTransferEventSchema>;
 
-export const PxeTransferEventSchema = z.discriminatedUnion('kind', [TftpTransferEventSchema, HttpTransferEventSchema]);
-export type PxeTransferEvent = z.infer<typeof PxeTransferEventSchema>;
+export const pxeTransferEventSchema = z.discriminatedUnion('kind', [tftpTransferEventSchema, httpTransferEventSchema]);
+export type PxeTransferEvent = z.infer<typeof pxeTransferEventSchema>;

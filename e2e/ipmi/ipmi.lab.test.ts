@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiTargetSchema, type IpmiTargetInput } from '../../shared/ipmi';
+import { ipmiTargetSchema, type IpmiTargetInput } from '../../shared/ipmi';
 import { IpmiClient } from '../../electron/ipmi/client';
 import {
   BmcUnreachableError,
@@ -26,7 +26,7 @@ let sim: SimInstance;
 const clients: IpmiClient[] = [];
 
 function client(overrides: Partial<IpmiTargetInput> = {}, options: SessionOptions = {}, port = sim.port): IpmiClient {
-  const target = IpmiTargetSchema.parse({ address: '127.0.0.1', port, user: 'root', password: 'password', cipherSuite: 3, ...overrides });
+  const target = ipmiTargetSchema.parse({ address: '127.0.0.1', port, user: 'root', password: 'password', cipherSuite: 3, ...overrides });
   const created = new IpmiClient(target, { initialTimeoutMs: 200, retries: 2, ...options });
   clients.push(created);
   return created;

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpmiTargetSchema } from '../../shared/ipmi';
+import { ipmiTargetSchema } from '../../shared/ipmi';
 import { IpmiClient } from '../../electron/ipmi/client';
 import { IpmiCommandError } from '../../electron/ipmi/errors';
 import { SolConsole } from '../../electron/ipmi/sol';
@@ -15,7 +15,7 @@ let serialServer: Server;
 let serialLine: Promise<Socket>;
 
 function client(): IpmiClient {
-  return new IpmiClient(IpmiTargetSchema.parse({ address: '127.0.0.1', port: sim.port, user: 'root', password: 'password', cipherSuite: 3 }), {
+  return new IpmiClient(ipmiTargetSchema.parse({ address: '127.0.0.1', port: sim.port, user: 'root', password: 'password', cipherSuite: 3 }), {
     initialTimeoutMs: 200,
   });
 }

@@ -1,5 +1,5 @@
 import {
-  BootDeviceRequestSchema,
+  bootDeviceRequestSchema,
   type BootDevice,
   type BootDeviceRequest,
   type ChassisAction,
@@ -79,7 +79,7 @@ export class IpmiClient {
    * Steps other than the flags themselves are optional in the spec, so "parameter not supported" is fine there.
    */
   async setBootDevice(request: BootDeviceRequest): Promise<void> {
-    const { device, persistent, efi } = BootDeviceRequestSchema.parse(request);
+    const { device, persistent, efi } = bootDeviceRequestSchema.parse(request);
     await this.optionalBootParameter(BootParameter.SetInProgress, setInProgressValue(true));
     try {
       await this.optionalBootParameter(BootParameter.ValidBitClearing, validBitClearingValue());

@@ -1,4 +1,4 @@
-import { IpmiTargetSchema, type IpmiTarget, type IpmiTargetInput } from '../../shared/ipmi';
+import { ipmiTargetSchema, type IpmiTarget, type IpmiTargetInput } from '../../shared/ipmi';
 import { IpmiClient } from './client';
 import type { SessionOptions } from './session';
 
@@ -17,7 +17,7 @@ export class BmcPool {
 
   /** The client for this BMC; a changed password, key, suite or privilege replaces the old session. */
   getClient(input: IpmiTargetInput): IpmiClient {
-    const target = IpmiTargetSchema.parse(input);
+    const target = ipmiTargetSchema.parse(input);
     const key = BmcPool.keyOf(target);
     const existing = this.clients.get(key);
     if (existing && sameSettings(existing.target, target)) return existing.client;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IpmiTargetSchema, type IpmiTargetInput } from '../../shared/ipmi';
+import { ipmiTargetSchema, type IpmiTargetInput } from '../../shared/ipmi';
 import { IpmiClient } from './client';
 import { encodeV20Packet, PayloadType } from './codec/session-wrapper';
 import {
@@ -26,7 +26,7 @@ function setup(bmcOptions: FakeBmcOptions = {}, target: Partial<IpmiTargetInput>
   });
   const events: SessionEvent[] = [];
   const client = new IpmiClient(
-    IpmiTargetSchema.parse({ address: '192.0.2.10', user: 'ADMIN', password: 'Adm1n-pass', ...target }),
+    ipmiTargetSchema.parse({ address: '192.0.2.10', user: 'ADMIN', password: 'Adm1n-pass', ...target }),
     { initialTimeoutMs: 30, retries: 2, openChannel: async () => bmc.channel(), onEvent: (event) => events.push(event) },
   );
   return { bmc, client, events };
@@ -98,7 +98,7 @@ describe('RMCP+ session login', () => {
 
   it('reports a privilege the user does not have, with name-and-privilege lookup (RAKP refuses)', async () => {
     const bmc = new FakeBmc({ users });
-    const client = new IpmiClient(IpmiTargetSchema.parse({ address: '192.0.2.10', user: 'reader', password: 'read-only', privilege: 'administrator' }), {
+    const client = new IpmiClient(ipmiTargetSchema.parse({ address: '192.0.2.10', user: 'reader', password: 'read-only', privilege: 'administrator' }), {
       openChannel: async () => bmc.channel(),
       initialTimeoutMs: 30,
       lookup: 'name-and-privilege',

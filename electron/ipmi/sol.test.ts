@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IpmiTargetSchema } from '../../shared/ipmi';
+import { ipmiTargetSchema } from '../../shared/ipmi';
 import { IpmiClient } from './client';
 import { decodeSolPacket, encodeSolPacket, type SolPacket } from './codec/sol-packet';
 import { SolConsole } from './sol';
@@ -17,7 +17,7 @@ function solBmc(onSol: (packet: SolPacket, reply: (packet: SolPacket) => void) =
       if (packet.ok) onSol(packet.value, (answer) => reply(encodeSolPacket(answer)));
     },
   });
-  const client = new IpmiClient(IpmiTargetSchema.parse({ address: '192.0.2.20', user: 'ADMIN', password: 'pw' }), {
+  const client = new IpmiClient(ipmiTargetSchema.parse({ address: '192.0.2.20', user: 'ADMIN', password: 'pw' }), {
     initialTimeoutMs: 30,
     openChannel: async () => bmc.channel(),
   });

@@ -5,7 +5,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpTransferEventSchema, type HttpTransferEvent } from '../../../shared/pxe-transfer';
+import { httpTransferEventSchema, type HttpTransferEvent } from '../../../shared/pxe-transfer';
 import { HttpBootServer } from './server';
 
 let dir: string;
@@ -129,7 +129,7 @@ describe('HttpBootServer', () => {
     expect(first.some((e) => e.phase === 'progress')).toBe(true);
     expect(first.at(-1)).toMatchObject({ phase: 'done', bytes: image.length });
     expect(events.filter((e) => e.mac === '52:54:00:aa:bb:cc').at(-1)).toMatchObject({ phase: 'done', status: 206, bytes: 10, total: 10 });
-    for (const event of events) expect(HttpTransferEventSchema.parse(event)).toEqual(event);
+    for (const event of events) expect(httpTransferEventSchema.parse(event)).toEqual(event);
   });
 
   it('reports a download the client abandoned as failed', async () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TftpTransferEventSchema, type TftpTransferEvent } from '../../../shared/pxe-transfer';
+import { tftpTransferEventSchema, type TftpTransferEvent } from '../../../shared/pxe-transfer';
 import { ServiceBindError } from '../../lib/bind-errors';
 import { buildAck, buildError, buildRequest, parsePacket, type Malformed, type TftpPacket } from './codec';
 import { TftpServer, type TftpEngine, type TftpServerOptions } from './server';
@@ -187,7 +187,7 @@ describe.each(['native', 'javascript'] as const)('TftpServer (%s engine)', (engi
     expect(events.map((e) => e.phase)).toEqual(['started', 'progress', 'progress', 'done']);
     expect(events[2]).toMatchObject({ bytes: 2048, total: content.length, blksize: 1024, windowsize: 2 });
     expect(events[3]).toMatchObject({ bytes: content.length, file: 'file.bin', client: { address: '127.0.0.1' } });
-    for (const event of events) expect(TftpTransferEventSchema.parse(event)).toEqual(event);
+    for (const event of events) expect(tftpTransferEventSchema.parse(event)).toEqual(event);
     client.close();
   });
 
