@@ -11,6 +11,7 @@ import { HelperClient } from '../../electron/network/helper/client';
 import { NetworkService } from '../../electron/network/service';
 import { ProvisioningServices } from '../../electron/pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../../electron/pxe/udp-bind';
+import { tableBooter } from './table-booter';
 
 const Config = z.object({
   dataDir: z.string(),
@@ -61,9 +62,12 @@ async function main(): Promise<void> {
       bootloaderDir: config.bootloaderDir,
       routerAdvertisements: false,
     },
-    { claimed: () => false, onEvent: (event) => print({ type: 'service-event', event }), privilegedUdp },
+    {
+      booter: tableBooter([config.clientMac], { kernelUrl: '/deploy/vmlinuz', initrdUrls: ['/deploy/initrd'], cmdline: '' }),
+      onEvent: (event) => print({ type: 'service-event', event }),
+      privilegedUdp,
+    },
   );
-  services.prepare({ mac: config.clientMac, mode: 'bios', kernelUrlPath: '/deploy/vmlinuz', initrdUrlPath: '/deploy/initrd', kernelArgs: [] });
   print({ type: 'ready', pid: process.pid });
 
   process.once('SIGTERM', () => {
