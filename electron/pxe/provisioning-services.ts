@@ -9,8 +9,8 @@ import { MacCapture, feedCapture } from './dhcp/capture';
 import { createStandardPolicy } from './dhcp/policy';
 import { DhcpServer, type DhcpPorts } from './dhcp/server';
 import { HttpBootServer } from './http/server';
-import { RouterAdvertiser } from './router-advertiser';
 import { Listeners } from './listeners';
+import { RouterAdvertiser } from './router-advertiser';
 import { TftpServer } from './tftp/server';
 import type { PrivilegedUdpSource } from './udp-bind';
 
