@@ -102,7 +102,8 @@ export async function startOurServices(lab: Lab, server: LabServer, root: string
   const harness: JsonLinesProcess = spawnEntry(lab.prov, 'boot-services-harness.ts', {
     interfaceName: lab.provInterface,
     serverAddress: lab.provAddress,
-    pool: { start: lab.dhcpPool.start, end: lab.dhcpPool.end, subnetMask: '255.255.255.0' },
+    prefixLength: lab.prefixLength,
+    pool: { start: lab.dhcpPool.start, end: lab.dhcpPool.end },
     nodes: [{ id: server.name, mac: server.mac }],
     root,
     routerAdvertisements,

@@ -12,6 +12,7 @@ import { NetworkService } from '../../electron/network/service';
 import { ProvisioningServices } from '../../electron/pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../../electron/lib/udp-bind';
 import { probeDhcpServers } from '../../electron/pxe/dhcp/probe';
+import { tableBooter } from './table-booter';
 
 const Config = z.object({
   dataDir: z.string(),
@@ -63,9 +64,12 @@ async function main(): Promise<void> {
       bootloaderDir: config.bootloaderDir,
       routerAdvertisements: false,
     },
-    { claimed: () => false, onEvent: (event) => print({ type: 'service-event', event }), privilegedUdp },
+    {
+      booter: tableBooter([config.clientMac], { kernelUrl: '/deploy/vmlinuz', initrdUrls: ['/deploy/initrd'], cmdline: '' }),
+      onEvent: (event) => print({ type: 'service-event', event }),
+      privilegedUdp,
+    },
   );
-  services.prepare({ mac: config.clientMac, mode: 'bios', kernelUrlPath: '/deploy/vmlinuz', initrdUrlPath: '/deploy/initrd', kernelArgs: [] });
   print({ type: 'ready', pid: process.pid });
 
   process.once('SIGTERM', () => {

@@ -16,6 +16,7 @@ import type { NodeStore } from '../inventory/node-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../lib/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
+import { BootPlans } from './adapters/boot-plans';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
@@ -24,7 +25,7 @@ import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
 import type { ImageLibrary } from '../deploy/image-library';
 import { Orchestrator } from '../deploy/orchestrator';
 import { PHASE_LIMITS } from '../deploy/phase-timeouts';
-import type { CapturedMac, DeployTarget, PowerControl } from '../deploy/ports';
+import type { BootNetwork, CapturedMac, DeployTarget, PowerControl } from '../deploy/ports';
 
 const SETTINGS_FILE = 'deploy-settings.json';
 
@@ -49,6 +50,8 @@ export interface DeployServiceDeps {
 /** The deploy engine as the app runs it: the PXE services on the provisioning interface, the orchestrator, settings. */
 export class DeployService {
   private services: ProvisioningServices | null = null;
+  /** The engine's view of `services`: the boot plans they serve, what each planned MAC does, MAC capture. */
+  private network: BootNetwork | null = null;
   private orchestrator: Orchestrator | null = null;
   private settings: DeploySettings = DEFAULT_DEPLOY_SETTINGS;
   private config: ServicesConfig | null = null;
@@ -101,6 +104,7 @@ export class DeployService {
     if (config.mode === 'full' && !config.pool) {
       throw new UserFacingError('pool-required', 'Full DHCP mode needs an address pool; set one, or choose proxy mode.');
     }
+    const plans = new BootPlans((mac) => this.deps.nodes.list().some((node) => node.mac === mac));
     const services = await ProvisioningServices.start(
       {
         ...config,
@@ -109,13 +113,14 @@ export class DeployService {
         tftpPort: this.deps.ports?.tftp,
       },
       {
-        claimed: (mac) => this.deps.nodes.list().some((node) => node.mac === mac),
+        booter: plans,
         onEvent: (event) => this.report(event),
         privilegedUdp: (await this.deps.privilegedUdp?.()) ?? null,
       },
     );
     services.http.addRawHandler(agentHttpHandler(this.agent));
     this.services = services;
+    this.network = plans.network(services);
     this.config = config;
     this.orchestrator = this.buildOrchestrator(services);
     this.deps.log('info', 'pxe', `DHCP (${config.mode}), TFTP and HTTP are serving on ${config.interfaceName} (${config.address}).`);
@@ -126,6 +131,7 @@ export class DeployService {
   async stopServices(): Promise<ServicesStatus> {
     const services = this.services;
     this.services = null;
+    this.network = null;
     this.config = null;
     this.orchestrator = null;
     if (services) {
@@ -161,13 +167,13 @@ export class DeployService {
   async captureMac(nodeId: string, bootMode: BootMode): Promise<CapturedMac> {
     const scale = this.deps.timeoutScale ?? 1;
     const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * scale;
-    const services = this.requireServices();
+    const network = this.requireNetwork();
     const target = this.target(nodeId);
     const facts = await this.power.verify(target, AbortSignal.timeout((PHASE_LIMITS['bmc-verified']?.seconds ?? 30) * 1000 * scale));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const capture = services.captureMac(target, facts.systemGuid, controller.signal);
+      const capture = network.captureMac(target, facts.systemGuid, controller.signal);
       await this.power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
       await this.power.restart(target);
       this.nodeLog('info', 'capture', `Powered on to PXE (${bootMode === 'uefi' ? 'UEFI' : 'BIOS'} boot); waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
@@ -204,15 +210,15 @@ export class DeployService {
     };
   }
 
-  private requireServices(): ProvisioningServices {
-    if (!this.services) {
+  private requireNetwork(): BootNetwork {
+    if (!this.network) {
       throw new UserFacingError('services-stopped', 'Start the network boot services first (MAC or Boot step → Start services on the provisioning interface).');
     }
-    return this.services;
+    return this.network;
   }
 
   private requireOrchestrator(): Orchestrator {
-    this.requireServices();
+    this.requireNetwork();
     return this.orchestrator!;
   }
 
@@ -230,7 +236,7 @@ export class DeployService {
           },
         },
         power: this.power,
-        network: services,
+        network: this.requireNetwork(),
         ramdisk: ramdisk ?? {
           paths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
           imageUrlPath: () => '',
@@ -287,6 +293,8 @@ export class DeployService {
       this.deps.bus.emit('capture.bound', event.event);
       return;
     }
+    // The advertiser's failure already came as a warning; its other state changes are not the technician's concern.
+    if (event.kind === 'router-advertiser') return;
     const dhcp = event.event;
     const nodeId = 'mac' in dhcp ? this.nodeOfMac(dhcp.mac) : null;
     const text =

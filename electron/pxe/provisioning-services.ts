@@ -1,14 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { AnswerPolicy, CaptureBoundEvent, DhcpMode, DhcpServerEvent } from '../../shared/pxe';
+import type { AnswerPolicy, CaptureBoundEvent, DhcpMode, DhcpServerEvent, RouterAdvertiserEvent } from '../../shared/pxe';
 import type { PxeTransferEvent } from '../../shared/pxe-transfer';
-import type { BootNetwork, BootPlan, BootSignal, CapturedMac, DeployTarget } from '../deploy/ports';
 import { netmaskOf } from '../lib/ipv4';
+import type { BootActivity, Booter, CapturedClient } from './booter';
 import { bootloaderFiles, findBootloaders, type BootloaderReport } from './bootloaders';
 import { MacCapture, feedCapture } from './dhcp/capture';
 import { createStandardPolicy } from './dhcp/policy';
 import { DhcpServer, type DhcpPorts } from './dhcp/server';
 import { HttpBootServer } from './http/server';
+import { Listeners } from './listeners';
 import { RouterAdvertiser } from './router-advertiser';
 import { TftpServer } from './tftp/server';
 import type { PrivilegedUdpSource } from '../lib/udp-bind';
@@ -23,8 +24,10 @@ export interface ProvisioningConfig {
   pool?: { start: string; end: string } | undefined;
   answer: AnswerPolicy;
   httpPort: number;
-  /** Leases and the HTTP root live here. */
+  /** Leases and, unless `httpRoot` says otherwise, the HTTP root live here. */
   stateDir: string;
+  /** The folder served over HTTP and TFTP; default `<stateDir>/http`. */
+  httpRoot?: string | undefined;
   bootloaderDir?: string | undefined;
   /**
    * Answer IPv6 router solicitations with a harmless advertisement (router lifetime 0), so the ROM's iPXE does not wait
@@ -40,21 +43,21 @@ export type ProvisioningEvent =
   | { kind: 'warning'; message: string }
   | { kind: 'dhcp'; event: DhcpServerEvent }
   | { kind: 'transfer'; event: PxeTransferEvent }
-  | { kind: 'capture'; event: CaptureBoundEvent };
+  | { kind: 'capture'; event: CaptureBoundEvent }
+  | { kind: 'router-advertiser'; event: RouterAdvertiserEvent };
 
 /**
  * Rackboot's network boot on the provisioning interface: DHCP (full or proxy), TFTP for the iPXE loaders, HTTP for
- * scripts, kernels, images and the agent. Only MACs with a prepared boot plan are answered, so an enrolled server that
- * is not being deployed boots as it always does.
+ * scripts, kernels, images and the agent. What each MAC boots comes from one `Booter`: only MACs it says should boot
+ * are answered, so an enrolled server that is not being deployed boots as it always does.
  */
-export class ProvisioningServices implements BootNetwork {
-  private readonly watchers = new Map<string, Set<(signal: BootSignal) => void>>();
-  private readonly captureWaiters = new Map<string, (captured: CapturedMac) => void>();
+export class ProvisioningServices {
+  private readonly activity = new Listeners<{ mac: string; activity: BootActivity }>();
+  private readonly captureWaiters = new Map<string, (captured: CapturedClient) => void>();
   private readonly stops: (() => void)[] = [];
 
   private constructor(
-    /** One map, read by the DHCP policy and the HTTP server, written by prepare/release. */
-    private readonly plans: Map<string, BootPlan>,
+    private readonly booter: Booter,
     readonly config: ProvisioningConfig,
     readonly http: HttpBootServer,
     private readonly tftp: TftpServer,
@@ -67,26 +70,25 @@ export class ProvisioningServices implements BootNetwork {
   static async start(
     config: ProvisioningConfig,
     options: {
-      claimed(mac: string): boolean;
+      booter: Booter;
       onEvent(event: ProvisioningEvent): void;
       /** Where ports 67, 69 and 4011 come from when this process may not bind them: the privileged helper. */
       privilegedUdp?: PrivilegedUdpSource | null;
     },
   ): Promise<ProvisioningServices> {
-    const httpRoot = path.join(config.stateDir, 'http');
+    const { booter } = options;
+    const httpRoot = config.httpRoot ?? path.join(config.stateDir, 'http');
     await mkdir(httpRoot, { recursive: true });
     const bootloaders = await findBootloaders(config.bootloaderDir ? { configuredDir: config.bootloaderDir } : {});
-    const plans = new Map<string, BootPlan>();
     let dhcp: DhcpServer | null = null;
+    /** Which MAC has this address, from our leases: TFTP and HTTP requests carry no MAC of their own. */
+    const macOfAddress = (address: string): string | null => dhcp?.leases().find((lease) => lease.address === address)?.mac ?? null;
     const http = new HttpBootServer({
       address: config.address,
       port: config.httpPort,
       root: httpRoot,
-      bootTarget: (mac) => {
-        const plan = plans.get(mac);
-        return plan ? { kernelUrl: plan.kernelUrlPath, initrdUrls: [plan.initrdUrlPath], cmdline: plan.kernelArgs.join(' ') } : null;
-      },
-      macForAddress: (address) => dhcp?.leases().find((lease) => lease.address === address)?.mac ?? null,
+      bootTarget: (mac) => booter.bootSpec(mac),
+      macForAddress: macOfAddress,
     });
     const tftp = new TftpServer({
       address: config.address,
@@ -100,7 +102,7 @@ export class ProvisioningServices implements BootNetwork {
       await tftp.listen();
       if (tftp.engineProblem) options.onEvent({ kind: 'warning', message: tftp.engineProblem });
       const policy = createStandardPolicy({
-        nodes: { findByMac: (mac) => (plans.has(mac) ? { id: mac, mac } : null) },
+        nodes: { findByMac: (mac) => (booter.shouldBoot(mac) ? { id: mac, mac } : null) },
         answer: config.answer,
         bootFiles: { bios: 'undionly.kpxe', uefiIa32: 'ipxe.efi', uefiX64: 'snponly.efi', uefiArm64: 'ipxe-arm64.efi' },
         tftpServer: config.address,
@@ -131,17 +133,19 @@ export class ProvisioningServices implements BootNetwork {
       await http.close();
       throw error;
     }
-    const capture = new MacCapture(options.claimed);
+    const capture = new MacCapture((mac) => booter.isClaimed(mac));
     let advertiser: RouterAdvertiser | null = null;
     if (config.routerAdvertisements) {
       advertiser = new RouterAdvertiser({ interfaceName: config.interfaceName });
+      // Heard until the end, its last event (stopped) included: the listener goes with the advertiser.
+      advertiser.onEvent((event) => options.onEvent({ kind: 'router-advertiser', event }));
       // Without it every boot is ~15 s slower, but it works: a failure is a warning, not a stop.
       await advertiser.start().catch((error: unknown) => {
         advertiser = null;
         options.onEvent({ kind: 'warning', message: error instanceof Error ? error.message : String(error) });
       });
     }
-    const services = new ProvisioningServices(plans, config, http, tftp, dhcp, capture, bootloaders, advertiser);
+    const services = new ProvisioningServices(booter, config, http, tftp, dhcp, capture, bootloaders, advertiser);
     services.stops.push(
       dhcp.subscribe((event) => {
         options.onEvent({ kind: 'dhcp', event });
@@ -154,7 +158,7 @@ export class ProvisioningServices implements BootNetwork {
       }),
       tftp.onTransfer((event) => {
         options.onEvent({ kind: 'transfer', event });
-        const mac = services.macOfAddress(event.client.address);
+        const mac = macOfAddress(event.client.address);
         if (mac && event.phase === 'done') services.signal(mac, { kind: 'bootloader', file: event.file });
       }),
       http.onTransfer((event) => {
@@ -163,9 +167,8 @@ export class ProvisioningServices implements BootNetwork {
         const { path: file, phase, status, bytes, total, error } = event;
         services.signal(event.mac, { kind: 'http', path: file, phase, status, bytes, total, ...(error === undefined ? {} : { error }) });
         if (phase !== 'started') return;
-        const plan = plans.get(event.mac);
         if (event.path.startsWith('/ipxe/')) services.signal(event.mac, { kind: 'bootloader', file: event.path });
-        else if (plan && event.path === plan.kernelUrlPath) services.signal(event.mac, { kind: 'ramdisk', file: event.path });
+        else if (event.path === booter.bootSpec(event.mac)?.kernelUrl) services.signal(event.mac, { kind: 'kernel', file: event.path });
       }),
     );
     return services;
@@ -175,13 +178,14 @@ export class ProvisioningServices implements BootNetwork {
     return this.http.serverOrigin;
   }
 
-  captureMac(target: DeployTarget, systemGuid: string | null, signal: AbortSignal): Promise<CapturedMac> {
+  /** Resolves with the MAC of the first PXE client that matches this machine, from now on. */
+  captureMac(nodeId: string, systemGuid: string | null, signal: AbortSignal): Promise<CapturedClient> {
     return new Promise((resolve, reject) => {
       const finish = (): void => {
-        this.capture.cancel(target.nodeId);
-        this.captureWaiters.delete(target.nodeId);
+        this.capture.cancel(nodeId);
+        this.captureWaiters.delete(nodeId);
       };
-      this.captureWaiters.set(target.nodeId, (captured) => {
+      this.captureWaiters.set(nodeId, (captured) => {
         finish();
         resolve(captured);
       });
@@ -193,23 +197,13 @@ export class ProvisioningServices implements BootNetwork {
         },
         { once: true },
       );
-      this.capture.start({ nodeId: target.nodeId, systemGuid, poweredOnAt: Date.now() });
+      this.capture.start({ nodeId, systemGuid, poweredOnAt: Date.now() });
     });
   }
 
-  prepare(plan: BootPlan): void {
-    this.plans.set(plan.mac, plan);
-  }
-
-  release(mac: string): void {
-    this.plans.delete(mac);
-  }
-
-  watch(mac: string, listener: (signal: BootSignal) => void): () => void {
-    const set = this.watchers.get(mac) ?? new Set();
-    set.add(listener);
-    this.watchers.set(mac, set);
-    return () => set.delete(listener);
+  /** Hears what each MAC the booter says should boot does; returns the unsubscribe. */
+  onActivity(listener: (mac: string, activity: BootActivity) => void): () => void {
+    return this.activity.add(({ mac, activity }) => listener(mac, activity));
   }
 
   async stop(): Promise<void> {
@@ -220,12 +214,7 @@ export class ProvisioningServices implements BootNetwork {
     await this.http.close();
   }
 
-  private macOfAddress(address: string): string | null {
-    return this.dhcp.leases().find((lease) => lease.address === address)?.mac ?? null;
-  }
-
-  private signal(mac: string, signal: BootSignal): void {
-    if (!this.plans.has(mac)) return;
-    for (const listener of this.watchers.get(mac) ?? []) listener(signal);
+  private signal(mac: string, activity: BootActivity): void {
+    if (this.booter.shouldBoot(mac)) this.activity.emit({ mac, activity });
   }
 }

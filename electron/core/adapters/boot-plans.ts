@@ -1,0 +1,60 @@
+import type { BootNetwork, BootPlan, BootSignal } from '../../deploy/ports';
+import type { BootActivity, BootSpec, Booter } from '../../pxe/booter';
+import type { ProvisioningServices } from '../../pxe/provisioning-services';
+
+/** What the deploy engine's network port needs of the running PXE services. */
+export type BootServices = Pick<ProvisioningServices, 'captureMac' | 'onActivity' | 'agentBaseUrl'>;
+
+/**
+ * The deploy engine's boot plans, as the PXE services' `Booter`: a MAC boots the deploy ramdisk while a plan for it is
+ * prepared, and nothing else boots. It speaks both sides' terms (the engine's `BootNetwork` port, pxe's `Booter`), so
+ * pxe does not import deploy. It belongs in core, with the composition; it waits here until core may import pxe
+ * without closing a cycle (pxe -> network -> core today).
+ */
+export class BootPlans implements Booter {
+  private readonly plans = new Map<string, BootPlan>();
+
+  /** @param claimed MACs bound to an enrolled node: capture never binds them to another one. */
+  constructor(private readonly claimed: (mac: string) => boolean) {}
+
+  shouldBoot(mac: string): boolean {
+    return this.plans.has(mac);
+  }
+
+  bootSpec(mac: string): BootSpec | null {
+    const plan = this.plans.get(mac);
+    return plan ? { kernelUrl: plan.kernelUrlPath, initrdUrls: [plan.initrdUrlPath], cmdline: plan.kernelArgs.join(' ') } : null;
+  }
+
+  isClaimed(mac: string): boolean {
+    return this.claimed(mac);
+  }
+
+  /** The engine's port over these plans and the services that ask them; one per start of the services. */
+  network(services: BootServices): BootNetwork {
+    const watchers = new Map<string, Set<(signal: BootSignal) => void>>();
+    services.onActivity((mac, activity) => {
+      const signal = bootSignal(activity);
+      for (const listener of watchers.get(mac) ?? []) listener(signal);
+    });
+    return {
+      captureMac: (target, systemGuid, signal) => services.captureMac(target.nodeId, systemGuid, signal),
+      prepare: (plan) => this.plans.set(plan.mac, plan),
+      release: (mac) => this.plans.delete(mac),
+      watch: (mac, listener) => {
+        const set = watchers.get(mac) ?? new Set();
+        set.add(listener);
+        watchers.set(mac, set);
+        return () => set.delete(listener);
+      },
+      get agentBaseUrl() {
+        return services.agentBaseUrl;
+      },
+    };
+  }
+}
+
+/** The kernel a plan names is the deploy ramdisk's. */
+function bootSignal(activity: BootActivity): BootSignal {
+  return activity.kind === 'kernel' ? { kind: 'ramdisk', file: activity.file } : activity;
+}
