@@ -8,8 +8,7 @@ export type BootServices = Pick<ProvisioningServices, 'captureMac' | 'onActivity
 /**
  * The deploy engine's boot plans, as the PXE services' `Booter`: a MAC boots the deploy ramdisk while a plan for it is
  * prepared, and nothing else boots. It speaks both sides' terms (the engine's `BootNetwork` port, pxe's `Booter`), so
- * pxe does not import deploy. It belongs in core, with the composition; it waits here until core may import pxe
- * without closing a cycle (pxe -> network -> core today).
+ * neither pxe nor deploy imports the other: core, which composes them, holds it.
  */
 export class BootPlans implements Booter {
   private readonly plans = new Map<string, BootPlan>();
