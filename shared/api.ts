@@ -18,7 +18,7 @@ import {
   servicesStatusSchema,
   transferProgressSchema,
 } from './deploy';
-import { CaptureBoundEvent } from './pxe';
+import { captureBoundEventSchema } from './pxe';
 import { idSchema } from './ids';
 import {
   bmcCredentialsSchema,
@@ -108,7 +108,7 @@ export const methods = {
 export const events = {
   'deploy.changed': deployRecordSchema,
   'transfer.progress': transferProgressSchema,
-  'capture.bound': CaptureBoundEvent,
+  'capture.bound': captureBoundEventSchema,
   'power.changed': z.object({ nodeId: z.string(), powerOn: z.boolean() }),
   'bmc.discovery': discoveryProgressSchema.extend({ cidr: z.string() }),
   'console.output': consoleOutputSchema,

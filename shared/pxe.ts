@@ -4,29 +4,29 @@ import { ipv4Schema } from './ipv4';
 
 const ipv4 = ipv4Schema;
 /** Lower-case, colon-separated, e.g. 52:54:00:12:34:56. */
-export const MacAddress = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
-export type MacAddress = z.infer<typeof MacAddress>;
+export const macAddressSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+export type MacAddress = z.infer<typeof macAddressSchema>;
 
 /** Firmware families from DHCP option 93 (RFC 4578 and the IANA processor architecture registry). */
-export const ClientArch = z.enum(['bios', 'uefi-ia32', 'uefi-x64', 'uefi-arm32', 'uefi-arm64', 'uefi-x64-http', 'uefi-arm64-http', 'unknown']);
-export type ClientArch = z.infer<typeof ClientArch>;
+export const clientArchSchema = z.enum(['bios', 'uefi-ia32', 'uefi-x64', 'uefi-arm32', 'uefi-arm64', 'uefi-x64-http', 'uefi-arm64-http', 'unknown']);
+export type ClientArch = z.infer<typeof clientArchSchema>;
 
-export const DhcpMode = z.enum(['full', 'proxy']);
-export type DhcpMode = z.infer<typeof DhcpMode>;
+export const dhcpModeSchema = z.enum(['full', 'proxy']);
+export type DhcpMode = z.infer<typeof dhcpModeSchema>;
 
 /** Whom the server answers: enrolled machines only (default) or every PXE client. */
-export const AnswerPolicy = z.enum(['enrolled', 'all-pxe']);
-export type AnswerPolicy = z.infer<typeof AnswerPolicy>;
+export const answerPolicySchema = z.enum(['enrolled', 'all-pxe']);
+export type AnswerPolicy = z.infer<typeof answerPolicySchema>;
 
-export const BootFiles = z.object({
+export const bootFilesSchema = z.object({
   bios: z.string().default('undionly.kpxe'),
   uefiIa32: z.string().default('ipxe.efi'),
   uefiX64: z.string().default('snponly.efi'),
   uefiArm64: z.string().default('ipxe-arm64.efi'),
 });
-export type BootFiles = z.infer<typeof BootFiles>;
+export type BootFiles = z.infer<typeof bootFilesSchema>;
 
-export const AddressPool = z.object({
+export const addressPoolSchema = z.object({
   start: ipv4,
   end: ipv4,
   subnetMask: ipv4,
@@ -34,29 +34,29 @@ export const AddressPool = z.object({
   router: ipv4.nullable().default(null),
   dnsServers: z.array(ipv4).default([]),
 });
-export type AddressPool = z.infer<typeof AddressPool>;
+export type AddressPool = z.infer<typeof addressPoolSchema>;
 
-export const DhcpSettings = z.object({
+export const dhcpSettingsSchema = z.object({
   interfaceName: z.string().min(1),
   serverAddress: ipv4,
-  mode: DhcpMode,
-  answer: AnswerPolicy.default('enrolled'),
+  mode: dhcpModeSchema,
+  answer: answerPolicySchema.default('enrolled'),
   /** Required in full mode; ignored in proxy mode. */
-  pool: AddressPool.nullable().default(null),
-  bootFiles: BootFiles.default(BootFiles.parse({})),
+  pool: addressPoolSchema.nullable().default(null),
+  bootFiles: bootFilesSchema.default(bootFilesSchema.parse({})),
 });
-export type DhcpSettings = z.infer<typeof DhcpSettings>;
+export type DhcpSettings = z.infer<typeof dhcpSettingsSchema>;
 
 const eventBase = { time: z.string().datetime(), interface: z.string() };
 
 /** One PXE (or iPXE) DISCOVER/REQUEST seen on the provisioning interface. */
-export const PxeRequestEvent = z.object({
+export const pxeRequestEventSchema = z.object({
   type: z.literal('pxe-request'),
   ...eventBase,
-  mac: MacAddress,
+  mac: macAddressSchema,
   /** Option 97 as sent, canonical 8-4-4-4-12 lower-case hex; null when absent or malformed. */
   uuid: z.string().nullable(),
-  arch: ClientArch,
+  arch: clientArchSchema,
   archCode: z.number().int().nullable(),
   vendorClass: z.string().nullable(),
   userClass: z.string().nullable(),
@@ -65,38 +65,38 @@ export const PxeRequestEvent = z.object({
   /** 67 for broadcast DHCP, 4011 for proxyDHCP boot server requests. */
   port: z.number().int(),
 });
-export type PxeRequestEvent = z.infer<typeof PxeRequestEvent>;
+export type PxeRequestEvent = z.infer<typeof pxeRequestEventSchema>;
 
-export const BootTarget = z.discriminatedUnion('kind', [
+export const bootTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tftp'), nextServer: ipv4, file: z.string() }),
   z.object({ kind: z.literal('http'), url: z.string() }),
 ]);
-export type BootTarget = z.infer<typeof BootTarget>;
+export type BootTarget = z.infer<typeof bootTargetSchema>;
 
-export const DhcpReplyEvent = z.object({
+export const dhcpReplyEventSchema = z.object({
   type: z.literal('dhcp-reply'),
   ...eventBase,
-  mac: MacAddress,
+  mac: macAddressSchema,
   messageType: z.enum(['offer', 'ack', 'nak']),
-  mode: DhcpMode,
+  mode: dhcpModeSchema,
   nodeId: z.string().nullable(),
   /** Null in proxy mode and for NAKs. */
   address: ipv4.nullable(),
-  boot: BootTarget.nullable(),
+  boot: bootTargetSchema.nullable(),
 });
-export type DhcpReplyEvent = z.infer<typeof DhcpReplyEvent>;
+export type DhcpReplyEvent = z.infer<typeof dhcpReplyEventSchema>;
 
-export const LeaseGrantedEvent = z.object({
+export const leaseGrantedEventSchema = z.object({
   type: z.literal('lease-granted'),
   ...eventBase,
-  mac: MacAddress,
+  mac: macAddressSchema,
   nodeId: z.string().nullable(),
   address: ipv4,
   expiresAt: z.string().datetime(),
 });
-export type LeaseGrantedEvent = z.infer<typeof LeaseGrantedEvent>;
+export type LeaseGrantedEvent = z.infer<typeof leaseGrantedEventSchema>;
 
-export const IgnoreReason = z.enum([
+export const ignoreReasonSchema = z.enum([
   'unknown-machine',
   'not-pxe',
   'pool-exhausted',
@@ -104,82 +104,82 @@ export const IgnoreReason = z.enum([
   'unsupported-message',
   'relayed',
 ]);
-export type IgnoreReason = z.infer<typeof IgnoreReason>;
+export type IgnoreReason = z.infer<typeof ignoreReasonSchema>;
 
-export const RequestIgnoredEvent = z.object({
+export const requestIgnoredEventSchema = z.object({
   type: z.literal('request-ignored'),
   ...eventBase,
-  mac: MacAddress,
-  reason: IgnoreReason,
+  mac: macAddressSchema,
+  reason: ignoreReasonSchema,
 });
-export type RequestIgnoredEvent = z.infer<typeof RequestIgnoredEvent>;
+export type RequestIgnoredEvent = z.infer<typeof requestIgnoredEventSchema>;
 
 /**
  * Datagrams on a DHCP port that are not DHCP requests we can read (never fatal). Reported at most once a second:
  * `count` is how many since the previous report, `from` and `reason` describe the latest.
  */
-export const PacketRejectedEvent = z.object({
+export const packetRejectedEventSchema = z.object({
   type: z.literal('packet-rejected'),
   ...eventBase,
   from: z.string(),
   reason: z.string(),
   count: z.number().int().positive(),
 });
-export type PacketRejectedEvent = z.infer<typeof PacketRejectedEvent>;
+export type PacketRejectedEvent = z.infer<typeof packetRejectedEventSchema>;
 
-export const CaptureMatch = z.enum(['system-guid', 'system-guid-byte-swapped', 'first-new-mac-after-power-on']);
-export type CaptureMatch = z.infer<typeof CaptureMatch>;
+export const captureMatchSchema = z.enum(['system-guid', 'system-guid-byte-swapped', 'first-new-mac-after-power-on']);
+export type CaptureMatch = z.infer<typeof captureMatchSchema>;
 
 /** A capture session bound a node to a MAC. `first-new-mac-after-power-on` is a guess the UI must flag. */
-export const CaptureBoundEvent = z.object({
+export const captureBoundEventSchema = z.object({
   type: z.literal('capture-bound'),
   time: z.string().datetime(),
   nodeId: z.string(),
-  mac: MacAddress,
+  mac: macAddressSchema,
   uuid: z.string().nullable(),
-  arch: ClientArch,
-  match: CaptureMatch,
+  arch: clientArchSchema,
+  match: captureMatchSchema,
 });
-export type CaptureBoundEvent = z.infer<typeof CaptureBoundEvent>;
+export type CaptureBoundEvent = z.infer<typeof captureBoundEventSchema>;
 
-export const DhcpServerEvent = z.discriminatedUnion('type', [
-  PxeRequestEvent,
-  DhcpReplyEvent,
-  LeaseGrantedEvent,
-  RequestIgnoredEvent,
-  PacketRejectedEvent,
+export const dhcpServerEventSchema = z.discriminatedUnion('type', [
+  pxeRequestEventSchema,
+  dhcpReplyEventSchema,
+  leaseGrantedEventSchema,
+  requestIgnoredEventSchema,
+  packetRejectedEventSchema,
 ]);
-export type DhcpServerEvent = z.infer<typeof DhcpServerEvent>;
+export type DhcpServerEvent = z.infer<typeof dhcpServerEventSchema>;
 
-export const Lease = z.object({
-  mac: MacAddress,
+export const leaseSchema = z.object({
+  mac: macAddressSchema,
   address: ipv4,
   nodeId: z.string().nullable(),
   state: z.enum(['offered', 'bound']),
   /** Milliseconds since the epoch. */
   expiresAt: z.number().int(),
 });
-export type Lease = z.infer<typeof Lease>;
+export type Lease = z.infer<typeof leaseSchema>;
 
 /**
  * IPv6 router advertisements (router lifetime 0) on the provisioning interface: iPXE then starts its boot script at
  * once instead of waiting ~13 s for IPv6. On by default; off leaves IPv6 on the segment alone.
  */
-export const RouterAdvertisementSettings = z.object({ routerAdvertisements: z.boolean().default(true) });
-export type RouterAdvertisementSettings = z.infer<typeof RouterAdvertisementSettings>;
+export const routerAdvertisementSettingsSchema = z.object({ routerAdvertisements: z.boolean().default(true) });
+export type RouterAdvertisementSettings = z.infer<typeof routerAdvertisementSettingsSchema>;
 
-export const RouterAdvertiserProblem = z.enum(['unsupported-platform', 'dnsmasq-missing', 'no-interface', 'not-permitted', 'address-failed', 'dnsmasq-failed']);
-export type RouterAdvertiserProblem = z.infer<typeof RouterAdvertiserProblem>;
+export const routerAdvertiserProblemSchema = z.enum(['unsupported-platform', 'dnsmasq-missing', 'no-interface', 'not-permitted', 'address-failed', 'dnsmasq-failed']);
+export type RouterAdvertiserProblem = z.infer<typeof routerAdvertiserProblemSchema>;
 
 /** The router advertiser's state changes: running (with the ULA prefix it advertises), stopped, or failed and why. */
-export const RouterAdvertiserEvent = z.object({
+export const routerAdvertiserEventSchema = z.object({
   type: z.literal('router-advertiser'),
   ...eventBase,
   state: z.enum(['running', 'stopped', 'failed']),
   /** The advertised /64, e.g. fd3c:1a2b:4c5d::; null when not running. */
   prefix: z.string().nullable(),
-  problem: RouterAdvertiserProblem.nullable(),
+  problem: routerAdvertiserProblemSchema.nullable(),
   /** For the technician: what happened and what to do; null when running or stopped on request. */
   message: z.string().nullable(),
 });
-export type RouterAdvertiserEvent = z.infer<typeof RouterAdvertiserEvent>;
+export type RouterAdvertiserEvent = z.infer<typeof routerAdvertiserEventSchema>;

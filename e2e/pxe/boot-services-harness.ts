@@ -6,11 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { RouterAdvertisementSettings } from '../../shared/pxe';
+import { routerAdvertisementSettingsSchema } from '../../shared/pxe';
 import { ProvisioningServices } from '../../electron/pxe/provisioning-services';
 import { tableBooter } from './table-booter';
 
-const Config = RouterAdvertisementSettings.extend({
+const Config = routerAdvertisementSettingsSchema.extend({
   interfaceName: z.string(),
   serverAddress: z.string(),
   prefixLength: z.number().int().min(1).max(30),

@@ -1,7 +1,7 @@
 // Runs our DHCP server (or the other-server probe) inside a lab namespace and prints what happens as JSON lines.
 // Usage: ip netns exec NS npx tsx e2e/pxe/dhcp-harness.ts '<json>'
 import { z } from 'zod';
-import { DhcpSettings } from '../../shared/pxe';
+import { dhcpSettingsSchema } from '../../shared/pxe';
 import { feedCapture, MacCapture } from '../../electron/pxe/dhcp/capture';
 import { createStandardPolicy, nodeTable } from '../../electron/pxe/dhcp/policy';
 import { dhcpOfferChecks } from '../../electron/network/checks';
@@ -10,7 +10,7 @@ import { DhcpServer } from '../../electron/pxe/dhcp/server';
 
 const ServeConfig = z.object({
   mode: z.literal('serve'),
-  settings: DhcpSettings,
+  settings: dhcpSettingsSchema,
   nodes: z.array(z.object({ id: z.string(), mac: z.string(), fixedAddress: z.string().nullable().optional() })),
   leaseFile: z.string().nullable().default(null),
   ipxeScriptBase: z.string(),

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RouterAdvertiserEvent } from '../../shared/pxe';
+import { type RouterAdvertiserEvent, routerAdvertiserEventSchema } from '../../shared/pxe';
 import { CommandFailed } from '../lib/command-runner';
 import { RouterAdvertiser, RouterAdvertiserError, type RouterAdvertiserOptions } from './router-advertiser';
 import { ulaForMac } from './router-advertisement-plan';
@@ -51,7 +51,7 @@ function advertiser(dnsmasq: string | null, overrides: Partial<RouterAdvertiserO
     ...overrides,
   });
   const events: RouterAdvertiserEvent[] = [];
-  ra.onEvent((event) => events.push(RouterAdvertiserEvent.parse(event)));
+  ra.onEvent((event) => events.push(routerAdvertiserEventSchema.parse(event)));
   return { ra, events };
 }
 

@@ -1,7 +1,7 @@
 // Address pool with offers, bindings and static reservations, plus atomic persistence of the bindings.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { Lease } from '../../../shared/pxe';
+import { type Lease, leaseSchema } from '../../../shared/pxe';
 import { writeFileAtomic } from '../../lib/atomic-file';
 import { numberToIp, parseIpv4 } from '../../lib/ipv4';
 
@@ -123,7 +123,7 @@ export class LeasePool {
   }
 }
 
-const LeaseFile = z.object({ version: z.literal(1), leases: z.array(Lease) });
+const LeaseFile = z.object({ version: z.literal(1), leases: z.array(leaseSchema) });
 
 export async function loadLeases(path: string): Promise<Lease[]> {
   let raw: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BootFiles, ClientArch } from '../../../shared/pxe';
+import { bootFilesSchema, clientArchSchema } from '../../../shared/pxe';
 import { createStandardPolicy, loaderFor, nodeTable } from './policy';
 import { archFromCode } from './request';
 
-const files = BootFiles.parse({});
+const files = bootFilesSchema.parse({});
 const policy = (answer: 'enrolled' | 'all-pxe') =>
   createStandardPolicy({
     nodes: nodeTable([{ id: 'n1', mac: '52:54:00:AA:BB:CC', fixedAddress: '10.77.0.20' }]),
@@ -31,7 +31,7 @@ describe('boot policy', () => {
   });
 
   it('has a loader for every architecture it can name', () => {
-    for (const arch of ClientArch.options) expect(loaderFor(arch, files)).toMatch(/\S/);
+    for (const arch of clientArchSchema.options) expect(loaderFor(arch, files)).toMatch(/\S/);
   });
 
   it('looks MACs up case-insensitively and keeps the node and its reservation', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressPool, BootFiles } from '../../../shared/pxe';
+import { addressPoolSchema, bootFilesSchema } from '../../../shared/pxe';
 import { buildDhcp, type DhcpPacket, ipList, Option, parseDhcp, readIp, readSubOptions, readText, u8 } from './codec';
 import { dhclientDiscover, dhclientRequest, ipxeDiscover, udhcpcDiscover } from './fixtures';
 import { LeasePool } from './leases';
@@ -7,7 +7,7 @@ import { createStandardPolicy, nodeTable } from './policy';
 import { type Datagram, Responder } from './responder';
 
 const SERVER = '10.77.0.1';
-const pool = AddressPool.parse({ start: '10.77.0.100', end: '10.77.0.150', subnetMask: '255.255.255.0', router: '10.77.0.1' });
+const pool = addressPoolSchema.parse({ start: '10.77.0.100', end: '10.77.0.150', subnetMask: '255.255.255.0', router: '10.77.0.1' });
 const DHCLIENT_MAC = '52:54:00:12:34:56';
 const UDHCPC_MAC = '52:54:00:ab:cd:ef';
 const IPXE_MAC = '52:54:00:c0:ff:ee';
@@ -20,7 +20,7 @@ function responder(mode: 'full' | 'proxy', answer: 'enrolled' | 'all-pxe' = 'enr
   const policy = createStandardPolicy({
     nodes: nodeTable(nodes),
     answer,
-    bootFiles: BootFiles.parse({}),
+    bootFiles: bootFilesSchema.parse({}),
     tftpServer: SERVER,
     ipxeScriptUrl: (mac) => `http://${SERVER}:8080/ipxe/${mac}`,
   });

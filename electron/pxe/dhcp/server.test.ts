@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BootFiles, type DhcpServerEvent, DhcpSettings } from '../../../shared/pxe';
+import { bootFilesSchema, type DhcpServerEvent, dhcpSettingsSchema } from '../../../shared/pxe';
 import { buildDhcp, Option, parseDhcp, u8 } from './codec';
 import { dhclientRequest } from './fixtures';
 import { ServiceBindError } from '../../lib/bind-errors';
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 function settings(serverAddress: string) {
-  return DhcpSettings.parse({
+  return dhcpSettingsSchema.parse({
     interfaceName: 'lo',
     serverAddress,
     mode: 'full',
@@ -32,7 +32,7 @@ function settings(serverAddress: string) {
 const policy = createStandardPolicy({
   nodes: nodeTable([{ id: 'node-1', mac: MAC }]),
   answer: 'enrolled',
-  bootFiles: BootFiles.parse({}),
+  bootFiles: bootFilesSchema.parse({}),
   tftpServer: '127.0.0.1',
   ipxeScriptUrl: (mac) => `http://127.0.0.1:8080/ipxe/${mac}`,
 });
@@ -123,7 +123,7 @@ describe('DhcpServer over loopback', () => {
   });
 
   it('refuses full mode without a pool', () => {
-    const noPool = DhcpSettings.parse({ interfaceName: 'lo', serverAddress: '127.0.0.1', mode: 'full' });
+    const noPool = dhcpSettingsSchema.parse({ interfaceName: 'lo', serverAddress: '127.0.0.1', mode: 'full' });
     expect(() => new DhcpServer({ settings: noPool, policy, leaseFile: null })).toThrow(/needs an address pool/);
   });
 });
