@@ -1,32 +1,16 @@
 import { z } from 'zod';
 import { IPV4_PATTERN } from './ipv4';
+import { macSchema } from './mac';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const MAC = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i;
-
-/** Lower-case, colon-separated: the one spelling of a MAC address inside Rackboot. */
-export function normalizeMac(mac: string): string {
-  return mac.trim().toLowerCase().replace(/-/g, ':');
-}
 
 /** An IPv4 address or a host name, already trimmed. */
 export function isBmcAddress(value: string): boolean {
   return /^[\d.]+$/.test(value) ? IPV4_PATTERN.test(value) : HOSTNAME.test(value);
 }
 
-/** Six hex pairs separated by colons or dashes, already trimmed. */
-export function isMac(value: string): boolean {
-  return MAC.test(value);
-}
-
 export const bmcAddressSchema = z.string().trim().refine(isBmcAddress, {
   message: 'BMC address must be an IPv4 address (like 10.1.91.4) or a host name',
 });
-
-export const macSchema = z
-  .string()
-  .trim()
-  .refine(isMac, { message: 'MAC must look like 00:1b:24:78:4c:b2' })
-  .transform(normalizeMac);
 
 export const portSchema = z.number().int().min(1, 'port must be 1–65535').max(65535, 'port must be 1–65535');
 

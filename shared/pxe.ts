@@ -1,11 +1,10 @@
 // PXE / DHCP contract between the main process and the UI: configuration, events and probe results.
 import { z } from 'zod';
 import { ipv4Schema } from './ipv4';
+import { canonicalMacSchema } from './mac';
 
 const ipv4 = ipv4Schema;
 /** Lower-case, colon-separated, e.g. 52:54:00:12:34:56. */
-export const macAddressSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
-export type MacAddress = z.infer<typeof macAddressSchema>;
 
 /** Firmware families from DHCP option 93 (RFC 4578 and the IANA processor architecture registry). */
 export const clientArchSchema = z.enum(['bios', 'uefi-ia32', 'uefi-x64', 'uefi-arm32', 'uefi-arm64', 'uefi-x64-http', 'uefi-arm64-http', 'unknown']);
@@ -53,7 +52,7 @@ const eventBase = { time: z.string().datetime(), interface: z.string() };
 export const pxeRequestEventSchema = z.object({
   type: z.literal('pxe-request'),
   ...eventBase,
-  mac: macAddressSchema,
+  mac: canonicalMacSchema,
   /** Option 97 as sent, canonical 8-4-4-4-12 lower-case hex; null when absent or malformed. */
   uuid: z.string().nullable(),
   arch: clientArchSchema,
@@ -76,7 +75,7 @@ export type BootTarget = z.infer<typeof bootTargetSchema>;
 export const dhcpReplyEventSchema = z.object({
   type: z.literal('dhcp-reply'),
   ...eventBase,
-  mac: macAddressSchema,
+  mac: canonicalMacSchema,
   messageType: z.enum(['offer', 'ack', 'nak']),
   mode: dhcpModeSchema,
   nodeId: z.string().nullable(),
@@ -89,7 +88,7 @@ export type DhcpReplyEvent = z.infer<typeof dhcpReplyEventSchema>;
 export const leaseGrantedEventSchema = z.object({
   type: z.literal('lease-granted'),
   ...eventBase,
-  mac: macAddressSchema,
+  mac: canonicalMacSchema,
   nodeId: z.string().nullable(),
   address: ipv4,
   expiresAt: z.string().datetime(),
@@ -109,7 +108,7 @@ export type IgnoreReason = z.infer<typeof ignoreReasonSchema>;
 export const requestIgnoredEventSchema = z.object({
   type: z.literal('request-ignored'),
   ...eventBase,
-  mac: macAddressSchema,
+  mac: canonicalMacSchema,
   reason: ignoreReasonSchema,
 });
 export type RequestIgnoredEvent = z.infer<typeof requestIgnoredEventSchema>;
@@ -135,7 +134,7 @@ export const captureBoundEventSchema = z.object({
   type: z.literal('capture-bound'),
   time: z.string().datetime(),
   nodeId: z.string(),
-  mac: macAddressSchema,
+  mac: canonicalMacSchema,
   uuid: z.string().nullable(),
   arch: clientArchSchema,
   match: captureMatchSchema,
@@ -152,7 +151,7 @@ export const dhcpServerEventSchema = z.discriminatedUnion('type', [
 export type DhcpServerEvent = z.infer<typeof dhcpServerEventSchema>;
 
 export const leaseSchema = z.object({
-  mac: macAddressSchema,
+  mac: canonicalMacSchema,
   address: ipv4,
   nodeId: z.string().nullable(),
   state: z.enum(['offered', 'bound']),

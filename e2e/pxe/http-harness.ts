@@ -1,7 +1,7 @@
 // Runs our HTTP boot server with a JSON config (argv[2]) inside a test namespace; prints one JSON line per event.
 // Config: address, port, root, nodes (MAC → boot target), leases (IPv4 → MAC). First line: {"type":"listening"}.
 import type { BootTarget } from '../../electron/pxe/http/ipxe-script';
-import { normalizeMac } from '../../electron/pxe/http/mac';
+import { parseMac } from '../../shared/mac';
 import { HttpBootServer } from '../../electron/pxe/http/server';
 import { printLine, runHarnessService } from './lab';
 
@@ -14,7 +14,7 @@ interface HarnessConfig {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HarnessConfig;
-const nodes = new Map(Object.entries(config.nodes ?? {}).map(([mac, target]) => [normalizeMac(mac), target]));
+const nodes = new Map(Object.entries(config.nodes ?? {}).map(([mac, target]) => [parseMac(mac), target]));
 const server = new HttpBootServer({
   address: config.address,
   port: config.port,

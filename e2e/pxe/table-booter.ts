@@ -1,11 +1,11 @@
 import type { BootSpec, Booter } from '../../electron/pxe/booter';
-import { normalizeMac } from '../../electron/pxe/http/mac';
+import { parseMac } from '../../shared/mac';
 
 /** A fixed list of MACs that all boot one spec: the lab harnesses' answer to "what should this MAC boot?". */
 export function tableBooter(macs: readonly string[], spec: BootSpec): Booter {
   const booting = new Set(
     macs.map((text) => {
-      const mac = normalizeMac(text);
+      const mac = parseMac(text);
       if (!mac) throw new Error(`${JSON.stringify(text)} is not a MAC address`);
       return mac;
     }),

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { isCanonicalMac } from '../../shared/mac';
 
 /** What one node's agent is told to do. Values are restricted so the agent's shell can read them as plain text. */
 export interface AgentJob {
@@ -42,7 +43,6 @@ export interface AgentRefusal {
 }
 
 const SAFE_VALUE = /^[A-Za-z0-9:/._%?=&+-]+$/;
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const MAX_LOG_LINE = 2000;
 
 function sameToken(expected: string, given: string): boolean {
@@ -93,7 +93,7 @@ export class AgentApi {
     const endpoint = match[1]!;
     const mac = (request.query.get('mac') ?? '').toLowerCase();
     const refuse = (status: number, reason: string): AgentResponse => {
-      this.onRefused({ mac: MAC.test(mac) ? mac : null, endpoint, status, reason });
+      this.onRefused({ mac: isCanonicalMac(mac) ? mac : null, endpoint, status, reason });
       return text(status, reason);
     };
     const job = this.jobs.get(mac);

@@ -2,11 +2,10 @@ import {
   bmcPasswordProblem,
   bmcUserProblem,
   isBmcAddress,
-  isMac,
-  normalizeMac,
   withControlCharactersShown,
   type ImportProblem,
 } from '../../shared/nodes';
+import { isMac, normalizeMac } from '../../shared/mac';
 
 /** One server as DevStack's hardware_info file describes it: `IP MAC USER PASS`. */
 export interface HardwareInfoEntry {

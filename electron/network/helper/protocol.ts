@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { macSchema } from '../../../shared/nodes';
+import { macSchema } from '../../../shared/mac';
 import { dhcpOfferSchema, ipv4Schema, networkOpSchema, type NetworkOp } from '../../../shared/network';
 import { PRIVILEGED_UDP_PORTS } from '../../lib/bind-errors';
 

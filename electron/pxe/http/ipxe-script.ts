@@ -2,7 +2,7 @@
 // iPXE expands ${...} anywhere in a line (repeatedly, so there is no escape for it), splits the line at whitespace
 // with no quoting, ends the command at a token starting with '#', and treats the tokens '||', '&&' and ';' as
 // operators. URLs are therefore percent-encoded, and command-line tokens that iPXE would interpret are refused.
-import { macHexhyp } from './mac';
+import { macHexhyp } from '../../../shared/mac';
 
 export interface BootTarget {
   /** Absolute URL (http, https, tftp), or a path on our HTTP boot server starting with '/'. */

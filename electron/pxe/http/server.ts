@@ -8,7 +8,7 @@ import { describeBindError } from '../../lib/bind-errors';
 import { Listeners } from '../listeners';
 import { resolveInRoot } from '../path-jail';
 import { renderEntryScript, renderNodeScript, renderUnknownNodeScript, type BootTarget } from './ipxe-script';
-import { normalizeMac } from './mac';
+import { parseMac } from '../../../shared/mac';
 import { serveStatic, type BodyProgress } from './static';
 
 export interface HttpBootServerOptions {
@@ -70,7 +70,7 @@ export class HttpBootServer {
   }
 
   nodeScriptUrl(mac: string): string {
-    return `${this.origin}/ipxe/${(normalizeMac(mac) ?? mac).replace(/:/g, '-')}.ipxe`;
+    return `${this.origin}/ipxe/${(parseMac(mac) ?? mac).replace(/:/g, '-')}.ipxe`;
   }
 
   async listen(): Promise<{ address: string; port: number }> {
@@ -128,7 +128,7 @@ export class HttpBootServer {
   }
 
   private async sendNodeScript(req: IncomingMessage, res: ServerResponse, url: URL, macText: string): Promise<void> {
-    const mac = normalizeMac(macText);
+    const mac = parseMac(macText);
     if (!mac) {
       this.refuse(req, res, url, null, 404, 'not a MAC address in the script name');
       return;
@@ -184,7 +184,7 @@ export class HttpBootServer {
 
   private macOf(req: IncomingMessage, url: URL): string | null {
     const fromQuery = url.searchParams.get('mac');
-    const normalized = fromQuery === null ? null : normalizeMac(fromQuery);
+    const normalized = fromQuery === null ? null : parseMac(fromQuery);
     if (normalized) return normalized;
     const address = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     return this.options.macForAddress?.(address) ?? null;

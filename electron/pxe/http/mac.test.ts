@@ -1,9 +1,0 @@
-import { expect, it } from 'vitest';
-import { normalizeMac } from './mac';
-
-it('reads MACs spelled with hyphens, colons or bare hex, and nothing else', () => {
-  expect(normalizeMac('52-54-00-12-34-AB')).toBe('52:54:00:12:34:ab');
-  expect(normalizeMac('525400123456')).toBe('52:54:00:12:34:56');
-  expect(normalizeMac('52-54-00-12-34')).toBeNull();
-  expect(normalizeMac('52:54:00:12:34:5g')).toBeNull();
-});
