@@ -14,6 +14,7 @@ import {
   deployRecordSchema,
   deploySettingsSchema,
   imageSchema,
+  matchedBySchema,
   servicesConfigSchema,
   servicesStatusSchema,
   transferProgressSchema,
@@ -24,7 +25,7 @@ import {
   bmcCredentialsSchema,
   bmcTestResultSchema,
   nodeBootDeviceRequestSchema,
-  cidrSchema,
+  discoverySubnetSchema,
   consoleOutputSchema,
   powerRequestSchema,
 } from './bmc';
@@ -67,7 +68,7 @@ export const methods = {
   'bmc.powerState': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({ powerOn: z.boolean() }) },
   'bmc.setBootDevice': { input: nodeBootDeviceRequestSchema, output: z.object({}) },
   'bmc.discover': {
-    input: z.object({ cidr: cidrSchema, port: z.number().int().min(1).max(65535).default(623) }),
+    input: z.object({ cidr: discoverySubnetSchema, port: z.number().int().min(1).max(65535).default(623) }),
     output: z.array(discoveredBmcSchema),
   },
   'console.open': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },
@@ -96,7 +97,7 @@ export const methods = {
   'capture.start': {
     /** bootMode sets the IPMI boot flag's BIOS/UEFI bit for this power-on (UEFI-only servers ignore a legacy request). */
     input: z.object({ nodeId: idSchema, bootMode: bootModeSchema.default('bios') }),
-    output: z.object({ mac: z.string(), matchedBy: z.enum(['system-guid', 'first-new-mac']) }),
+    output: z.object({ mac: z.string(), matchedBy: matchedBySchema }),
   },
   /** Benchmarks only (headless server started with RACKBOOT_BENCH=1): numbered `log` lines at a fixed rate. */
   'diagnostics.floodLog': {

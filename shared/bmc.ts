@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ipv4CidrSchema } from './ipv4';
 import { bootDeviceRequestSchema, chassisActionSchema, deviceIdSchema } from './ipmi';
 import { bmcAddressSchema, bmcPasswordSchema, bmcUserSchema, portSchema } from './nodes';
 
@@ -21,11 +22,8 @@ export const powerRequestSchema = z.object({ nodeId: z.string().min(1), action: 
 /** The IPMI boot-device request, for one enrolled node. */
 export const nodeBootDeviceRequestSchema = bootDeviceRequestSchema.extend({ nodeId: z.string().min(1) });
 
-/** An IPv4 CIDR no larger than a /16, as discovery scans every address in it. */
-export const cidrSchema = z
-  .string()
-  .trim()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/, 'use a subnet like 10.1.91.0/24 (at most a /16)');
+/** A subnet to scan for BMCs: no larger than a /16, as discovery tries every address in it. */
+export const discoverySubnetSchema = ipv4CidrSchema({ min: 16, max: 32 }, '10.1.91.0/24');
 
 export const consoleOutputSchema = z.object({ nodeId: z.string(), data: z.string() });
 export type ConsoleOutput = z.infer<typeof consoleOutputSchema>;

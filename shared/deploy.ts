@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ipv4Schema } from './ipv4';
+import { answerPolicySchema, dhcpModeSchema } from './pxe';
 
 /** The deploy phases of one node, in order (Ironic agent_ipmitool flow, see docs/architecture.md). */
 export const DEPLOY_PHASES = [
@@ -87,9 +88,9 @@ export const servicesConfigSchema = z.object({
   interfaceName: z.string().min(1),
   address: ipv4Schema,
   prefixLength: z.number().int().min(8).max(30),
-  mode: z.enum(['full', 'proxy']),
+  mode: dhcpModeSchema,
   pool: z.object({ start: z.string(), end: z.string() }).optional(),
-  answer: z.enum(['enrolled', 'all-pxe']).default('enrolled'),
+  answer: answerPolicySchema.default('enrolled'),
   httpPort: z.number().int().min(1).max(65535).default(8080),
   /** Harmless IPv6 router advertisements so iPXE starts ~15 s sooner (needs dnsmasq). */
   routerAdvertisements: z.boolean().default(true),
@@ -114,3 +115,7 @@ export const transferProgressSchema = z.object({
   phase: z.enum(['started', 'progress', 'done', 'failed', 'refused']),
 });
 export type TransferProgress = z.infer<typeof transferProgressSchema>;
+
+/** How a MAC capture tied a PXE client to a node: its System GUID matched the BMC's, or it was the first new MAC. */
+export const matchedBySchema = z.enum(['system-guid', 'first-new-mac']);
+export type MatchedBy = z.infer<typeof matchedBySchema>;

@@ -1,20 +1,11 @@
 import { z } from 'zod';
-import { IPV4_PATTERN, ipv4Schema } from './ipv4';
+import { ipv4CidrSchema, ipv4Schema } from './ipv4';
 
 export { ipv4Schema };
 /** Linux interface names: at most 15 bytes, no slash, no whitespace, not "." or "..", and never read as an option. */
 const IFNAME = /^(?!-)(?!\.{1,2}$)[A-Za-z0-9_.:@-]{1,15}$/;
 
-export const cidrSchema = z
-  .string()
-  .trim()
-  .refine(
-    (value) => {
-      const [address, prefix, ...rest] = value.split('/');
-      return rest.length === 0 && address !== undefined && IPV4_PATTERN.test(address) && /^\d{1,2}$/.test(prefix ?? '') && Number(prefix) <= 30 && Number(prefix) >= 8;
-    },
-    { message: 'subnet must look like 192.168.2.0/24 (prefix length 8–30)' },
-  );
+export const cidrSchema = ipv4CidrSchema({ min: 8, max: 30 }, '192.168.2.0/24');
 
 export const interfaceNameSchema = z.string().trim().refine((value) => IFNAME.test(value), {
   message: 'interface names are 1–15 letters, digits or . _ - : @, and do not start with -',

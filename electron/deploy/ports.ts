@@ -1,4 +1,4 @@
-import type { BootMode, Image } from '../../shared/deploy';
+import type { BootMode, Image, MatchedBy } from '../../shared/deploy';
 
 /**
  * What the deploy engine needs from the rest of Rackboot, as narrow interfaces: the IPMI layer, the PXE services,
@@ -34,7 +34,7 @@ export interface PowerControl {
 
 export interface CapturedMac {
   mac: string;
-  matchedBy: 'system-guid' | 'first-new-mac';
+  matchedBy: MatchedBy;
 }
 
 /** What the boot services saw a given MAC do, in the order a PXE boot does it. */

@@ -1,4 +1,5 @@
 import type { BootTarget } from './http/ipxe-script';
+import type { MatchedBy } from '../../shared/deploy';
 
 /**
  * What a machine boots from the network: the kernel, initrds and command line its iPXE script loads. Paths starting
@@ -34,5 +35,5 @@ export type BootActivity =
 /** The MAC a capture bound to a machine, and why it is that machine's. */
 export interface CapturedClient {
   mac: string;
-  matchedBy: 'system-guid' | 'first-new-mac';
+  matchedBy: MatchedBy;
 }

@@ -5,6 +5,7 @@ import { useClient } from '../api/context';
 import { refreshServices, useDeploy } from '../store/deploy';
 import { errorText } from '../api/client';
 import { StepLink } from './StepLink';
+import type { DhcpMode } from '../../../shared/pxe';
 
 function ipv4Of(nic: NetworkInterface | undefined): { address: string; prefixLength: number } | null {
   const address = nic?.addresses.find((candidate) => candidate.family === 'inet');
@@ -24,7 +25,7 @@ export function ServicesPanel(): React.JSX.Element {
   /** The wired NIC Rackboot recommends for provisioning, when it has no IPv4 address for the services yet. */
   const [unaddressed, setUnaddressed] = useState<string | null>(null);
   const [nicName, setNicName] = useState('');
-  const [mode, setMode] = useState<'full' | 'proxy'>('full');
+  const [mode, setMode] = useState<DhcpMode>('full');
   const [pool, setPool] = useState('');
   const [routerAdvertisements, setRouterAdvertisements] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -101,7 +102,7 @@ export function ServicesPanel(): React.JSX.Element {
             </MenuItem>
           ))}
         </TextField>
-        <RadioGroup row aria-label="DHCP mode" value={mode} onChange={(event) => setMode(event.target.value as 'full' | 'proxy')}>
+        <RadioGroup row aria-label="DHCP mode" value={mode} onChange={(event) => setMode(event.target.value as DhcpMode)}>
           <FormControlLabel value="full" control={<Radio />} label="Full DHCP" />
           <FormControlLabel value="proxy" control={<Radio />} label="Proxy (another DHCP server hands out addresses)" />
         </RadioGroup>

@@ -23,10 +23,11 @@ import { StepLink } from '../components/StepLink';
 import { useDeploy } from '../store/deploy';
 import { useNodes } from '../store/nodes';
 import { errorText } from '../api/client';
+import type { MatchedBy } from '../../../shared/deploy';
 
 type Capture =
   | { state: 'waiting'; since: number }
-  | { state: 'bound'; mac: string; matchedBy: 'system-guid' | 'first-new-mac' }
+  | { state: 'bound'; mac: string; matchedBy: MatchedBy }
   | { state: 'failed'; message: string };
 
 function Waiting({ node, since }: { node: NodeView; since: number }): React.JSX.Element {
