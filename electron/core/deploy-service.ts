@@ -24,7 +24,7 @@ import { AgentApi, type AgentRefusal } from '../deploy/agent-api';
 import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
 import type { ImageLibrary } from '../deploy/image-library';
 import { Orchestrator } from '../deploy/orchestrator';
-import { PHASE_LIMITS } from '../deploy/phase-timeouts';
+import { PHASE_LIMITS, PhaseTimeout } from '../deploy/phase-timeouts';
 import type { BootNetwork, CapturedMac, DeployTarget, PowerControl } from '../deploy/ports';
 
 const SETTINGS_FILE = 'deploy-settings.json';
@@ -163,35 +163,20 @@ export class DeployService {
     if (nodeId) void this.deps.store.appendLog(nodeId, { time: new Date().toISOString(), level, source, message }).catch(() => undefined);
   }
 
-  /** The MAC step on its own: power the server on to PXE and bind the first matching PXE client to it. */
+  /** The MAC step on its own: the engine's capture, then the server powered off again; a timeout in plain words. */
   async captureMac(nodeId: string, bootMode: BootMode): Promise<CapturedMac> {
-    const scale = this.deps.timeoutScale ?? 1;
-    const timeoutMs = (PHASE_LIMITS['mac-captured']?.seconds ?? 90) * 1000 * scale;
-    const network = this.requireNetwork();
+    const orchestrator = this.requireOrchestrator();
     const target = this.target(nodeId);
-    const facts = await this.power.verify(target, AbortSignal.timeout((PHASE_LIMITS['bmc-verified']?.seconds ?? 30) * 1000 * scale));
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const capture = network.captureMac(target, facts.systemGuid, controller.signal);
-      await this.power.setBootDevice(target, 'pxe', { persistent: false, mode: bootMode });
-      await this.power.restart(target);
-      this.nodeLog('info', 'capture', `Powered on to PXE (${bootMode === 'uefi' ? 'UEFI' : 'BIOS'} boot); waiting for its DHCP request (${facts.systemGuid ? `System GUID ${facts.systemGuid}` : 'first new PXE client'}).`, nodeId);
-      const captured = await capture.catch((error: unknown) => {
-        if (controller.signal.aborted) {
-          throw new UserFacingError(
-            'capture-timeout',
-            `No PXE request within ${Math.round(timeoutMs / 1000)} s of power-on: is PXE enabled on NIC1 and the cable in the provisioning switch?`,
-          );
-        }
-        throw error;
-      });
-      await this.deps.nodes.recordFacts(nodeId, { mac: captured.mac });
-      this.nodeLog('info', 'capture', `Captured MAC ${captured.mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`, nodeId);
+      const captured = await orchestrator.captureMac(nodeId, bootMode, new AbortController().signal);
       await this.power.powerOff(target).catch(() => undefined);
       return captured;
-    } finally {
-      clearTimeout(timer);
+    } catch (error: unknown) {
+      if (error instanceof PhaseTimeout && error.phase === 'mac-captured') {
+        const seconds = Math.round((PHASE_LIMITS['mac-captured']?.seconds ?? 90) * (this.deps.timeoutScale ?? 1));
+        throw new UserFacingError('capture-timeout', `No PXE request within ${seconds} s of power-on: is PXE enabled on NIC1 and the cable in the provisioning switch?`);
+      }
+      throw error;
     }
   }
 

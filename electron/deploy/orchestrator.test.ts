@@ -222,6 +222,16 @@ describe('orchestrator', () => {
     expect(rack.prepared.size).toBe(0);
   });
 
+  it('captures a MAC on its own the way a deploy does: network boot once, power on, bind, record, no deploy record', async () => {
+    addNode('n1', '52:54:00:00:00:01');
+    const captured = await orchestrator().captureMac('n1', 'uefi', new AbortController().signal);
+    expect(captured).toEqual({ mac: '52:54:00:00:00:01', matchedBy: 'system-guid' });
+    expect(nodeMacs.get('n1')).toBe('52:54:00:00:00:01');
+    expect(rack.log).toEqual(['n1 bootdev pxe', 'n1 restart']);
+    expect(store.get('n1')).toBeUndefined();
+    expect(logs.map((line) => line.message)).toContain('Captured MAC 52:54:00:00:00:01 (matched the BMC System GUID).');
+  });
+
   it('asks for the deploy ramdisk first, so it is built while the BMC is checked and the MAC captured', async () => {
     addNode('n1', '52:54:00:00:00:01');
     await orchestrator().start('n1', 'img1');

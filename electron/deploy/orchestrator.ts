@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DEPLOY_PHASES, type DeployPhase, type DeployRecord, type Image } from '../../shared/deploy';
+import { DEPLOY_PHASES, type BootMode, type DeployPhase, type DeployRecord, type Image } from '../../shared/deploy';
 import type { AgentJob, AgentReport } from './agent-api';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import { PHASE_LIMITS, PhaseTimeout } from './phase-timeouts';
@@ -235,6 +235,31 @@ export class Orchestrator {
     return (PHASE_LIMITS[phase]?.seconds ?? 60) * this.options.timeoutScale;
   }
 
+  /**
+   * The MAC step on its own (the wizard's "Capture"): log in to the BMC, then capture as a deploy does. The server is
+   * left on; the caller decides what comes next.
+   */
+  async captureMac(nodeId: string, mode: BootMode, signal: AbortSignal): Promise<CapturedMac> {
+    const target = this.deps.nodes.target(nodeId);
+    const facts = await this.bmcStep(nodeId, target, 'bmc-verified', 'logging in to the BMC', signal, (limited) => this.deps.power.verify(target, limited));
+    return this.capture(nodeId, target, facts.systemGuid, mode, signal);
+  }
+
+  /** Network boot once, power on, and bind the PXE client that matches the System GUID (or the first new one). */
+  private async capture(nodeId: string, target: DeployTarget, guid: string | null, mode: BootMode, signal: AbortSignal): Promise<CapturedMac> {
+    await this.bmcStep(nodeId, target, 'mac-captured', 'setting network boot for the MAC capture', signal, () => this.deps.power.setBootDevice(target, 'pxe', { persistent: false, mode }));
+    this.log(nodeId, 'info', 'capture', `Powering on to capture the PXE MAC (${mode === 'uefi' ? 'UEFI' : 'BIOS'} boot; ${guid ? `matching System GUID ${guid}` : 'no System GUID: first new PXE client'}).`);
+    await this.powerSlot();
+    const captured = await this.withLimit('mac-captured', signal, async (limited) => {
+      const capture = this.deps.network.captureMac(target, guid, limited);
+      await this.bmcStep(nodeId, target, 'mac-captured', 'powering on for the MAC capture', limited, () => this.deps.power.restart(target));
+      return capture;
+    });
+    await this.deps.nodes.setMac(nodeId, captured.mac);
+    this.log(nodeId, 'info', 'capture', `Captured MAC ${captured.mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`);
+    return captured;
+  }
+
   private async withLimit<T>(phase: DeployPhase, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const limit = this.limit(phase);
     if (signal.aborted) throw new Cancelled();
@@ -459,19 +484,8 @@ export class Orchestrator {
         if (order(from) < order('bmc-verified')) await this.reachNow(nodeId, run, 'bmc-verified');
       }
       if (!mac) {
-        const captureTarget = target;
-        await this.bmcStep(nodeId, target, 'mac-captured', 'setting network boot for the MAC capture', signal, () => this.deps.power.setBootDevice(captureTarget, 'pxe', { persistent: false, mode }));
-        this.log(nodeId, 'info', 'deploy', `Powering on to capture the PXE MAC (${guid ? `matching System GUID ${guid}` : 'no System GUID: first new PXE client'}).`);
-        await this.powerSlot();
-        const captured: CapturedMac = await this.withLimit('mac-captured', signal, async (limited) => {
-          const capture = this.deps.network.captureMac(captureTarget, guid, limited);
-          await this.bmcStep(nodeId, captureTarget, 'mac-captured', 'powering on for the MAC capture', limited, () => this.deps.power.restart(captureTarget));
-          return capture;
-        });
-        mac = captured.mac;
-        await this.deps.nodes.setMac(nodeId, mac);
+        mac = (await this.capture(nodeId, target, guid, mode, signal)).mac;
         target = { ...target, mac };
-        this.log(nodeId, 'info', 'capture', `Captured MAC ${mac} (${captured.matchedBy === 'system-guid' ? 'matched the BMC System GUID' : 'first new PXE client after power-on: check it is this server'}).`);
       }
       if (order(from) < order('mac-captured')) await this.reachNow(nodeId, run, 'mac-captured');
       const bootMac = mac;
