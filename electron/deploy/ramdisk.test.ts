@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFullRamdisk } from './ramdisk';
+import { appendAgent, buildFullRamdisk, DEFAULT_DRIVERS } from './ramdisk';
 import { VIRTIO_MODULES_DEP } from './test-fixtures';
 
 const VERSION = '6.1.0-test-amd64';
@@ -99,5 +99,18 @@ describe('full deploy ramdisk', () => {
     });
     const loads = printed.split('\n').filter((line) => line.startsWith('insmod ')).map((line) => path.basename(line.trim()));
     expect(loads).toEqual(['virtio_ring.ko', 'virtio.ko', 'virtio_pci_modern_dev.ko', 'virtio_pci_legacy_dev.ko', 'virtio_pci.ko']);
+  });
+});
+
+describe('agent appended to an operator initrd', () => {
+  it.skipIf(!haveTools)('carries the one driver list the agent loads by name when the initrd has no module index', () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'rackboot-append-'));
+    try {
+      writeFileSync(path.join(work, 'initrd'), appendAgent(Buffer.alloc(0)));
+      const listed = execFileSync('sh', ['-c', 'cpio -i --quiet --to-stdout etc/rackboot/drivers < initrd'], { cwd: work, encoding: 'utf8' });
+      expect(listed.trim().split('\n')).toEqual(DEFAULT_DRIVERS);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

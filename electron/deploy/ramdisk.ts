@@ -17,8 +17,11 @@ const execFileAsync = promisify(execFile);
 /** Drivers a deploy ramdisk loads when present in the kernel: virtual and common server NICs and disk controllers. */
 export const DEFAULT_DRIVERS = [
   'virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'igb', 'ixgbe', 'i40e', 'tg3', 'bnx2',
-  'bnxt_en', 'ahci', 'nvme', 'sd_mod',
+  'bnxt_en', 'mlx5_core', 'ahci', 'nvme', 'sd_mod',
 ];
+
+/** Where the agent finds that list: what it loads by name from an operator's initrd that has no module index. */
+const AGENT_DRIVER_LIST = 'etc/rackboot/drivers';
 
 /** The agent's own files, as a cpio archive the kernel can unpack on top of any initramfs. */
 export function agentEntries(): CpioEntry[] {
@@ -28,6 +31,7 @@ export function agentEntries(): CpioEntry[] {
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
+    { kind: 'file', path: AGENT_DRIVER_LIST, data: Buffer.from(`${DEFAULT_DRIVERS.join('\n')}\n`), mode: 0o644 },
   ];
 }
 

@@ -53,10 +53,12 @@ halt_forever() {
 DEVICES_SEEN=
 load_drivers() {
   if [ ! -f "/lib/modules/$(uname -r)/modules.alias" ]; then
-    # An operator's initrd without a module index: the usual NIC and disk drivers by name, once.
+    # An operator's initrd without a module index: the usual NIC and disk drivers by name (the list the built
+    # ramdisk carries, etc/rackboot/drivers), once.
     [ -n "$DEVICES_SEEN" ] && return 0
     DEVICES_SEEN=by-name
-    for module in virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e igb ixgbe i40e tg3 bnx2 bnxt_en mlx5_core ahci nvme sd_mod; do
+    # shellcheck disable=SC2013
+    for module in $(cat /etc/rackboot/drivers); do
       modprobe "$module" 2>/dev/null
     done
     return 0
