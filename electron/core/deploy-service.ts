@@ -26,6 +26,7 @@ import type { ImageLibrary } from '../deploy/image-library';
 import { Orchestrator } from '../deploy/orchestrator';
 import { PHASE_LIMITS, PhaseTimeout } from '../deploy/phase-timeouts';
 import type { BootNetwork, CapturedMac, DeployTarget, PowerControl } from '../deploy/ports';
+import { dhcpEventText } from './dhcp-event-text';
 
 const SETTINGS_FILE = 'deploy-settings.json';
 
@@ -282,17 +283,7 @@ export class DeployService {
     if (event.kind === 'router-advertiser') return;
     const dhcp = event.event;
     const nodeId = 'mac' in dhcp ? this.nodeOfMac(dhcp.mac) : null;
-    const text =
-      dhcp.type === 'pxe-request'
-        ? `PXE ${dhcp.messageType} from ${dhcp.mac} (${dhcp.arch}${dhcp.isIpxe ? ', iPXE' : ''}${dhcp.uuid ? `, UUID ${dhcp.uuid}` : ''})`
-        : dhcp.type === 'dhcp-reply'
-          ? `DHCP ${dhcp.messageType} to ${dhcp.mac}${dhcp.address ? ` (${dhcp.address})` : ''}${dhcp.boot ? `, boot ${dhcp.boot.kind === 'http' ? dhcp.boot.url : dhcp.boot.file}` : ''}`
-          : dhcp.type === 'lease-granted'
-            ? `lease ${dhcp.address} to ${dhcp.mac}`
-            : dhcp.type === 'request-ignored'
-              ? `ignored ${dhcp.mac}: ${dhcp.reason}`
-              : `${dhcp.count} malformed datagram(s) from ${dhcp.from}: ${dhcp.reason}`;
-    this.nodeLog(dhcp.type === 'packet-rejected' ? 'warn' : 'info', 'dhcp', text, nodeId ?? undefined);
+    this.nodeLog(dhcp.type === 'packet-rejected' ? 'warn' : 'info', 'dhcp', dhcpEventText(dhcp), nodeId ?? undefined);
   }
 }
 
