@@ -1,30 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RawHandler } from '../../pxe/http/server';
 import type { AgentApi } from '../../deploy/agent-api';
+import { readBody } from '../../lib/read-body';
 
 const MAX_BODY = 64 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        resolve(null);
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(null));
-  });
-}
 
 /** Puts the agent API (docs/agent-api.md) on the boot HTTP server, in the plain text busybox wget sends and reads. */
 export function agentHttpHandler(api: AgentApi): RawHandler {
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!url.pathname.startsWith('/agent/')) return false;
-    const body = req.method === 'POST' ? await readBody(req) : '';
+    const body = req.method === 'POST' ? await readBody(req, MAX_BODY) : '';
     if (body === null) {
       res.writeHead(413, { 'content-type': 'text/plain' }).end('report too large\n');
       return true;
