@@ -262,31 +262,7 @@ export class Orchestrator {
 
   private async withLimit<T>(phase: DeployPhase, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const limit = this.limit(phase);
-    if (signal.aborted) throw new Cancelled();
-    const controller = new AbortController();
-    let cancelled: () => void = () => undefined;
-    // A cancel ends the wait at once, even when the work does not listen to its signal.
-    const onAbort = (): void => {
-      controller.abort();
-      cancelled();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        work(controller.signal),
-        new Promise<never>((_resolve, reject) => {
-          cancelled = () => reject(new Cancelled());
-          timer = setTimeout(() => {
-            controller.abort();
-            reject(new PhaseTimeout(phase, limit));
-          }, limit * 1000);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
+    return this.withLimitMs(phase, limit, limit * 1000, signal, work);
   }
 
   private get stallWarningMs(): number {
