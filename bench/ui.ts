@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Page } from 'playwright';
+import { chromium, type Locator, type Page } from 'playwright';
 import { callApi, startHeadlessApp } from '../e2e/ui/headless-app';
 import { FLOOD_MARKER } from '../electron/core/log-flood';
 import { CHROMIUM_ARGS } from '../playwright.config';
@@ -76,6 +76,21 @@ function clickLatencies(report: ProbeReport): number[] {
 
 const round = (value: number): number => Math.round(value * 10) / 10;
 
+/**
+ * Where an element sits once the page stops moving it: the Boot step fills in what a deploy still lacks after its
+ * first render, which moves the log view down, and a click at the first position would miss the switch.
+ */
+async function settledBox(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  let previous = await locator.boundingBox();
+  for (let tries = 0; tries < 40; tries++) {
+    await sleep(250);
+    const box = await locator.boundingBox();
+    if (box && previous && box.x === previous.x && box.y === previous.y && box.width === previous.width && box.height === previous.height) return box;
+    previous = box;
+  }
+  throw new Error('the log view’s Follow switch did not come to rest on screen within 10 s');
+}
+
 async function measureUi(): Promise<{ p95_frame_ms: number; click_ms: number; lines_lost: number }> {
   execFileSync('npm', ['run', 'build'], { stdio: ['ignore', process.stderr, process.stderr] });
   const probes = await probeScript();
@@ -87,8 +102,7 @@ async function measureUi(): Promise<{ p95_frame_ms: number; click_ms: number; li
       const page = await browser.newPage();
       await page.goto(app.url);
       await page.getByRole('tab', { name: 'Boot' }).click();
-      const box = await page.getByLabel('Follow').boundingBox();
-      if (!box) throw new Error('the log view’s Follow switch is not on screen');
+      const box = await settledBox(page.getByLabel('Follow'));
       await page.evaluate(`${probes}; uibenchProbes.installProbes()`);
       const started = performance.now();
       const flood = callApi(app.url, 'diagnostics.floodLog', { linesPerSecond: LINES_PER_SECOND, seconds: SECONDS });
