@@ -24,7 +24,7 @@ import { AgentApi, type AgentRefusal } from '../deploy/agent-api';
 import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
 import type { ImageLibrary } from '../deploy/image-library';
 import { Orchestrator } from '../deploy/orchestrator';
-import { PHASE_LIMITS, PhaseTimeout } from '../deploy/phase-timeouts';
+import { PhaseTimeout } from '../deploy/phase-timeouts';
 import type { BootNetwork, CapturedMac, DeployTarget, PowerControl } from '../deploy/ports';
 import { dhcpEventText } from './dhcp-event-text';
 
@@ -174,8 +174,7 @@ export class DeployService {
       return captured;
     } catch (error: unknown) {
       if (error instanceof PhaseTimeout && error.phase === 'mac-captured') {
-        const seconds = Math.round((PHASE_LIMITS['mac-captured']?.seconds ?? 90) * (this.deps.timeoutScale ?? 1));
-        throw new UserFacingError('capture-timeout', `No PXE request within ${seconds} s of power-on: is PXE enabled on NIC1 and the cable in the provisioning switch?`);
+        throw new UserFacingError('capture-timeout', `No PXE request within ${Math.round(error.seconds)} s of power-on: is PXE enabled on NIC1 and the cable in the provisioning switch?`);
       }
       throw error;
     }

@@ -31,7 +31,7 @@ export const PHASE_LIMITS: Partial<Record<DeployPhase, PhaseLimit>> = {
 export class PhaseTimeout extends Error {
   constructor(
     readonly phase: DeployPhase,
-    seconds: number,
+    readonly seconds: number,
     /** What the last try ran into, when the step was retried until the time was up. */
     lastError?: string,
   ) {
