@@ -8,6 +8,8 @@ import { appendAgent, buildFullRamdisk, DEFAULT_DRIVERS } from './ramdisk';
 import { VIRTIO_MODULES_DEP } from './test-fixtures';
 
 const VERSION = '6.1.0-test-amd64';
+/** Stand-ins for the agent's static helpers: what matters here is that every ramdisk carries them in /bin. */
+const HELPERS = { entries: [{ kind: 'file' as const, path: 'bin/rackboot-helper', data: Buffer.from('helper'), mode: 0o755 }], digest: 'test' };
 
 // A kernel tree with Debian 6.1's virtio drivers, an Intel NIC driver and one module no driver list names.
 const MODULES_DEP = `${VIRTIO_MODULES_DEP}kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko:
@@ -53,6 +55,7 @@ describe('full deploy ramdisk', () => {
     const ramdisk = await buildFullRamdisk({
       kernel: { root: path.join(work, 'kernel'), version: VERSION },
       busybox: path.join(work, 'busybox'),
+      tools: HELPERS,
       drivers: ['virtio_pci', 'virtio_net', 'virtio_blk', 'e1000e', 'igb'],
     });
     writeFileSync(path.join(work, 'ramdisk.cpio'), gunzipSync(ramdisk));
@@ -72,6 +75,7 @@ describe('full deploy ramdisk', () => {
       'virtio_pci_legacy_dev.ko', 'virtio_pci_modern_dev.ko', 'virtio_ring.ko',
     ]);
     expect(listing).toContain(`lib/modules/${VERSION}/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko`);
+    expect(listing).toContain('bin/rackboot-helper');
   });
 
   it.skipIf(!haveTools)('cuts modules.dep and modules.alias down to the modules it holds', () => {
@@ -106,9 +110,10 @@ describe('agent appended to an operator initrd', () => {
   it.skipIf(!haveTools)('carries the one driver list the agent loads by name when the initrd has no module index', () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'rackboot-append-'));
     try {
-      writeFileSync(path.join(work, 'initrd'), appendAgent(Buffer.alloc(0)));
+      writeFileSync(path.join(work, 'initrd'), appendAgent(Buffer.alloc(0), HELPERS));
       const listed = execFileSync('sh', ['-c', 'cpio -i --quiet --to-stdout etc/rackboot/drivers < initrd'], { cwd: work, encoding: 'utf8' });
       expect(listed.trim().split('\n')).toEqual(DEFAULT_DRIVERS);
+      expect(execFileSync('sh', ['-c', 'cpio -it --quiet < initrd'], { cwd: work, encoding: 'utf8' })).toContain('bin/rackboot-helper');
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

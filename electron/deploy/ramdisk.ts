@@ -8,6 +8,7 @@ import { UserFacingError } from '../lib/user-facing-error';
 import { writeFileAtomic } from '../lib/atomic-file';
 import { writeCpio, type CpioEntry } from './cpio';
 import { moduleIndex, resolveModuleOrder } from './modules-dep';
+import type { AgentTools } from './agent-tools';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
@@ -24,8 +25,10 @@ export const DEFAULT_DRIVERS = [
 const AGENT_DRIVER_LIST = 'etc/rackboot/drivers';
 
 /** The agent's own files, as a cpio archive the kernel can unpack on top of any initramfs. */
-export function agentEntries(): CpioEntry[] {
+export function agentEntries(tools: AgentTools): CpioEntry[] {
   return [
+    { kind: 'dir', path: 'bin' },
+    ...tools.entries,
     { kind: 'dir', path: 'etc' },
     { kind: 'dir', path: 'etc/rackboot' },
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
@@ -39,9 +42,9 @@ export function agentEntries(): CpioEntry[] {
  * Appends the agent to an initrd the operator gives. The kernel unpacks concatenated archives in order and later files
  * win, so the agent's /init replaces the initrd's own; the initrd must bring a busybox (/bin/sh, wget, udhcpc).
  */
-export function appendAgent(initrd: Buffer): Buffer {
+export function appendAgent(initrd: Buffer, tools: AgentTools): Buffer {
   const padding = Buffer.alloc((4 - (initrd.length % 4)) % 4);
-  return Buffer.concat([initrd, padding, writeCpio(agentEntries())]);
+  return Buffer.concat([initrd, padding, writeCpio(agentEntries(tools))]);
 }
 
 export interface KernelTree {
@@ -90,7 +93,7 @@ async function describeKernelTree(root: string, source: string): Promise<KernelT
  * drivers whose aliases match a device the kernel found (busybox modprobe resolves modaliases), so a server pays for
  * its own two or three drivers, not for every one shipped.
  */
-export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; drivers?: string[] }): Promise<Buffer> {
+export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; tools: AgentTools; drivers?: string[] }): Promise<Buffer> {
   const tree = `lib/modules/${options.kernel.version}`;
   const modulesDir = path.join(options.kernel.root, tree);
   const [modulesDep, modulesAlias] = await Promise.all([
@@ -105,10 +108,11 @@ export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: s
   const { order } = resolveModuleOrder(modulesDep, options.drivers ?? DEFAULT_DRIVERS);
   const busybox = await fs.readFile(options.busybox);
   const entries: CpioEntry[] = [
-    ...['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run'].map(
+    ...['sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run'].map(
       (dir): CpioEntry => ({ kind: 'dir', path: dir }),
     ),
     { kind: 'char-device', path: 'dev/console', major: 5, minor: 1 },
+    { kind: 'dir', path: 'bin' },
     { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
   ];
@@ -120,7 +124,7 @@ export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: s
   entries.push(
     { kind: 'file', path: `${tree}/modules.dep`, data: Buffer.from(index.modulesDep) },
     { kind: 'file', path: `${tree}/modules.alias`, data: Buffer.from(index.modulesAlias) },
-    ...agentEntries(),
+    ...agentEntries(options.tools).filter((entry) => entry.path !== 'bin'),
   );
   return gzipSync(writeCpio(entries), { level: 1 });
 }

@@ -4,6 +4,7 @@ import type { Image } from '../../../shared/deploy';
 import type { RamdiskSetting } from '../../../shared/deploy';
 import type { HttpBootServer } from '../../pxe/http/server';
 import type { RamdiskSource } from '../../deploy/ports';
+import { loadAgentTools, type AgentTools } from '../../deploy/agent-tools';
 import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../../deploy/ramdisk';
 
 /**
@@ -24,11 +25,12 @@ export class HttpRamdiskSource implements RamdiskSource {
     const setting = this.setting;
     const inputs = setting.kind === 'append' ? [setting.kernel, setting.initrd] : [setting.kernel, setting.modules, setting.busybox];
     // A kernel package or initrd replaced under the same name is a new input: it must not get the old ramdisk.
-    const key = [setting.kind, ...(await Promise.all(inputs.map(identity)))];
+    const tools = await loadAgentTools();
+    const key = [setting.kind, tools.digest, ...(await Promise.all(inputs.map(identity)))];
     const id = key.join('\0');
     let build = this.builds.get(id);
     if (!build) {
-      build = this.buildInitrd(key).catch((error: unknown) => {
+      build = this.buildInitrd(key, tools).catch((error: unknown) => {
         this.builds.delete(id);
         throw error;
       });
@@ -42,12 +44,12 @@ export class HttpRamdiskSource implements RamdiskSource {
     return { kernelUrlPath, initrdUrlPath };
   }
 
-  private buildInitrd(key: string[]): Promise<string> {
+  private buildInitrd(key: string[], tools: AgentTools): Promise<string> {
     const setting = this.setting;
     return cachedRamdisk(this.cacheDir, key, async () =>
       setting.kind === 'append'
-        ? appendAgent(await readFile(setting.initrd))
-        : buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox }),
+        ? appendAgent(await readFile(setting.initrd), tools)
+        : buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox, tools }),
     );
   }
 
