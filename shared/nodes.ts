@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleaningSchema, rootDeviceHintsSchema } from './inventory';
 import { IPV4_PATTERN } from './ipv4';
 import { macSchema } from './mac';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -70,6 +71,11 @@ const nodeFields = {
   bmcUser: bmcUserSchema,
   mac: macSchema.nullable(),
   notes: z.string().max(2000),
+  /** Which disk the OS goes to; null: Ironic's default rule (the smallest fixed disk of at least 4 GiB). */
+  rootDeviceHints: rootDeviceHintsSchema.nullable(),
+  /** The operator confirmed that what the target disk holds may be erased; without it a disk with data is refused. */
+  eraseTargetDisk: z.boolean(),
+  cleaning: cleaningSchema,
 };
 
 /** What the operator types to enrol a server. The password is write-only: it never comes back out of the core. */
@@ -78,6 +84,9 @@ export const nodeInputSchema = z.object({
   bmcPort: portSchema.default(623),
   mac: macSchema.nullable().default(null),
   notes: z.string().max(2000).default(''),
+  rootDeviceHints: rootDeviceHintsSchema.nullable().default(null),
+  eraseTargetDisk: z.boolean().default(false),
+  cleaning: cleaningSchema.default('none'),
   bmcPassword: bmcPasswordSchema,
 });
 export type NodeInput = z.input<typeof nodeInputSchema>;
@@ -97,6 +106,8 @@ export const nodeViewSchema = z.object({
   ...nodeFields,
   /** The BMC's System GUID, read at the last connection test; the PXE ROM sends the same UUID in DHCP option 97. */
   systemGuid: z.string().nullable(),
+  /** When the agent last collected this server's inventory (deploy or Inspect); the inventory itself is asked for. */
+  inspectedAt: z.string().nullable(),
   hasPassword: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -81,6 +81,10 @@ export class NodeStore {
         mac: parsed.mac,
         systemGuid: null,
         notes: parsed.notes,
+        rootDeviceHints: parsed.rootDeviceHints,
+        eraseTargetDisk: parsed.eraseTargetDisk,
+        cleaning: parsed.cleaning,
+        inspectedAt: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -166,6 +170,10 @@ export class NodeStore {
           mac: entry.mac,
           systemGuid: null,
           notes: '',
+          rootDeviceHints: null,
+          eraseTargetDisk: false,
+          cleaning: 'none',
+          inspectedAt: null,
           createdAt: now,
           updatedAt: now,
         };
