@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readJsonFile, writeFileAtomic } from './lib/atomic-file';
+import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from './lib/atomic-file';
 
 const windowStateSchema = z.object({
   x: z.number().int().optional(),
@@ -14,6 +14,7 @@ export const DEFAULT_WINDOW_STATE: WindowState = { width: 1280, height: 860, max
 
 /** The last window geometry; a missing or damaged file gives the default size. */
 export async function loadWindowState(file: string): Promise<WindowState> {
+  await removeStaleTemporaries(file).catch(() => []);
   const parsed = windowStateSchema.safeParse(await readJsonFile(file).catch(() => undefined));
   return parsed.success ? parsed.data : DEFAULT_WINDOW_STATE;
 }

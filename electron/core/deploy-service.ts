@@ -11,7 +11,7 @@ import {
 import type { BmcService } from './bmc-service';
 import { UserFacingError } from '../lib/user-facing-error';
 import type { EventBus } from './event-bus';
-import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
+import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import type { NodeStore } from '../inventory/node-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../lib/udp-bind';
@@ -71,6 +71,7 @@ export class DeployService {
   }
 
   async load(): Promise<void> {
+    await removeStaleTemporaries(path.join(this.deps.dataDir, SETTINGS_FILE));
     const parsed = deploySettingsSchema.safeParse(await readJsonFile(path.join(this.deps.dataDir, SETTINGS_FILE)));
     if (parsed.success) this.settings = parsed.data;
   }

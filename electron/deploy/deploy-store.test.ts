@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/p
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEPLOY_LOG_DIR, DeployStore } from './deploy-store';
+import { DEPLOY_LOG_DIR, DEPLOYS_FILE, DeployStore } from './deploy-store';
 import { initialRecord } from './state-machine';
 
 let dir: string;
@@ -17,6 +17,17 @@ afterEach(async () => {
 const now = (): string => new Date().toISOString();
 
 describe('deploy store', () => {
+  it('removes the temp file a writer killed mid-write left beside the store, and keeps the last complete state', async () => {
+    const store = await DeployStore.open(dir);
+    await store.apply('n1', { kind: 'start', deployId: 'd1', imageId: 'i1', from: 'enrolled', at: now() }, initialRecord('n1', now()));
+    // A pid no process has: the writer that left it is gone.
+    const torn = path.join(dir, `.${DEPLOYS_FILE}.4194303.0123abcd.tmp`);
+    await writeFile(torn, '{"version":1,"records":[{"nodeId":');
+    const reopened = await DeployStore.open(dir);
+    expect(await readdir(dir)).not.toContain(path.basename(torn));
+    expect(reopened.get('n1')).toMatchObject({ deployId: 'd1' });
+  });
+
   it('persists every transition', async () => {
     const store = await DeployStore.open(dir);
     await store.apply('n1', { kind: 'start', deployId: 'd1', imageId: 'i1', from: 'enrolled', at: now() }, initialRecord('n1', now()));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { deployRecordSchema, type DeployRecord } from '../../shared/deploy';
 import { ID_PATTERN } from '../../shared/ids';
-import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
+import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import { applyDeployEvent, type DeployEvent } from './state-machine';
 
 const storeFileSchema = z.object({ version: z.literal(1), records: z.array(deployRecordSchema) });
@@ -32,6 +32,7 @@ export class DeployStore {
   ) {}
 
   static async open(dataDir: string): Promise<DeployStore> {
+    await removeStaleTemporaries(path.join(dataDir, DEPLOYS_FILE));
     const raw = await readJsonFile(path.join(dataDir, DEPLOYS_FILE));
     const parsed = raw === undefined ? { version: 1 as const, records: [] } : storeFileSchema.parse(raw);
     const store = new DeployStore(dataDir, new Map(parsed.records.map((record) => [record.nodeId, record])));
