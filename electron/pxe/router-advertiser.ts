@@ -3,6 +3,7 @@
 // in RA-only mode; this service adds the ULA it needs on the interface, runs it, and removes both on stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import path from 'node:path';
@@ -105,7 +106,12 @@ export class RouterAdvertiser {
       // dnsmasq writes its pid file as the unprivileged user it switches to.
       await chmod(workDir, 0o755);
       const child = await this.startDnsmasq(dnsmasq, dnsmasqRouterAdvertisementArgs({ interfaceName: name, ula, workDir }));
-      const killOnExit = (): void => void child.kill('SIGKILL');
+      // An app that exits while advertising (Ctrl+C, window closed) must not leave dnsmasq running nor its folder.
+      const runDir = workDir;
+      const killOnExit = (): void => {
+        child.kill('SIGKILL');
+        rmSync(runDir, { recursive: true, force: true });
+      };
       process.once('exit', killOnExit);
       this.running = { child, ula, workDir, killOnExit };
       child.once('exit', (code, signal) => void this.exitedUnasked(child, code, signal));
