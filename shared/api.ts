@@ -6,6 +6,7 @@ import {
   importResultSchema,
   nodeDeltaSchema,
   nodeInputSchema,
+  nodeLinesPartSchema,
   nodeUpdateSchema,
   nodeViewSchema,
 } from './nodes';
@@ -55,6 +56,8 @@ export const methods = {
   'nodes.update': { input: nodeUpdateSchema, output: nodeViewSchema },
   'nodes.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
   'nodes.importHardwareInfo': { input: z.object({ text: hardwareInfoTextSchema }), output: importResultSchema },
+  /** Rackboot's own export (`format: 'rackboot-nodes'`) back in, a part of whole lines at a time; inventories come along. */
+  'nodes.importNodeLines': { input: nodeLinesPartSchema, output: importResultSchema },
   /** Writes the file where the shell lets the operator put it; the answer never holds a password. */
   'nodes.exportHardwareInfo': { input: exportRequestSchema, output: exportResultSchema },
   /** The node's latest inventory and what changed since the inspection before; null until it is first inspected. */

@@ -1,7 +1,8 @@
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
 import { InventoryStore } from '../inventory/inventory-store';
-import { exportHardwareInfo, type ExportDestination } from '../inventory/hardware-info-export';
+import { exportHardwareInfo, exportNodeLines, type ExportDestination } from '../inventory/hardware-info-export';
+import { importNodeLines } from '../inventory/node-import';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
 import { DeployService, type DeployServiceDeps } from './deploy-service';
@@ -95,14 +96,26 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       );
       return result;
     },
-    'nodes.exportHardwareInfo': async ({ includePasswords }) => {
+    'nodes.importNodeLines': async ({ text, firstLine }) => {
+      const result = await importNodeLines(nodes, inventories, text, firstLine);
+      log(
+        result.problems.length ? 'warn' : 'info',
+        'inventory',
+        `Rackboot export import (from line ${firstLine}): ${result.added} added, ${result.problems.length} line(s) with problems.`,
+      );
+      return result;
+    },
+    'nodes.exportHardwareInfo': async ({ includePasswords, format }) => {
       if (!options.exportDestination) {
         throw new UserFacingError('export-unavailable', 'This Rackboot has nowhere to save an export: use the desktop app or the browser wizard.');
       }
-      const result = await exportHardwareInfo(nodes, options.exportDestination, includePasswords);
+      const result =
+        format === 'hardware_info'
+          ? await exportHardwareInfo(nodes, options.exportDestination, includePasswords)
+          : await exportNodeLines(nodes, inventories, options.exportDestination, includePasswords);
       if (result.delivery.kind !== 'cancelled') {
         const where = result.delivery.kind === 'saved' ? `to ${result.delivery.path}` : 'as a browser download';
-        log('info', 'inventory', `hardware_info export ${where}: ${result.exported} server(s), ${includePasswords ? 'with' : 'without'} passwords.`);
+        log('info', 'inventory', `${format} export ${where}: ${result.exported} server(s), ${includePasswords ? 'with' : 'without'} passwords.`);
       }
       return result;
     },

@@ -85,6 +85,19 @@ export class InventoryStore {
     });
   }
 
+  /**
+   * Puts back an inventory an export carried, for a node the same import just enrolled (with its `inspectedAt`):
+   * the node is not touched again, so an import of thousands costs one node-store write, not one per node.
+   */
+  async restore(nodeId: string, inventory: Inventory): Promise<void> {
+    const parsed = inventorySchema.parse(inventory);
+    await this.queued(nodeId, async () => {
+      this.assertNode(nodeId);
+      const file: InventoryFile = { version: 1, latest: parsed, previous: null };
+      await writeFileAtomic(this.fileOf(nodeId), JSON.stringify(file));
+    });
+  }
+
   /** The node's latest inventory with what changed since the one before; null when it was never inspected. */
   async get(nodeId: string): Promise<NodeInventory | null> {
     this.assertNode(nodeId);
