@@ -1,5 +1,6 @@
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
+import { InventoryStore } from '../inventory/inventory-store';
 import { exportHardwareInfo, type ExportDestination } from '../inventory/hardware-info-export';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
@@ -39,6 +40,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const bus = new EventBus();
   const nodes = await NodeStore.open(options.dataDir, options.secrets);
   nodes.onChange((delta) => bus.emit('nodes.changed', delta));
+  const inventories = await InventoryStore.open(options.dataDir, nodes);
   const images = await ImageLibrary.open(options.dataDir);
   const bmc = new BmcService(nodes, bus);
   const deployStore = await DeployStore.open(options.dataDir);
@@ -78,6 +80,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     'nodes.update': async (input) => nodes.update(input),
     'nodes.remove': async ({ id }) => ({ removed: await nodes.remove(id) }),
+    'nodes.inventory': async ({ id }) => inventories.get(id),
+    // The engine side of Inspect (boot the agent, collect, power off) comes with the agent's inventory collection.
+    'nodes.inspect': async ({ id }) => {
+      nodes.get(id);
+      throw new UserFacingError('inspect-unavailable', 'Inspect is not part of this build yet: it comes with the agent inventory collection.');
+    },
     'nodes.importHardwareInfo': async ({ text }) => {
       const result = await nodes.importHardwareInfo(text);
       log(

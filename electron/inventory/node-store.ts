@@ -60,6 +60,10 @@ export class NodeStore {
     return this.open(this.find(id).sealedPassword);
   }
 
+  has(id: string): boolean {
+    return this.nodes.has(id);
+  }
+
   get(id: string): NodeView {
     return toView(this.find(id));
   }
@@ -112,8 +116,8 @@ export class NodeStore {
     });
   }
 
-  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC. */
-  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string }): Promise<NodeView> {
+  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC, the inspection. */
+  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; inspectedAt?: string }): Promise<NodeView> {
     return this.mutate(() => {
       const current = this.find(id);
       if (facts.mac && facts.mac !== current.mac) this.assertMacFree(facts.mac, id);
