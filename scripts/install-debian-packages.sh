@@ -12,6 +12,8 @@ PACKAGES=(
   syslinux syslinux-common syslinux-efi mtools dosfstools  # the BIOS + UEFI bootable test image the deploy tests write
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
   sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
+  gdisk e2fsprogs xfsprogs btrfs-progs ntfs-3g genisoimage  # disks with partition tables and filesystems (inventory tests)
+  lldpd                               # a switch that announces itself over LLDP (the inventory's neighbour)
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
 )
 
@@ -32,4 +34,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts these as system services on install; the tests start their own instances.
-for service in atftpd tftpd-hpa; do service "$service" stop >/dev/null 2>&1 || true; done
+for service in atftpd tftpd-hpa lldpd; do service "$service" stop >/dev/null 2>&1 || true; done

@@ -6,6 +6,7 @@ import {
   importResultSchema,
   nodeDeltaSchema,
   nodeInputSchema,
+  nodeLinesPartSchema,
   nodeUpdateSchema,
   nodeViewSchema,
 } from './nodes';
@@ -20,6 +21,7 @@ import {
   transferProgressSchema,
 } from './deploy';
 import { captureBoundEventSchema } from './pxe';
+import { nodeInventorySchema } from './inventory';
 import { idSchema } from './ids';
 import {
   bmcCredentialsSchema,
@@ -54,8 +56,18 @@ export const methods = {
   'nodes.update': { input: nodeUpdateSchema, output: nodeViewSchema },
   'nodes.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
   'nodes.importHardwareInfo': { input: z.object({ text: hardwareInfoTextSchema }), output: importResultSchema },
+  /** Rackboot's own export (`format: 'rackboot-nodes'`) back in, a part of whole lines at a time; inventories come along. */
+  'nodes.importNodeLines': { input: nodeLinesPartSchema, output: importResultSchema },
   /** Writes the file where the shell lets the operator put it; the answer never holds a password. */
   'nodes.exportHardwareInfo': { input: exportRequestSchema, output: exportResultSchema },
+  /** The node's latest inventory and what changed since the inspection before; null until it is first inspected. */
+  'nodes.inventory': { input: z.object({ id: idSchema }), output: nodeInventorySchema.nullable() },
+  /**
+   * Boots the node into the agent to collect its inventory and powers it off again, writing nothing; answers once it
+   * started. Progress comes as `deploy.changed` and `log` events, as a deploy's; the result lands in `nodes.inventory`
+   * and in the node's `inspectedAt`.
+   */
+  'nodes.inspect': { input: z.object({ id: idSchema }), output: z.object({ started: z.literal(true) }) },
   'images.list': { input: z.object({}), output: z.array(imageSchema) },
   'images.add': {
     input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),

@@ -124,3 +124,39 @@ export type RootDeviceHints = z.infer<typeof rootDeviceHintsSchema>;
  */
 export const cleaningSchema = z.enum(['none', 'target', 'all-disks']);
 export type Cleaning = z.infer<typeof cleaningSchema>;
+
+/** What changed between two inspections of one server; `text` is the sentence the wizard shows. */
+export const inventoryChangeKindSchema = z.enum([
+  'disk-added',
+  'disk-removed',
+  'disk-renamed',
+  'disk-resized',
+  'disk-contents',
+  'nic-added',
+  'nic-removed',
+  'nic-renamed',
+  'nic-moved',
+  'nic-link',
+  'memory',
+  'cpu',
+  'system',
+  'boot-mode',
+]);
+export type InventoryChangeKind = z.infer<typeof inventoryChangeKindSchema>;
+
+export const inventoryChangeSchema = z.object({
+  kind: inventoryChangeKindSchema,
+  /** The disk or NIC the change is about (its current name, or its last one when it is gone); null for the server. */
+  subject: z.string().nullable(),
+  text: z.string(),
+});
+export type InventoryChange = z.infer<typeof inventoryChangeSchema>;
+
+/** A node's latest inventory as the wizard asks for it, with what changed since the inspection before. */
+export const nodeInventorySchema = z.object({
+  inventory: inventorySchema,
+  /** When the inspection before this one collected; null when this is the first. */
+  previousCollectedAt: z.string().nullable(),
+  changes: z.array(inventoryChangeSchema),
+});
+export type NodeInventory = z.infer<typeof nodeInventorySchema>;

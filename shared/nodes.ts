@@ -145,8 +145,54 @@ export const importResultSchema = z.object({
 });
 export type ImportResult = z.infer<typeof importResultSchema>;
 
-/** What the operator chooses in the export dialog; passwords stay out unless they tick the box. */
-export const exportRequestSchema = z.object({ includePasswords: z.boolean().default(false) });
+/**
+ * What the operator chooses in the export dialog; passwords stay out unless they tick the box. `hardware_info` is
+ * DevStack's line format (BMC and MAC only); `rackboot-nodes` is Rackboot's own JSON Lines export, one server per
+ * line with its name, notes, disk choice, cleaning and latest inventory, which `nodes.importNodeLines` takes back.
+ */
+export const exportRequestSchema = z.object({
+  includePasswords: z.boolean().default(false),
+  format: z.enum(['hardware_info', 'rackboot-nodes']).default('hardware_info'),
+});
+
+/** The most text one `nodes.importNodeLines` call takes; the wizard sends a larger file in parts of whole lines. */
+export const NODE_LINES_PART_CHARACTERS = 1_000_000;
+
+/**
+ * A file of lines cut into parts of at most `maxCharacters`, each of whole lines and numbered by its first line, so
+ * an import reports every problem by its line in the whole file. A single line longer than the limit is a part of
+ * its own (the core refuses it, naming the line).
+ */
+export function linesInParts(text: string, maxCharacters = NODE_LINES_PART_CHARACTERS): { text: string; firstLine: number }[] {
+  const parts: { text: string; firstLine: number }[] = [];
+  const lines = text.split(/\r?\n/);
+  let current: string[] = [];
+  let size = 0;
+  let firstLine = 1;
+  lines.forEach((line, index) => {
+    if (current.length > 0 && size + line.length + 1 > maxCharacters) {
+      parts.push({ text: current.join('\n'), firstLine });
+      current = [];
+      size = 0;
+      firstLine = index + 1;
+    }
+    current.push(line);
+    size += line.length + 1;
+  });
+  if (current.some((line) => line.trim() !== '')) parts.push({ text: current.join('\n'), firstLine });
+  return parts;
+}
+
+export const nodeLinesPartSchema = z.object({
+  text: z
+    .string()
+    .max(
+      NODE_LINES_PART_CHARACTERS,
+      `a part of an import is at most ${NODE_LINES_PART_CHARACTERS.toLocaleString('en-US')} characters: one line of the file is longer than any export writes`,
+    ),
+  /** The number of the part's first line in the whole file. */
+  firstLine: z.number().int().min(1).default(1),
+});
 
 /**
  * Where the exported file went. The file itself never travels through the API: the desktop app writes it where the

@@ -41,10 +41,10 @@ test('servers added and imported in the wizard survive a restart; a bad hardware
 
   const hardwareInfo = path.join(dataDir, 'hardware_info');
   await writeFile(hardwareInfo, '10.1.91.6 00:1B:24:78:4C:B2 root password\n10.1.91.7 not-a-mac root password\n');
-  await page.getByRole('button', { name: 'Import hardware_info' }).click();
-  const importDialog = page.getByRole('dialog', { name: 'Import hardware_info' });
-  await importDialog.getByLabel('hardware_info file').setInputFiles(hardwareInfo);
-  await expect(importDialog.getByRole('textbox', { name: 'hardware_info lines' })).toHaveValue(/10\.1\.91\.7/);
+  await page.getByRole('button', { name: 'Import servers' }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Import servers' });
+  await importDialog.getByLabel('File to import').setInputFiles(hardwareInfo);
+  await expect(importDialog.getByRole('textbox', { name: 'Lines to import' })).toHaveValue(/10\.1\.91\.7/);
   await importDialog.getByRole('button', { name: 'Import' }).click();
   const report = importDialog.getByRole('status');
   await expect(report).toContainText('1 server(s) added, 1 line(s) skipped');
@@ -73,14 +73,14 @@ test('an export downloads hardware_info with passwords only when ticked, and no 
   await page.goto(app.url);
 
   const exportOnce = async (): Promise<string> => {
-    const dialog = page.getByRole('dialog', { name: 'Export hardware_info' });
+    const dialog = page.getByRole('dialog', { name: 'Export servers' });
     const download = page.waitForEvent('download');
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     return readFile((await (await download).path())!, 'utf8');
   };
 
-  await page.getByRole('button', { name: 'Export hardware_info' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Export hardware_info' });
+  await page.getByRole('button', { name: 'Export servers' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export servers' });
   const includePasswords = dialog.getByRole('checkbox', { name: 'Include passwords' });
   await expect(includePasswords).not.toBeChecked();
   const without = await exportOnce();
@@ -101,10 +101,10 @@ test('an export downloads hardware_info with passwords only when ticked, and no 
 test('an import report shows no password, even one with spaces or on a line missing a field', async ({ page }) => {
   app = await startHeadlessApp(dataDir);
   await page.goto(app.url);
-  await page.getByRole('button', { name: 'Import hardware_info' }).click();
-  const importDialog = page.getByRole('dialog', { name: 'Import hardware_info' });
+  await page.getByRole('button', { name: 'Import servers' }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Import servers' });
   await importDialog
-    .getByRole('textbox', { name: 'hardware_info lines' })
+    .getByRole('textbox', { name: 'Lines to import' })
     .fill('10.1.91.6 00:1B:24:78:4C:B6 root correct horse\n10.1.91.7 root Sw0rdf1sh\n10.1.91.8 not-a-mac root Zq9secret');
   await importDialog.getByRole('button', { name: 'Import' }).click();
   const report = importDialog.getByRole('status');

@@ -1,6 +1,8 @@
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
-import { exportHardwareInfo, type ExportDestination } from '../inventory/hardware-info-export';
+import { InventoryStore } from '../inventory/inventory-store';
+import { exportHardwareInfo, exportNodeLines, type ExportDestination } from '../inventory/hardware-info-export';
+import { importNodeLines } from '../inventory/node-import';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
 import { DeployService, type DeployServiceDeps } from './deploy-service';
@@ -39,6 +41,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const bus = new EventBus();
   const nodes = await NodeStore.open(options.dataDir, options.secrets);
   nodes.onChange((delta) => bus.emit('nodes.changed', delta));
+  const inventories = await InventoryStore.open(options.dataDir, nodes);
   const images = await ImageLibrary.open(options.dataDir);
   const bmc = new BmcService(nodes, bus);
   const deployStore = await DeployStore.open(options.dataDir);
@@ -78,6 +81,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     'nodes.update': async (input) => nodes.update(input),
     'nodes.remove': async ({ id }) => ({ removed: await nodes.remove(id) }),
+    'nodes.inventory': async ({ id }) => inventories.get(id),
+    // The engine side of Inspect (boot the agent, collect, power off) comes with the agent's inventory collection.
+    'nodes.inspect': async ({ id }) => {
+      nodes.get(id);
+      throw new UserFacingError('inspect-unavailable', 'Inspect is not part of this build yet: it comes with the agent inventory collection.');
+    },
     'nodes.importHardwareInfo': async ({ text }) => {
       const result = await nodes.importHardwareInfo(text);
       log(
@@ -87,14 +96,26 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       );
       return result;
     },
-    'nodes.exportHardwareInfo': async ({ includePasswords }) => {
+    'nodes.importNodeLines': async ({ text, firstLine }) => {
+      const result = await importNodeLines(nodes, inventories, text, firstLine);
+      log(
+        result.problems.length ? 'warn' : 'info',
+        'inventory',
+        `Rackboot export import (from line ${firstLine}): ${result.added} added, ${result.problems.length} line(s) with problems.`,
+      );
+      return result;
+    },
+    'nodes.exportHardwareInfo': async ({ includePasswords, format }) => {
       if (!options.exportDestination) {
         throw new UserFacingError('export-unavailable', 'This Rackboot has nowhere to save an export: use the desktop app or the browser wizard.');
       }
-      const result = await exportHardwareInfo(nodes, options.exportDestination, includePasswords);
+      const result =
+        format === 'hardware_info'
+          ? await exportHardwareInfo(nodes, options.exportDestination, includePasswords)
+          : await exportNodeLines(nodes, inventories, options.exportDestination, includePasswords);
       if (result.delivery.kind !== 'cancelled') {
         const where = result.delivery.kind === 'saved' ? `to ${result.delivery.path}` : 'as a browser download';
-        log('info', 'inventory', `hardware_info export ${where}: ${result.exported} server(s), ${includePasswords ? 'with' : 'without'} passwords.`);
+        log('info', 'inventory', `${format} export ${where}: ${result.exported} server(s), ${includePasswords ? 'with' : 'without'} passwords.`);
       }
       return result;
     },

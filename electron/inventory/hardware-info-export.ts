@@ -1,6 +1,9 @@
 import type { ExportDelivery, ExportResult } from '../../shared/nodes';
 import { writeFileAtomic } from '../lib/atomic-file';
+import type { InventoryStore } from './inventory-store';
+import { formatNodeLine, NODE_LINES_FILE_NAME } from './node-lines';
 import type { NodeStore } from './node-store';
+import { TimeSlicer } from './time-slicer';
 
 /** The name an exported file is offered under. */
 export const HARDWARE_INFO_FILE_NAME = 'hardware_info';
@@ -22,18 +25,35 @@ export async function exportHardwareInfo(
   includePasswords: boolean,
 ): Promise<ExportResult> {
   const file = store.hardwareInfoFile(includePasswords);
-  let delivery: ExportDelivery;
-  if (destination.kind === 'save-dialog') {
-    const target = await destination.choosePath(HARDWARE_INFO_FILE_NAME);
-    if (target === null) {
-      delivery = { kind: 'cancelled' };
-    } else {
-      // Only the operator may read it: with passwords it holds every BMC's, and even without, the whole rack's map.
-      await writeFileAtomic(target, file.text, 0o600);
-      delivery = { kind: 'saved', path: target };
-    }
-  } else {
-    delivery = { kind: 'download', url: destination.offer({ name: HARDWARE_INFO_FILE_NAME, text: file.text }) };
-  }
+  const delivery = await deliver(destination, HARDWARE_INFO_FILE_NAME, file.text);
   return { delivery, exported: file.exported, passwordsIncluded: includePasswords, skipped: file.skipped };
+}
+
+/**
+ * Writes every server as Rackboot's own export (JSON Lines: settings, disk choice and latest inventory), where the
+ * destination says; passwords only when the operator asked. Every server fits this format, so none is skipped.
+ */
+export async function exportNodeLines(
+  store: NodeStore,
+  inventories: InventoryStore,
+  destination: ExportDestination,
+  includePasswords: boolean,
+): Promise<ExportResult> {
+  const slicer = new TimeSlicer();
+  const lines: string[] = [];
+  for (const node of store.exportableNodes(includePasswords)) {
+    await slicer.pace();
+    lines.push(formatNodeLine(node, await inventories.latest(node.id)));
+  }
+  const delivery = await deliver(destination, NODE_LINES_FILE_NAME, lines.join(''));
+  return { delivery, exported: lines.length, passwordsIncluded: includePasswords, skipped: [] };
+}
+
+async function deliver(destination: ExportDestination, name: string, text: string): Promise<ExportDelivery> {
+  if (destination.kind === 'download') return { kind: 'download', url: destination.offer({ name, text }) };
+  const target = await destination.choosePath(name);
+  if (target === null) return { kind: 'cancelled' };
+  // Only the operator may read it: with passwords it holds every BMC's, and even without, the whole rack's map.
+  await writeFileAtomic(target, text, 0o600);
+  return { kind: 'saved', path: target };
 }

@@ -11,6 +11,7 @@ import { UserFacingError } from '../lib/user-facing-error';
 import { formatHardwareInfo, hardwareInfoLines, parseHardwareInfoLine, reportedEntry } from './hardware-info';
 import { NodeFiles, type NodeChange, type StoredNode } from './node-files';
 import { NodeIndex } from './node-index';
+import { parseNodeLine, reportedNodeLine, type ExportableNode, type NodeLineEntry } from './node-lines';
 import type { SecretBox } from './secret-box';
 import { TimeSlicer } from './time-slicer';
 
@@ -20,6 +21,20 @@ export { NODES_FILE, NODES_JOURNAL } from './node-files';
 const DELTA_NODES = 100;
 
 type Mutation<T> = { changes: NodeChange[]; result: T };
+
+/** A line of an import, parsed and ready for the duplicate checks; `entry` is the parser's own record of it. */
+interface ImportCandidate<E> {
+  line: number;
+  bmcAddress: string;
+  bmcPort: number;
+  mac: string | null;
+  /** The name to give it, or the base of one (`name-2`…) when an enrolled server has it already. */
+  name: string;
+  /** The line as a problem report may quote it: never a password. */
+  reported: string;
+  entry: E;
+  fields: Pick<StoredNode, 'bmcUser' | 'notes' | 'rootDeviceHints' | 'eraseTargetDisk' | 'cleaning' | 'inspectedAt'> & { bmcPassword: string };
+}
 
 /** The enrolled servers, persisted atomically on every change, with BMC passwords sealed by a SecretBox. */
 export class NodeStore {
@@ -58,6 +73,10 @@ export class NodeStore {
   /** The password, for the IPMI layer only. */
   passwordOf(id: string): string {
     return this.open(this.find(id).sealedPassword);
+  }
+
+  has(id: string): boolean {
+    return this.nodes.has(id);
   }
 
   get(id: string): NodeView {
@@ -112,8 +131,8 @@ export class NodeStore {
     });
   }
 
-  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC. */
-  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string }): Promise<NodeView> {
+  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC, the inspection. */
+  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; inspectedAt?: string }): Promise<NodeView> {
     return this.mutate(() => {
       const current = this.find(id);
       if (facts.mac && facts.mac !== current.mac) this.assertMacFree(facts.mac, id);
@@ -132,55 +151,104 @@ export class NodeStore {
    * milliseconds, so other clients are answered during a large import.
    */
   async importHardwareInfo(text: string): Promise<ImportResult> {
+    const { result } = await this.importLines(hardwareInfoLines(text), 1, (raw, line) => {
+      const entry = parseHardwareInfoLine(raw, line);
+      if (entry === null || 'reason' in entry) return entry;
+      return {
+        line,
+        bmcAddress: entry.bmcAddress,
+        bmcPort: 623,
+        mac: entry.mac,
+        name: entry.bmcAddress,
+        reported: reportedEntry(entry),
+        entry,
+        fields: { bmcUser: entry.bmcUser, bmcPassword: entry.bmcPassword, notes: '', rootDeviceHints: null, eraseTargetDisk: false, cleaning: 'none', inspectedAt: null },
+      };
+    });
+    return result;
+  }
+
+  /**
+   * Adds every good line of Rackboot's own export (see node-lines.ts), as importHardwareInfo does; `firstLine` numbers
+   * the lines of a part of a larger file. Answers the added nodes with their entries, so their inventories can follow.
+   */
+  async importNodeLines(text: string, firstLine: number): Promise<{ result: ImportResult; added: { id: string; entry: NodeLineEntry }[] }> {
+    const { result, added } = await this.importLines(text.split(/\r?\n/), firstLine, (raw, line) => {
+      const entry = parseNodeLine(raw, line);
+      if (entry === null || 'reason' in entry) return entry;
+      const { input } = entry;
+      return {
+        line,
+        bmcAddress: input.bmcAddress,
+        bmcPort: input.bmcPort,
+        mac: input.mac,
+        name: input.name,
+        reported: reportedNodeLine(entry),
+        entry,
+        fields: {
+          bmcUser: input.bmcUser,
+          bmcPassword: input.bmcPassword,
+          notes: input.notes,
+          rootDeviceHints: input.rootDeviceHints,
+          eraseTargetDisk: false,
+          cleaning: input.cleaning,
+          inspectedAt: entry.inspectedAt,
+        },
+      };
+    });
+    return { result, added: added.map(({ id, candidate }) => ({ id, entry: candidate.entry })) };
+  }
+
+  private async importLines<E>(
+    lines: string[],
+    firstLine: number,
+    parse: (raw: string, line: number) => ImportCandidate<E> | ImportProblem | null,
+  ): Promise<{ result: ImportResult; added: { id: string; candidate: ImportCandidate<E> }[] }> {
     return this.mutate(async () => {
       const slicer = new TimeSlicer();
       const problems: ImportProblem[] = [];
       const fresh = new NodeIndex();
       const changes: NodeChange[] = [];
+      const added: { id: string; candidate: ImportCandidate<E> }[] = [];
       const now = new Date().toISOString();
-      const lines = hardwareInfoLines(text);
       for (let index = 0; index < lines.length; index += 1) {
         await slicer.pace();
-        const entry = parseHardwareInfoLine(lines[index]!, index + 1);
-        if (entry === null) continue;
-        if ('reason' in entry) {
-          problems.push(entry);
+        const candidate = parse(lines[index]!, firstLine + index);
+        if (candidate === null) continue;
+        if ('reason' in candidate) {
+          problems.push(candidate);
           continue;
         }
         const clash =
-          this.index.bmcHolder(entry.bmcAddress, 623) ??
-          fresh.bmcHolder(entry.bmcAddress, 623) ??
-          this.index.macHolder(entry.mac) ??
-          fresh.macHolder(entry.mac);
+          this.index.bmcHolder(candidate.bmcAddress, candidate.bmcPort) ??
+          fresh.bmcHolder(candidate.bmcAddress, candidate.bmcPort) ??
+          (candidate.mac ? (this.index.macHolder(candidate.mac) ?? fresh.macHolder(candidate.mac)) : undefined);
         if (clash) {
           problems.push({
-            line: entry.line,
-            text: reportedEntry(entry),
-            reason: `already enrolled as "${clash.name}" (same ${clash.mac === entry.mac ? 'MAC' : 'BMC address'})`,
+            line: candidate.line,
+            text: candidate.reported,
+            reason: `already enrolled as "${clash.name}" (same ${candidate.mac && clash.mac === candidate.mac ? 'MAC' : 'BMC address'})`,
           });
           continue;
         }
+        const { bmcPassword, ...fields } = candidate.fields;
         const node: StoredNode = {
           id: randomUUID(),
-          name: this.freeName(entry.bmcAddress, fresh),
-          bmcAddress: entry.bmcAddress,
-          bmcPort: 623,
-          bmcUser: entry.bmcUser,
-          sealedPassword: this.seal(entry.bmcPassword),
-          mac: entry.mac,
+          name: this.freeName(candidate.name, fresh),
+          bmcAddress: candidate.bmcAddress,
+          bmcPort: candidate.bmcPort,
+          sealedPassword: this.seal(bmcPassword),
+          mac: candidate.mac,
           systemGuid: null,
-          notes: '',
-          rootDeviceHints: null,
-          eraseTargetDisk: false,
-          cleaning: 'none',
-          inspectedAt: null,
+          ...fields,
           createdAt: now,
           updatedAt: now,
         };
         fresh.add(node);
         changes.push({ put: node });
+        added.push({ id: node.id, candidate });
       }
-      return { changes, result: { added: changes.length, problems } };
+      return { changes, result: { result: { added: changes.length, problems }, added } };
     });
   }
 
@@ -191,6 +259,14 @@ export class NodeStore {
       ...(includePasswords ? { bmcPassword: this.open(node.sealedPassword) } : {}),
     }));
     return formatHardwareInfo(nodes);
+  }
+
+  /** Every node as Rackboot's own export writes it, passwords opened only when asked for. For the export only. */
+  *exportableNodes(includePasswords: boolean): Generator<ExportableNode & { id: string }> {
+    for (const node of this.nodes.values()) {
+      const { sealedPassword, eraseTargetDisk: _confirmedForThisRackbootOnly, systemGuid: _readAgainFromTheBmc, ...fields } = node;
+      yield { ...fields, ...(includePasswords ? { bmcPassword: this.open(sealedPassword) } : {}) };
+    }
   }
 
   /** An empty password is stored as empty, so `hasPassword` can be told without opening anything. */

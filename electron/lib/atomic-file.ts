@@ -63,8 +63,23 @@ function processRuns(pid: number): boolean {
  * then stale too, and one of another running process is left alone, as it may be writing right now.
  */
 export async function removeStaleTemporaries(target: string): Promise<string[]> {
-  const dir = path.dirname(target);
   const prefix = `.${path.basename(target)}.`;
+  return removeStaleIn(path.dirname(target), (name) => (name.startsWith(prefix) ? name.slice(prefix.length) : null));
+}
+
+/**
+ * The same for every file of a folder that one store owns whole (one file per node): the temp files writeFileAtomic
+ * left beside any of them.
+ */
+export async function removeStaleTemporariesInFolder(dir: string): Promise<string[]> {
+  return removeStaleIn(dir, (name) => {
+    const match = /^\.[^/]+?\.(\d+\.[0-9a-f]{8}\.tmp)$/.exec(name);
+    return match ? match[1]! : null;
+  });
+}
+
+/** `tail` gives the `<pid>.<random>.tmp` end of a temp file's name, or null for a name that is not one of ours. */
+async function removeStaleIn(dir: string, tail: (name: string) => string | null): Promise<string[]> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -74,8 +89,9 @@ export async function removeStaleTemporaries(target: string): Promise<string[]> 
   }
   const removed: string[] = [];
   for (const name of names) {
-    const match = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
-    if (!name.startsWith(prefix) || !match) continue;
+    const rest = tail(name);
+    const match = rest === null ? null : /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(rest);
+    if (!match) continue;
     const pid = Number(match[1]);
     if (pid !== process.pid && processRuns(pid)) continue;
     await fs.rm(path.join(dir, name), { force: true });

@@ -24,6 +24,7 @@ import { useClient } from '../api/context';
 import { useDeploy } from '../store/deploy';
 import { useImages } from '../store/images';
 import { errorText } from '../api/client';
+import { DiskCell } from './DiskCell';
 import { StepLink } from './StepLink';
 
 const STATUS_COLOR = { idle: 'default', running: 'info', failed: 'error', cancelled: 'warning', deployed: 'success' } as const;
@@ -146,6 +147,7 @@ export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element
           <TableRow>
             <TableCell padding="checkbox" />
             <TableCell>Server</TableCell>
+            <TableCell>Disk</TableCell>
             <TableCell>Status</TableCell>
             <TableCell>Progress</TableCell>
             <TableCell>Timeline</TableCell>
@@ -162,6 +164,7 @@ export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element
                   <Checkbox checked={selected.has(node.id)} onChange={() => toggle(node.id)} slotProps={{ input: { 'aria-label': `Select ${node.name}` } }} />
                 </TableCell>
                 <TableCell>{node.name}</TableCell>
+                <TableCell sx={{ maxWidth: 320 }}><DiskCell node={node} /></TableCell>
                 <TableCell>
                   <Chip size="small" color={STATUS_COLOR[status]} label={record ? `${status} · ${record.phase}` : 'not deployed'} />
                   {record?.failure && (

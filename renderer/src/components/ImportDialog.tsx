@@ -13,30 +13,73 @@ import {
   Typography,
 } from '@mui/material';
 import { useState } from 'react';
-import { hardwareInfoTextSchema, type ImportResult } from '../../../shared/nodes';
+import { hardwareInfoTextSchema, linesInParts, type ImportResult } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { errorText } from '../api/client';
 
-/** Imports DevStack's hardware_info (`IP MAC USER PASS` per line) from a file or pasted text. */
+/** A file this big is imported without being shown: a text box of megabytes would hold the page up. */
+const SHOWN_FILE_CHARACTERS = 200_000;
+
+/** Rackboot's own export is JSON Lines; hardware_info lines never start with `{`. */
+function isRackbootExport(text: string): boolean {
+  return text.trimStart().startsWith('{');
+}
+
+/**
+ * Imports DevStack's hardware_info (`IP MAC USER PASS` per line) or Rackboot's own export (one JSON line per server,
+ * with its inventory) from a file or pasted text. An export is sent in parts of whole lines, so any size fits.
+ */
 export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Element {
   const client = useClient();
   const [text, setText] = useState('');
+  const [bigFile, setBigFile] = useState<{ name: string; text: string } | null>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
 
   const readFile = async (file: File | undefined): Promise<void> => {
-    if (file) setText(await file.text());
+    if (!file) return;
+    const content = await file.text();
+    if (content.length > SHOWN_FILE_CHARACTERS) {
+      setBigFile({ name: file.name, text: content });
+      setText('');
+    } else {
+      setBigFile(null);
+      setText(content);
+    }
+  };
+
+  const importExport = async (content: string): Promise<ImportResult> => {
+    const total: ImportResult = { added: 0, problems: [] };
+    for (const part of linesInParts(content)) {
+      const answer = await client.call('nodes.importNodeLines', part);
+      total.added += answer.added;
+      total.problems.push(...answer.problems);
+    }
+    return total;
   };
 
   const runImport = async (): Promise<void> => {
     setFailure(null);
-    const checked = hardwareInfoTextSchema.safeParse(text);
+    const content = bigFile?.text ?? text;
+    if (isRackbootExport(content)) {
+      setBusy(true);
+      try {
+        setResult(await importExport(content));
+      } catch (error) {
+        setFailure(errorText(error));
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
+    const checked = hardwareInfoTextSchema.safeParse(content);
     if (!checked.success) {
       setFailure(checked.error.issues[0]!.message);
       return;
     }
     try {
-      setResult(await client.call('nodes.importHardwareInfo', { text }));
+      setResult(await client.call('nodes.importHardwareInfo', { text: content }));
     } catch (error) {
       setFailure(errorText(error));
     }
@@ -44,27 +87,36 @@ export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Elemen
 
   return (
     <Dialog open onClose={onClose} fullWidth maxWidth="md" aria-labelledby="import-dialog-title">
-      <DialogTitle id="import-dialog-title">Import hardware_info</DialogTitle>
+      <DialogTitle id="import-dialog-title">Import servers</DialogTitle>
       <DialogContent>
         <Stack spacing={2} sx={{ pt: 1 }}>
           <Typography variant="body2">
-            One server per line: <code>BMC-IP MAC USER PASSWORD</code>, as DevStack’s <code>/var/tmp/hardware_info</code>.
+            One server per line: <code>BMC-IP MAC USER PASSWORD</code>, as DevStack’s <code>/var/tmp/hardware_info</code>, or a
+            Rackboot export (<code>rackboot-nodes.jsonl</code>), which brings names, disk choices and inventories along.
           </Typography>
           <Button variant="outlined" component="label" sx={{ alignSelf: 'flex-start' }}>
             Choose file…
             <input
               type="file"
               hidden
-              aria-label="hardware_info file"
+              aria-label="File to import"
               onChange={(event) => void readFile(event.target.files?.[0])}
             />
           </Button>
+          {bigFile && (
+            <Typography variant="body2" role="note">
+              {bigFile.name}: {bigFile.text.length.toLocaleString('en-US')} characters, not shown here.
+            </Typography>
+          )}
           <TextField
-            label="hardware_info lines"
+            label="Lines to import"
             multiline
             minRows={5}
             value={text}
-            onChange={(event) => setText(event.target.value)}
+            onChange={(event) => {
+              setBigFile(null);
+              setText(event.target.value);
+            }}
             slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
           />
           {failure && <Alert severity="error">{failure}</Alert>}
@@ -87,7 +139,7 @@ export function ImportDialog({ onClose }: { onClose(): void }): React.JSX.Elemen
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>{result ? 'Done' : 'Cancel'}</Button>
-        <Button variant="contained" disabled={text.trim() === ''} onClick={() => void runImport()}>
+        <Button variant="contained" disabled={busy || (bigFile === null && text.trim() === '')} onClick={() => void runImport()}>
           Import
         </Button>
       </DialogActions>

@@ -20,13 +20,14 @@ interface Props {
   powerOn: Record<string, boolean>;
   onTest(node: NodeView): void;
   onEdit(node: NodeView): void;
+  onDetails(node: NodeView): void;
   onRemove(node: NodeView): void;
 }
 
 const ROWS_PER_PAGE = [50, 200, 1000];
 
 /** A page of the inventory at a time: a rack of thousands of servers would otherwise be thousands of rows to draw. */
-export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onRemove }: Props): React.JSX.Element {
+export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onDetails, onRemove }: Props): React.JSX.Element {
   const [page, setPage] = useState(0);
   const [rowsPerPage, setRowsPerPage] = useState(ROWS_PER_PAGE[0]!);
   const lastPage = Math.max(0, Math.ceil(nodes.length / rowsPerPage) - 1);
@@ -80,6 +81,9 @@ export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onRemove }: P
                   onClick={() => onTest(node)}
                 >
                   Test
+                </Button>
+                <Button size="small" aria-label={`Hardware of ${node.name}`} onClick={() => onDetails(node)}>
+                  Hardware
                 </Button>
                 <Button size="small" aria-label={`Edit ${node.name}`} onClick={() => onEdit(node)}>
                   Edit

@@ -6,6 +6,7 @@ import { ExportDialog } from '../components/ExportDialog';
 import { ImportDialog } from '../components/ImportDialog';
 import { NodeDialog } from '../components/NodeDialog';
 import { NodeTable } from '../components/NodeTable';
+import { NodeDetails } from '../components/NodeDetails';
 import type { ConnectionTest } from '../components/ConnectionCell';
 import { DiscoverDialog } from '../components/DiscoverDialog';
 import { useNodes } from '../store/nodes';
@@ -17,6 +18,7 @@ type DialogState =
   | { kind: 'node'; node: NodeView | null; address?: string }
   | { kind: 'import' }
   | { kind: 'export' }
+  | { kind: 'details'; nodeId: string }
   | { kind: 'discover' };
 
 export function BmcStep(): React.JSX.Element {
@@ -58,10 +60,10 @@ export function BmcStep(): React.JSX.Element {
           Add server
         </Button>
         <Button variant="outlined" onClick={() => setDialog({ kind: 'import' })}>
-          Import hardware_info
+          Import servers
         </Button>
         <Button variant="outlined" disabled={nodes.length === 0} onClick={() => setDialog({ kind: 'export' })}>
-          Export hardware_info
+          Export servers
         </Button>
         <Button variant="outlined" onClick={() => setDialog({ kind: 'discover' })}>
           Discover BMCs
@@ -80,6 +82,7 @@ export function BmcStep(): React.JSX.Element {
           powerOn={powerOn}
           onTest={(node) => void test(node)}
           onEdit={(node) => setDialog({ kind: 'node', node })}
+          onDetails={(node) => setDialog({ kind: 'details', nodeId: node.id })}
           onRemove={(node) => void remove(node)}
         />
       )}
@@ -93,6 +96,7 @@ export function BmcStep(): React.JSX.Element {
           onClose={() => setDialog({ kind: 'closed' })}
         />
       )}
+      {dialog.kind === 'details' && <NodeDetails nodeId={dialog.nodeId} onClose={() => setDialog({ kind: 'closed' })} />}
       {dialog.kind === 'import' && <ImportDialog onClose={() => setDialog({ kind: 'closed' })} />}
       {dialog.kind === 'export' && <ExportDialog onClose={() => setDialog({ kind: 'closed' })} />}
     </Stack>
