@@ -3,6 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore, type Core } from './core/core';
 import type { ExportDestination } from './inventory/hardware-info-export';
+import type { FilePicker } from './core/file-picker';
+import type { FilePurpose } from '../shared/setup';
 import { registerIpc } from './ipc';
 import { isRendererPage } from './renderer-page';
 import { safeStorageBox } from './safe-storage-box';
@@ -23,6 +25,36 @@ const saveDialog: ExportDestination = {
     const parent = BrowserWindow.getFocusedWindow();
     const choice = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
     return choice.canceled || !choice.filePath ? null : choice.filePath;
+  },
+};
+
+/** What the open dialog shows for each file the wizard asks for. */
+const OPEN_DIALOGS: Record<FilePurpose, { title: string; properties: ('openFile' | 'openDirectory')[]; filters?: Electron.FileFilter[] }> = {
+  image: {
+    title: 'Choose the OS image',
+    properties: ['openFile'],
+    filters: [
+      { name: 'Disk images', extensions: ['raw', 'img', 'gz', 'qcow2', 'xz', 'zst', 'iso'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
+  kernel: { title: 'Choose the deploy kernel (vmlinuz)', properties: ['openFile'] },
+  initrd: { title: 'Choose the initrd to append the agent to', properties: ['openFile'] },
+  // A .deb or its unpacked folder: macOS shows both in one dialog; elsewhere the dialog picks folders.
+  modules: {
+    title: 'Choose the kernel modules (linux-image .deb, or the folder it was unpacked to)',
+    properties: process.platform === 'darwin' ? ['openFile', 'openDirectory'] : ['openDirectory'],
+  },
+  busybox: { title: 'Choose a static busybox', properties: ['openFile'] },
+};
+
+/** The core asks for files through the system's open dialog; only the path chosen travels back. */
+const openDialog: FilePicker = {
+  async choose(purpose) {
+    const options = OPEN_DIALOGS[purpose];
+    const parent = BrowserWindow.getFocusedWindow();
+    const choice = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return choice.canceled ? null : (choice.filePaths[0] ?? null);
   },
 };
 
@@ -77,6 +109,7 @@ async function start(): Promise<void> {
     shell: 'electron',
     version: app.getVersion(),
     exportDestination: saveDialog,
+    filePicker: openDialog,
   });
   core = started;
   await createWindow(started);

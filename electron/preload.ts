@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type PreloadBridge, type WsEvent } from '../shared/api';
 
 // The renderer gets exactly two functions, never ipcRenderer itself.
@@ -14,6 +14,7 @@ const bridge: PreloadBridge = {
       ipcRenderer.removeListener(IPC_EVENT_CHANNEL, handler);
     };
   },
+  pathForFile: (file) => webUtils.getPathForFile(file),
 };
 
 contextBridge.exposeInMainWorld('rackboot', bridge);

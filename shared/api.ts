@@ -31,6 +31,8 @@ import {
   consoleOutputSchema,
   powerRequestSchema,
 } from './bmc';
+import { filePurposeSchema, setupReportSchema } from './setup';
+import { uploadIdSchema } from './uploads';
 import { discoveredBmcSchema, discoveryProgressSchema } from './ipmi';
 import {
   networkApplyResultSchema,
@@ -73,6 +75,15 @@ export const methods = {
     input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),
     output: imageSchema,
   },
+  /** An image the browser uploaded (headless mode): the core knows where the upload put it; the page never names a path. */
+  'images.addUpload': {
+    input: z.object({ uploadId: uploadIdSchema, name: z.string().max(128).optional(), bootMode: bootModeSchema }),
+    output: imageSchema,
+  },
+  /** The desktop app's open dialog; null when the operator cancels. Headless mode answers that the page should upload. */
+  'files.pick': { input: z.object({ purpose: filePurposeSchema }), output: z.object({ path: z.string().nullable() }) },
+  /** What a deploy still needs (the first-run screen and "Check setup"), from what the services know now. */
+  'setup.check': { input: z.object({}), output: setupReportSchema },
   'images.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },
   'bmc.test': { input: z.object({ nodeId: z.string().min(1) }), output: bmcTestResultSchema },
   'bmc.testCredentials': { input: bmcCredentialsSchema, output: bmcTestResultSchema },
@@ -188,4 +199,6 @@ export const IPC_EVENT_CHANNEL = 'rackboot:event';
 export interface PreloadBridge {
   call(method: string, input: unknown): Promise<{ ok: true; output: unknown } | { ok: false; error: CallError }>;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
+  /** Where a file dropped on the window lives on this machine (the sandboxed page cannot see it). */
+  pathForFile(file: File): string;
 }

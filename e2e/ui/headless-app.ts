@@ -26,11 +26,11 @@ export function headlessAppArgs(dataDir: string): string[] {
   return [ENTRY, '--port', '0', '--data-dir', dataDir];
 }
 
-/** Waits for a started headless server to print its URL; stop() ends it. */
-export async function watchHeadlessApp(child: ChildProcess): Promise<HeadlessApp> {
+/** Waits for a started headless server to print its URL (`npm run serve` builds first: give it longer); stop() ends it. */
+export async function watchHeadlessApp(child: ChildProcess, startupLimitMs = 20_000): Promise<HeadlessApp> {
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`headless server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`headless server did not start:\n${output}`)), startupLimitMs);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /open (http:\/\/\S+)/.exec(output);

@@ -165,16 +165,14 @@ test('an image added in the Image step shows its checksum, and a qcow2 is turned
   app = await startHeadlessApp(dataDir);
   await page.goto(app.url);
   await page.getByRole('tab', { name: 'Image' }).click();
-  await page.getByRole('textbox', { name: 'Image file path' }).fill(imagePath);
   await page.getByRole('radio', { name: 'UEFI' }).check();
-  await page.getByRole('button', { name: 'Add image' }).click();
+  await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(imagePath);
   const row = page.getByRole('table', { name: 'Images' }).getByRole('row', { name: /tiny\.raw/ });
   const expected = createHash('sha256').update(content).digest('hex');
   await expect(row).toContainText('5.0 MiB');
   await expect(row).toContainText('UEFI');
   await expect(row).toContainText(expected.slice(0, 16));
-  await page.getByRole('textbox', { name: 'Image file path' }).fill(path.join(dataDir, 'cloud.qcow2'));
-  await page.getByRole('button', { name: 'Add image' }).click();
+  await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(path.join(dataDir, 'cloud.qcow2'));
   await expect(page.getByRole('alert')).toContainText('qemu-img convert -O raw');
   await keepScreenshot(page, '05-image-step');
 });

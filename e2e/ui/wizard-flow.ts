@@ -39,9 +39,9 @@ async function networkStep(page: Page, lab: Lab, shots: string): Promise<void> {
 /** Image step: the OS image and the deploy ramdisk. */
 async function imageStep(page: Page, kernel: Kernel, image: string, shots: string): Promise<void> {
   await step(page, 'Image');
-  await page.getByRole('textbox', { name: 'Image file path' }).fill(image);
-  await page.getByRole('button', { name: 'Add image' }).click();
-  await expect(page.getByRole('table', { name: 'Images' })).toContainText(path.basename(image));
+  await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(image);
+  await expect(page.getByRole('table', { name: 'Images' })).toContainText(path.basename(image), { timeout: 120_000 });
+  await page.getByRole('button', { name: /^Advanced/ }).click();
   await page.getByRole('textbox', { name: 'Kernel (vmlinuz)' }).fill(kernel.vmlinuzPath);
   await page.getByRole('textbox', { name: 'Kernel modules (folder or .deb)' }).fill(path.resolve(kernel.modulesDir, '../../..'));
   await page.getByRole('textbox', { name: 'Target disk' }).fill('/dev/vda');

@@ -51,6 +51,7 @@ test('a step that needs another says what it needs and links to that step', asyn
   await needs.getByRole('button', { name: 'Image step' }).last().click();
   await expect(title).toHaveText('Choose the OS image');
 
+  await page.getByRole('button', { name: /^Advanced/ }).click();
   await page.getByRole('textbox', { name: 'Kernel (vmlinuz)' }).fill('/srv/deploy/vmlinuz');
   await page.getByRole('textbox', { name: 'Kernel modules (folder or .deb)' }).fill('/srv/deploy/linux-image');
   await page.getByRole('button', { name: 'Save deploy settings' }).click();

@@ -12,9 +12,19 @@ import { UserFacingError } from '../lib/user-facing-error';
 import { EventBus } from './event-bus';
 import { floodLog } from './log-flood';
 import type { LogEvent } from '../../shared/api';
+import type { BootMode, Image } from '../../shared/deploy';
 import { NetworkService } from '../network/service';
 import { probeDhcpServers } from '../pxe/dhcp/probe';
 import { isRootProcess, openExecutor } from '../network/open-executor';
+import { UploadStore } from '../lib/upload-store';
+import type { FilePicker } from './file-picker';
+import { assessSetup } from './setup-check';
+import path from 'node:path';
+
+/** The largest file the browser may upload (images are big; the free space is checked too). */
+const DEFAULT_UPLOAD_MAX_BYTES = 1024 ** 4;
+/** How long the setup check waits for a BMC to answer. */
+const SETUP_BMC_WAIT_MS = 8000;
 
 export interface CoreOptions {
   dataDir: string;
@@ -27,12 +37,18 @@ export interface CoreOptions {
   benchHooks?: boolean;
   /** Where `nodes.exportHardwareInfo` puts its file: the shell's save dialog or browser download. */
   exportDestination?: ExportDestination;
+  /** The desktop shell's open dialog; headless mode has none (the browser uploads). */
+  filePicker?: FilePicker;
+  /** Tests only: a smaller upload limit. */
+  uploadMaxBytes?: number;
 }
 
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
 export interface Core {
   readonly bus: EventBus;
   readonly call: CallCore;
+  /** Files the browser uploads (headless mode's upload endpoint writes here). */
+  readonly uploads: UploadStore;
   log(level: LogEvent['level'], source: string, message: string, nodeId?: string): void;
   close(): Promise<void>;
 }
@@ -71,6 +87,33 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   await deploy.load();
   await network.reportLeftover().catch((error: unknown) => log('error', 'network', String(error)));
+  const uploads = await UploadStore.open(path.join(options.dataDir, 'uploads'), {
+    maxBytes: options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES,
+    log: (level, message) => log(level, 'uploads', message),
+  });
+
+  const addImage = async (input: { path: string; name?: string; bootMode: BootMode }): Promise<Image> => {
+    const image = await images.add(input, (read, total) => bus.emit('images.progress', { path: input.path, read, total }));
+    log('info', 'images', `Added image ${image.name} (${image.format}, ${image.rawSize} bytes, sha256 ${image.rawSha256}).`);
+    bus.emit('images.changed', images.list());
+    return image;
+  };
+
+  /** The servers whose BMC answers now: a few tried at once, each given a few seconds. */
+  const answeringBmcs = async (): Promise<{ name: string }[]> => {
+    const candidates = [...nodes.list()].sort((a, b) => Number(b.systemGuid !== null) - Number(a.systemGuid !== null)).slice(0, 4);
+    const answers = await Promise.all(
+      candidates.map(async (node) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SETUP_BMC_WAIT_MS)));
+        const test = bmc.test(bmc.credentials(node.id), node.id).then(() => true, () => false);
+        const answered = await Promise.race([test, late]);
+        clearTimeout(timer);
+        return answered ? [{ name: node.name }] : [];
+      }),
+    );
+    return answers.flat();
+  };
 
   const handlers: Handlers = {
     'app.info': async () => ({ version: options.version, shell: options.shell, dataDir: options.dataDir }),
@@ -121,12 +164,25 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return result;
     },
     'images.list': async () => images.list(),
-    'images.add': async (input) => {
-      const image = await images.add(input, (read, total) => bus.emit('images.progress', { path: input.path, read, total }));
-      log('info', 'images', `Added image ${image.name} (${image.format}, ${image.rawSize} bytes, sha256 ${image.rawSha256}).`);
-      bus.emit('images.changed', images.list());
-      return image;
+    'images.add': async (input) => addImage(input),
+    'images.addUpload': async ({ uploadId, name, bootMode }) => {
+      const upload = await uploads.completedFile(uploadId);
+      return addImage({ path: upload.path, name: name ?? upload.name, bootMode });
     },
+    'files.pick': async ({ purpose }) => {
+      if (!options.filePicker) {
+        throw new UserFacingError('pick-unavailable', 'This Rackboot runs in a browser, which cannot open files on this machine by path: upload the file instead.');
+      }
+      return { path: await options.filePicker.choose(purpose) };
+    },
+    'setup.check': async () =>
+      assessSetup({
+        interfaces: await network.interfaces().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) })),
+        services: deploy.status(),
+        images: images.list(),
+        servers: nodes.list(),
+        answeringBmcs: await answeringBmcs(),
+      }),
     'images.remove': async ({ id }) => {
       const removed = await images.remove(id);
       if (removed) bus.emit('images.changed', images.list());
@@ -190,6 +246,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   return {
     bus,
     call: callThrough(handlers),
+    uploads,
     log,
     close: async () => {
       await deploy.close();

@@ -11,6 +11,8 @@ import { DOWNLOAD_PATH, serveDownload, type DownloadShelf } from './downloads';
 import { CONTENT_SECURITY_POLICY } from '../lib/content-security-policy';
 import { readWsRequest } from './request';
 import { contentTypeOf } from '../lib/mime-types';
+import { UPLOAD_PATH } from '../../shared/uploads';
+import { serveUpload } from './uploads';
 
 
 export interface HeadlessOptions {
@@ -129,6 +131,11 @@ export async function startHeadlessServer(options: HeadlessOptions): Promise<Hea
   const server = http.createServer((request, response) => {
     if (options.downloads && request.url?.startsWith(DOWNLOAD_PATH)) {
       serveDownload(options.downloads, (given) => tokensMatch(token, given), request, response);
+      return;
+    }
+    const url = requestUrl(request.url);
+    if (url && (url.pathname === UPLOAD_PATH || url.pathname.startsWith(`${UPLOAD_PATH}/`))) {
+      serveUpload(options.core.uploads, (_request, parsed) => tokensMatch(token, parsed.searchParams.get('token')) && originAllowed(request), request, response);
       return;
     }
     serveStatic(options.rendererDir, request, response).catch(() => {

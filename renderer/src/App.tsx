@@ -16,7 +16,10 @@ import {
   createTheme,
   useMediaQuery,
 } from '@mui/material';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { useClient } from './api/context';
+import { ImageDropZone } from './components/ImageDropZone';
+import { SetupCheck } from './components/SetupCheck';
 import { BmcStep } from './steps/BmcStep';
 import { BootStep } from './steps/BootStep';
 import { ImageStep } from './steps/ImageStep';
@@ -36,6 +39,16 @@ export function App(): React.JSX.Element {
   const active = STEPS.findIndex((entry) => entry.label === activeLabel);
   const setActive = (index: number): void => goTo(STEPS[index]!.label);
   const step = STEPS[active]!;
+  const client = useClient();
+  const setupOpen = useWizard((state) => state.setupOpen);
+  const showSetup = useWizard((state) => state.showSetup);
+
+  // An empty app opens with what a deploy needs; afterwards the check waits for "Check setup".
+  useEffect(() => {
+    void client.call('setup.check', {}).then((report) => {
+      if (report.empty) showSetup(true);
+    });
+  }, [client, showSetup]);
 
   return (
     <ThemeProvider theme={theme}>
@@ -45,6 +58,9 @@ export function App(): React.JSX.Element {
           <Typography variant="h6" component="h1" sx={{ flexGrow: 1 }}>
             Rackboot
           </Typography>
+          <Button color="inherit" onClick={() => showSetup(true)} disabled={setupOpen}>
+            Check setup
+          </Button>
           <Tooltip title={`Switch to ${mode === 'dark' ? 'light' : 'dark'} theme`}>
             <IconButton
               color="inherit"
@@ -56,7 +72,9 @@ export function App(): React.JSX.Element {
           </Tooltip>
         </Toolbar>
       </AppBar>
+      <ImageDropZone />
       <Container maxWidth="lg" sx={{ py: 3 }}>
+        {setupOpen && <SetupCheck />}
         <Stepper nonLinear activeStep={active} aria-label="Provisioning steps" sx={{ mb: 3 }}>
           {STEPS.map((entry, index) => (
             <Step key={entry.label} completed={false}>

@@ -4,6 +4,7 @@ import type { DeploySettings } from '../../../shared/deploy';
 import { useClient } from '../api/context';
 import { useDeploy } from '../store/deploy';
 import { errorText } from '../api/client';
+import { FileField } from './FileField';
 
 type Kind = 'append' | 'build';
 
@@ -37,6 +38,8 @@ export function RamdiskSettings(): React.JSX.Element {
     });
   }, [client]);
 
+  const showError = (text: string): void => setMessage({ severity: 'error', text });
+
   const save = async (): Promise<void> => {
     if (!settings) return;
     try {
@@ -51,24 +54,23 @@ export function RamdiskSettings(): React.JSX.Element {
   };
 
   return (
-    <Stack spacing={1} aria-label="Deploy ramdisk">
-      <Typography variant="subtitle1">Deploy ramdisk</Typography>
+    <Stack spacing={1} aria-label="Custom deploy ramdisk">
       <Typography variant="body2" color="text.secondary">
-        The server first boots a small Linux whose agent writes the image. Rackboot builds it from a kernel package
-        (unpacked folder or .deb) and a static busybox, or appends its agent to an initrd you give.
+        The server first boots a small Linux whose agent writes the image. Here Rackboot builds it from a kernel package
+        (unpacked folder or .deb) and a static busybox you give, or appends its agent to an initrd you give.
       </Typography>
       <RadioGroup row aria-label="Ramdisk source" value={kind} onChange={(event) => setKind(event.target.value as Kind)}>
         <FormControlLabel value="build" control={<Radio />} label="Build from kernel modules + busybox" />
         <FormControlLabel value="append" control={<Radio />} label="Append the agent to my initrd" />
       </RadioGroup>
       <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
-        <TextField size="small" label="Kernel (vmlinuz)" value={kernel} onChange={(event) => setKernel(event.target.value)} sx={{ flex: 1 }} />
+        <FileField label="Kernel (vmlinuz)" purpose="kernel" value={kernel} onChange={setKernel} onError={showError} />
         {kind === 'append' ? (
-          <TextField size="small" label="Initrd" value={initrd} onChange={(event) => setInitrd(event.target.value)} sx={{ flex: 1 }} />
+          <FileField label="Initrd" purpose="initrd" value={initrd} onChange={setInitrd} onError={showError} />
         ) : (
           <>
-            <TextField size="small" label="Kernel modules (folder or .deb)" value={modules} onChange={(event) => setModules(event.target.value)} sx={{ flex: 1 }} />
-            <TextField size="small" label="Static busybox" value={busybox} onChange={(event) => setBusybox(event.target.value)} />
+            <FileField label="Kernel modules (folder or .deb)" purpose="modules" value={modules} onChange={setModules} onError={showError} />
+            <FileField label="Static busybox" purpose="busybox" value={busybox} onChange={setBusybox} onError={showError} />
           </>
         )}
       </Stack>

@@ -1,9 +1,9 @@
 import {
-  Alert,
-  Box,
+  Accordion,
+  AccordionDetails,
+  AccordionSummary,
   Button,
   FormControlLabel,
-  LinearProgress,
   Radio,
   RadioGroup,
   Stack,
@@ -12,82 +12,42 @@ import {
   TableCell,
   TableHead,
   TableRow,
-  TextField,
   Typography,
 } from '@mui/material';
-import { useState } from 'react';
 import type { BootMode } from '../../../shared/deploy';
 import { useClient } from '../api/context';
+import { AddImageButton, ExpectedChecksumField, ImageAddStatus } from '../components/AddImage';
 import { RamdiskSettings } from '../components/RamdiskSettings';
+import { formatBytes } from '../format-bytes';
+import { isDesktop, useImageAdding } from '../store/image-adding';
 import { useImages } from '../store/images';
-import { errorText } from '../api/client';
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 export function ImageStep(): React.JSX.Element {
   const client = useClient();
-  const { images, adding } = useImages();
-  const [path, setPath] = useState('');
-  const [bootMode, setBootMode] = useState<BootMode>('bios');
-  const [busyPath, setBusyPath] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const add = async (): Promise<void> => {
-    setError(null);
-    setBusyPath(path);
-    try {
-      await client.call('images.add', { path, bootMode });
-      setPath('');
-    } catch (failure) {
-      setError(errorText(failure));
-    } finally {
-      setBusyPath(null);
-    }
-  };
-
-  const progress = busyPath ? adding[busyPath] : undefined;
+  const { images } = useImages();
+  const bootMode = useImageAdding((state) => state.bootMode);
 
   return (
     <Stack spacing={2}>
       <Typography variant="body2" color="text.secondary">
-        The image is written to the server’s disk as it is: a raw disk image, or one compressed with gzip. Rackboot
-        computes its SHA-256 once here and checks that the disk holds exactly these bytes after the write.
+        The image is written to the server’s disk as it is: a raw disk image, or one compressed with gzip.{' '}
+        {isDesktop() ? 'Choose the file, or drop it anywhere on this window.' : 'Upload the file, or drop it anywhere on this window.'}{' '}
+        Rackboot computes its SHA-256 and checks that the disk holds exactly these bytes after the write.
       </Typography>
       <Stack direction={{ xs: 'column', sm: 'row' }} spacing={2} sx={{ alignItems: { sm: 'center' } }}>
-        <TextField
-          label="Image file path"
-          placeholder="/srv/images/debian-12.raw"
-          value={path}
-          onChange={(event) => setPath(event.target.value)}
-          sx={{ flex: 1 }}
-        />
-        <RadioGroup row aria-label="Boot mode" value={bootMode} onChange={(event) => setBootMode(event.target.value as BootMode)}>
+        <AddImageButton />
+        <RadioGroup
+          row
+          aria-label="Boot mode"
+          value={bootMode}
+          onChange={(event) => useImageAdding.setState({ bootMode: event.target.value as BootMode })}
+        >
           <FormControlLabel value="bios" control={<Radio />} label="BIOS" />
           <FormControlLabel value="uefi" control={<Radio />} label="UEFI" />
         </RadioGroup>
-        <Button variant="contained" disabled={path.trim() === '' || busyPath !== null} onClick={() => void add()}>
-          Add image
-        </Button>
+        <ExpectedChecksumField />
       </Stack>
-      {busyPath && (
-        <Box aria-label="Checksum progress">
-          <Typography variant="body2">Computing SHA-256 of {busyPath}…</Typography>
-          <LinearProgress
-            variant={progress ? 'determinate' : 'indeterminate'}
-            value={progress && progress.total > 0 ? (100 * progress.read) / progress.total : 0}
-          />
-        </Box>
-      )}
-      {error && <Alert severity="error">{error}</Alert>}
+      <ImageAddStatus />
       {images.length === 0 ? (
         <Typography color="text.secondary">No images yet.</Typography>
       ) : (
@@ -127,7 +87,18 @@ export function ImageStep(): React.JSX.Element {
           </TableBody>
         </Table>
       )}
-      <RamdiskSettings />
+      <Stack spacing={1} aria-label="Deploy ramdisk">
+        <Typography variant="subtitle1">Deploy ramdisk</Typography>
+        {/* The built-in ramdisk's summary (branch builtin-ramdisk) goes here: what deploys use unless Advanced says otherwise. */}
+        <Accordion disableGutters variant="outlined">
+          <AccordionSummary aria-controls="advanced-ramdisk" id="advanced-ramdisk-header">
+            <Typography>Advanced: my own kernel or initrd, target disk, console text</Typography>
+          </AccordionSummary>
+          <AccordionDetails id="advanced-ramdisk">
+            <RamdiskSettings />
+          </AccordionDetails>
+        </Accordion>
+      </Stack>
     </Stack>
   );
 }

@@ -13,11 +13,16 @@ export type StepLabel = (typeof STEPS)[number]['label'];
 
 interface WizardState {
   active: StepLabel;
+  /** The setup check above the steps: open on an empty app, and whenever "Check setup" is pressed. */
+  setupOpen: boolean;
   goTo(step: StepLabel): void;
+  showSetup(open: boolean): void;
 }
 
 /** Which step is shown; any step can send the technician to the one whose work it needs first. */
 export const useWizard = create<WizardState>()((set) => ({
   active: 'BMC',
+  setupOpen: false,
   goTo: (step) => set({ active: step }),
+  showSetup: (open) => set({ setupOpen: open }),
 }));
