@@ -1,17 +1,20 @@
-import { Alert, Button, FormControlLabel, Radio, RadioGroup, Stack, TextField, Typography } from '@mui/material';
+import { Accordion, AccordionDetails, AccordionSummary, Alert, Button, FormControlLabel, Radio, RadioGroup, Stack, TextField, Typography } from '@mui/material';
 import { useEffect, useState } from 'react';
 import type { DeploySettings } from '../../../shared/deploy';
 import { useClient } from '../api/context';
 import { useDeploy } from '../store/deploy';
 import { errorText } from '../api/client';
+import { BuiltinRamdiskSummary, useBuiltinRamdisk } from './BuiltinRamdiskSummary';
 
-type Kind = 'append' | 'build';
+type Kind = DeploySettings['ramdisk']['kind'];
 
 /** Where the deploy ramdisk comes from, the target disk and what "up" looks like on the console. */
 export function RamdiskSettings(): React.JSX.Element {
   const client = useClient();
   const [settings, setSettings] = useState<DeploySettings | null>(null);
-  const [kind, setKind] = useState<Kind>('build');
+  const [kind, setKind] = useState<Kind>('builtin');
+  const builtin = useBuiltinRamdisk();
+  const [advanced, setAdvanced] = useState(false);
   const [kernel, setKernel] = useState('');
   const [initrd, setInitrd] = useState('');
   const [modules, setModules] = useState('');
@@ -25,14 +28,13 @@ export function RamdiskSettings(): React.JSX.Element {
       setSettings(loaded);
       setDisk(loaded.disk);
       setUpMarker(loaded.upMarker);
-      if (loaded.ramdisk) {
-        setKind(loaded.ramdisk.kind);
-        setKernel(loaded.ramdisk.kernel);
-        if (loaded.ramdisk.kind === 'append') setInitrd(loaded.ramdisk.initrd);
-        else {
-          setModules(loaded.ramdisk.modules);
-          setBusybox(loaded.ramdisk.busybox);
-        }
+      setKind(loaded.ramdisk.kind);
+      setAdvanced(loaded.ramdisk.kind !== 'builtin');
+      if (loaded.ramdisk.kind !== 'builtin') setKernel(loaded.ramdisk.kernel);
+      if (loaded.ramdisk.kind === 'append') setInitrd(loaded.ramdisk.initrd);
+      if (loaded.ramdisk.kind === 'build') {
+        setModules(loaded.ramdisk.modules);
+        setBusybox(loaded.ramdisk.busybox);
       }
     });
   }, [client]);
@@ -40,7 +42,8 @@ export function RamdiskSettings(): React.JSX.Element {
   const save = async (): Promise<void> => {
     if (!settings) return;
     try {
-      const ramdisk = kind === 'append' ? { kind, kernel, initrd } : { kind, kernel, modules, busybox };
+      const ramdisk: DeploySettings['ramdisk'] =
+        kind === 'builtin' ? { kind } : kind === 'append' ? { kind, kernel, initrd } : { kind, kernel, modules, busybox };
       const saved = await client.call('deploy.setSettings', { ...settings, ramdisk, disk, upMarker });
       setSettings(saved);
       useDeploy.setState({ settings: saved });
@@ -54,28 +57,41 @@ export function RamdiskSettings(): React.JSX.Element {
     <Stack spacing={1} aria-label="Deploy ramdisk">
       <Typography variant="subtitle1">Deploy ramdisk</Typography>
       <Typography variant="body2" color="text.secondary">
-        The server first boots a small Linux whose agent writes the image. Rackboot builds it from a kernel package
-        (unpacked folder or .deb) and a static busybox, or appends its agent to an initrd you give.
+        The server first boots a small Linux whose agent writes the image. Rackboot carries one with every storage and
+        network driver and their firmware; under Advanced you can give your own kernel instead.
       </Typography>
-      <RadioGroup row aria-label="Ramdisk source" value={kind} onChange={(event) => setKind(event.target.value as Kind)}>
-        <FormControlLabel value="build" control={<Radio />} label="Build from kernel modules + busybox" />
-        <FormControlLabel value="append" control={<Radio />} label="Append the agent to my initrd" />
-      </RadioGroup>
-      <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
-        <TextField size="small" label="Kernel (vmlinuz)" value={kernel} onChange={(event) => setKernel(event.target.value)} sx={{ flex: 1 }} />
-        {kind === 'append' ? (
-          <TextField size="small" label="Initrd" value={initrd} onChange={(event) => setInitrd(event.target.value)} sx={{ flex: 1 }} />
-        ) : (
-          <>
-            <TextField size="small" label="Kernel modules (folder or .deb)" value={modules} onChange={(event) => setModules(event.target.value)} sx={{ flex: 1 }} />
-            <TextField size="small" label="Static busybox" value={busybox} onChange={(event) => setBusybox(event.target.value)} />
-          </>
-        )}
-      </Stack>
+      <BuiltinRamdiskSummary status={builtin} />
+      <Accordion disableGutters expanded={advanced} onChange={(_event, open) => setAdvanced(open)} variant="outlined">
+        <AccordionSummary aria-label="Advanced ramdisk settings">
+          <Typography variant="body2">Advanced: {kind === 'builtin' ? 'the built-in ramdisk is used' : 'your own deploy kernel'}</Typography>
+        </AccordionSummary>
+        <AccordionDetails>
+          <Stack spacing={1}>
+            <RadioGroup row aria-label="Ramdisk source" value={kind} onChange={(event) => setKind(event.target.value as Kind)}>
+              <FormControlLabel value="builtin" control={<Radio />} label="Built-in (recommended)" />
+              <FormControlLabel value="build" control={<Radio />} label="Build from kernel modules + busybox" />
+              <FormControlLabel value="append" control={<Radio />} label="Append the agent to my initrd" />
+            </RadioGroup>
+            {kind !== 'builtin' && (
+              <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
+                <TextField size="small" label="Kernel (vmlinuz)" value={kernel} onChange={(event) => setKernel(event.target.value)} sx={{ flex: 1 }} />
+                {kind === 'append' ? (
+                  <TextField size="small" label="Initrd" value={initrd} onChange={(event) => setInitrd(event.target.value)} sx={{ flex: 1 }} />
+                ) : (
+                  <>
+                    <TextField size="small" label="Kernel modules (folder or .deb)" value={modules} onChange={(event) => setModules(event.target.value)} sx={{ flex: 1 }} />
+                    <TextField size="small" label="Static busybox" value={busybox} onChange={(event) => setBusybox(event.target.value)} />
+                  </>
+                )}
+              </Stack>
+            )}
+          </Stack>
+        </AccordionDetails>
+      </Accordion>
       <Stack direction="row" spacing={2}>
         <TextField size="small" label="Target disk" value={disk} onChange={(event) => setDisk(event.target.value)} helperText="auto: the first disk the ramdisk finds" />
         <TextField size="small" label="Console text when up" value={upMarker} onChange={(event) => setUpMarker(event.target.value)} />
-        <Button variant="outlined" disabled={!settings || kernel === ''} onClick={() => void save()}>
+        <Button variant="outlined" disabled={!settings || (kind !== 'builtin' && kernel === '')} onClick={() => void save()}>
           Save deploy settings
         </Button>
       </Stack>
