@@ -14,6 +14,7 @@ import {
   bootModeSchema,
   deployRecordSchema,
   deploySettingsSchema,
+  builtinRamdiskStatusSchema,
   imageSchema,
   matchedBySchema,
   servicesConfigSchema,
@@ -107,6 +108,8 @@ export const methods = {
   'services.stop': { input: z.object({}), output: servicesStatusSchema },
   'deploy.getSettings': { input: z.object({}), output: deploySettingsSchema },
   'deploy.setSettings': { input: deploySettingsSchema, output: deploySettingsSchema },
+  /** What the built-in deploy ramdisk holds (the default), or why it is missing. */
+  'deploy.builtinRamdisk': { input: z.object({}), output: builtinRamdiskStatusSchema },
   'deploy.start': {
     input: z.object({ nodeIds: z.array(idSchema).min(1, 'select at least one server'), imageId: z.string().min(1, 'choose an image') }),
     output: z.array(deployRecordSchema),

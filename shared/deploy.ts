@@ -62,17 +62,50 @@ export const imageSchema = z.object({
 export type Image = z.infer<typeof imageSchema>;
 
 /**
- * Where the deploy ramdisk comes from: the agent appended to an initrd the operator gives (it must carry busybox), or a
- * complete ramdisk built from a kernel's modules (an unpacked linux-image package or its .deb) and a static busybox.
+ * Where the deploy ramdisk comes from: the one the app carries (`builtin`, the default: Debian's kernel with every
+ * storage and network driver and their firmware, built by `npm run ramdisk`), the agent appended to an initrd the
+ * operator gives (it must carry busybox), or a complete ramdisk built from a kernel's modules (an unpacked
+ * linux-image package or its .deb) and a static busybox.
  */
 export const ramdiskSettingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('builtin') }),
   z.object({ kind: z.literal('append'), kernel: z.string().min(1), initrd: z.string().min(1) }),
   z.object({ kind: z.literal('build'), kernel: z.string().min(1), modules: z.string().min(1), busybox: z.string().min(1) }),
 ]);
 export type RamdiskSetting = z.infer<typeof ramdiskSettingSchema>;
 
+/** What the built-in ramdisk holds (its manifest.json, written by scripts/build-ramdisk.ts). */
+export const builtinRamdiskManifestSchema = z.object({
+  /** Changes with every input of the build (packages, driver rule, builder): names the cached build. */
+  key: z.string().regex(/^[0-9a-f]{16,64}$/),
+  distribution: z.string(),
+  /** uname -r, e.g. 6.1.0-57-amd64 */
+  kernelRelease: z.string(),
+  /** The kernel's upstream version, e.g. 6.1.158 */
+  kernelVersion: z.string(),
+  /** Storage and network drivers by the driver rule, and all modules carried (with their dependencies). */
+  drivers: z.number().int().min(0),
+  modules: z.number().int().min(0),
+  firmwareFiles: z.number().int().min(0),
+  /** Firmware names the modules give that no package taken holds. */
+  firmwareMissing: z.array(z.string()),
+  kernelBytes: z.number().int().min(0),
+  initrdBytes: z.number().int().min(0),
+  packages: z.array(z.object({ name: z.string(), version: z.string(), sha256: z.string() })),
+  /** Whether the archive's InRelease signature was checked with the Debian archive keyring (gpgv). */
+  signatureChecked: z.boolean(),
+});
+export type BuiltinRamdiskManifest = z.infer<typeof builtinRamdiskManifestSchema>;
+
+/** The built-in ramdisk as the wizard shows it: what it holds, or why it is not there and how to make it. */
+export const builtinRamdiskStatusSchema = z.discriminatedUnion('available', [
+  z.object({ available: z.literal(true), manifest: builtinRamdiskManifestSchema }),
+  z.object({ available: z.literal(false), reason: z.string() }),
+]);
+export type BuiltinRamdiskStatus = z.infer<typeof builtinRamdiskStatusSchema>;
+
 export const deploySettingsSchema = z.object({
-  ramdisk: ramdiskSettingSchema.nullable(),
+  ramdisk: ramdiskSettingSchema,
   /** The disk the agent writes to, or `auto` for the first disk it finds. */
   disk: z.string().regex(/^(auto|\/dev\/[A-Za-z0-9/_-]+)$/, 'a device such as /dev/sda, or auto'),
   /** What the installed OS prints on its serial console once it is up (a regular expression). */
@@ -82,7 +115,7 @@ export const deploySettingsSchema = z.object({
 });
 export type DeploySettings = z.infer<typeof deploySettingsSchema>;
 
-export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = { ramdisk: null, disk: 'auto', upMarker: 'login:', concurrency: 4 };
+export const DEFAULT_DEPLOY_SETTINGS: DeploySettings = { ramdisk: { kind: 'builtin' }, disk: 'auto', upMarker: 'login:', concurrency: 4 };
 
 export const servicesConfigSchema = z.object({
   interfaceName: z.string().min(1),

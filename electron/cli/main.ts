@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bootModeSchema, servicesConfigSchema, type DeployRecord } from '../../shared/deploy';
+import { bootModeSchema, servicesConfigSchema, type DeployRecord, type DeploySettings } from '../../shared/deploy';
 import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shared/api';
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
@@ -17,7 +17,7 @@ Image:
 Network (the provisioning interface, already configured):
   --interface IF --address ADDR/PREFIX [--mode full|proxy] [--pool START-END] [--http-port N]
   [--router-advertisements on|off] (IPv6 RAs with router lifetime 0 so iPXE starts ~15 s sooner; needs dnsmasq)
-Deploy ramdisk:
+Deploy ramdisk (default: the built-in one, Debian 12's kernel with every storage and network driver):
   --ramdisk-kernel FILE and either --ramdisk-initrd FILE (agent appended) or --ramdisk-modules DIR|DEB --busybox FILE
 Options:
   --disk DEV|auto  --up-marker REGEX (default login:)  --concurrency N  --data-dir DIR  --json (events as JSON lines)`;
@@ -86,15 +86,18 @@ async function deploy(argv: string[]): Promise<number> {
     servers.push(...parsed.entries.map((entry) => ({ address: entry.bmcAddress, port: 623, user: entry.bmcUser, password: entry.bmcPassword, mac: entry.mac })));
   }
   const [address, prefix] = (values.address ?? '').split('/');
-  if (!servers.length || !values.image || !values.interface || !address || !prefix || !values['ramdisk-kernel']) {
+  if (!servers.length || !values.image || !values.interface || !address || !prefix) {
     console.error(USAGE);
     return 2;
   }
   const bootMode = choice('boot-mode', values['boot-mode'], bootModeSchema.options);
   const mode = choice('mode', values.mode, servicesConfigSchema.shape.mode.options);
-  const ramdisk = values['ramdisk-initrd']
-    ? { kind: 'append' as const, kernel: values['ramdisk-kernel'], initrd: values['ramdisk-initrd'] }
-    : { kind: 'build' as const, kernel: values['ramdisk-kernel'], modules: values['ramdisk-modules'] ?? '', busybox: values.busybox ?? '/bin/busybox' };
+  const ramdiskKernel = values['ramdisk-kernel'];
+  const ramdisk: DeploySettings['ramdisk'] = !ramdiskKernel
+    ? { kind: 'builtin' }
+    : values['ramdisk-initrd']
+      ? { kind: 'append', kernel: ramdiskKernel, initrd: values['ramdisk-initrd'] }
+      : { kind: 'build', kernel: ramdiskKernel, modules: values['ramdisk-modules'] ?? '', busybox: values.busybox ?? '/bin/busybox' };
 
   const dataDir = path.resolve(values['data-dir'] ?? defaultHeadlessDataDir());
   const core = await createCore({

@@ -16,6 +16,7 @@ import type { BootMode, Image } from '../../shared/deploy';
 import { NetworkService } from '../network/service';
 import { probeDhcpServers } from '../pxe/dhcp/probe';
 import { isRootProcess, openExecutor } from '../network/open-executor';
+import { findBuiltinRamdisk } from '../deploy/builtin-ramdisk';
 import { UploadStore } from '../lib/upload-store';
 import type { FilePicker } from './file-picker';
 import { assessSetup } from './setup-check';
@@ -193,6 +194,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'services.stop': async () => deploy.stopServices(),
     'deploy.getSettings': async () => deploy.getSettings(),
     'deploy.setSettings': async (settings) => deploy.setSettings(settings),
+    'deploy.builtinRamdisk': async () => {
+      const found = await findBuiltinRamdisk();
+      return 'dir' in found ? found.status : found;
+    },
     'deploy.start': async ({ nodeIds, imageId }) => deploy.start(nodeIds, imageId),
     'deploy.cancel': async ({ nodeId }) => {
       await deploy.cancel(nodeId);

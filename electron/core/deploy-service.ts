@@ -75,7 +75,10 @@ export class DeployService {
 
   async load(): Promise<void> {
     await removeStaleTemporaries(path.join(this.deps.dataDir, SETTINGS_FILE));
-    const parsed = deploySettingsSchema.safeParse(await readJsonFile(path.join(this.deps.dataDir, SETTINGS_FILE)));
+    const saved = await readJsonFile(path.join(this.deps.dataDir, SETTINGS_FILE));
+    // Settings saved before the built-in ramdisk existed hold `ramdisk: null` (none chosen): the built-in one now.
+    const withRamdisk = saved && typeof saved === 'object' && (saved as { ramdisk?: unknown }).ramdisk === null ? { ...saved, ramdisk: { kind: 'builtin' } } : saved;
+    const parsed = deploySettingsSchema.safeParse(withRamdisk);
     if (parsed.success) this.settings = parsed.data;
   }
 
@@ -148,9 +151,6 @@ export class DeployService {
 
   async start(nodeIds: string[], imageId: string): Promise<DeployRecord[]> {
     const orchestrator = this.requireOrchestrator();
-    if (!this.settings.ramdisk) {
-      throw new UserFacingError('ramdisk-missing', 'Choose the deploy ramdisk source (kernel and initrd) in the Image step first.');
-    }
     // An unknown id fails here, before a deploy record or a log file is written under its name.
     for (const nodeId of nodeIds) this.deps.nodes.get(nodeId);
     const records: DeployRecord[] = [];
@@ -224,7 +224,7 @@ export class DeployService {
 
   private buildOrchestrator(services: ProvisioningServices): Orchestrator {
     const settings = this.settings;
-    const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache')) : null;
+    const ramdisk = new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache'));
     const orchestrator: Orchestrator = new Orchestrator(
       {
         store: this.deps.store,
@@ -247,10 +247,7 @@ export class DeployService {
         },
         power: this.power,
         network: this.requireNetwork(),
-        ramdisk: ramdisk ?? {
-          paths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
-          imageUrlPath: () => '',
-        },
+        ramdisk,
         agent: this.agent,
         upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
         onChange: (record) => this.deps.bus.emit('deploy.changed', record),

@@ -7,22 +7,15 @@ import { gzipSync } from 'node:zlib';
 import { UserFacingError } from '../lib/user-facing-error';
 import { writeFileAtomic } from '../lib/atomic-file';
 import { writeCpio, type CpioEntry } from './cpio';
-import { moduleIndex, resolveModuleOrder } from './modules-dep';
+import { ramdiskContents, type KernelTree } from './ramdisk-tree';
 import type { AgentTools } from './agent-tools';
+
+export type { KernelTree } from './ramdisk-tree';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
 
 const execFileAsync = promisify(execFile);
-
-/** Drivers a deploy ramdisk loads when present in the kernel: virtual and common server NICs and disk controllers. */
-export const DEFAULT_DRIVERS = [
-  'virtio_pci', 'virtio_net', 'virtio_blk', 'virtio_scsi', 'e1000', 'e1000e', 'igb', 'ixgbe', 'i40e', 'tg3', 'bnx2',
-  'bnxt_en', 'mlx5_core', 'ahci', 'nvme', 'sd_mod',
-];
-
-/** Where the agent finds that list: what it loads by name from an operator's initrd that has no module index. */
-const AGENT_DRIVER_LIST = 'etc/rackboot/drivers';
 
 /** The agent's own files, as a cpio archive the kernel can unpack on top of any initramfs. */
 export function agentEntries(tools: AgentTools): CpioEntry[] {
@@ -34,7 +27,6 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
-    { kind: 'file', path: AGENT_DRIVER_LIST, data: Buffer.from(`${DEFAULT_DRIVERS.join('\n')}\n`), mode: 0o644 },
   ];
 }
 
@@ -47,11 +39,6 @@ export function appendAgent(initrd: Buffer, tools: AgentTools): Buffer {
   return Buffer.concat([initrd, padding, writeCpio(agentEntries(tools))]);
 }
 
-export interface KernelTree {
-  /** A folder holding lib/modules/VERSION (an unpacked linux-image package). */
-  root: string;
-  version: string;
-}
 
 /** Finds the module tree in an unpacked kernel package, or unpacks `.deb` files first (Linux, dpkg-deb). */
 export async function openKernelTree(source: string, cacheDir: string): Promise<KernelTree> {
@@ -87,56 +74,10 @@ async function describeKernelTree(root: string, source: string): Promise<KernelT
   return { root, version: versions[0]! };
 }
 
-/**
- * A complete deploy ramdisk: static busybox, the agent, and the kernel's NIC and disk drivers as a module tree of their
- * own (`lib/modules/VERSION` with `modules.dep` and `modules.alias` cut down to what it holds). The agent loads only the
- * drivers whose aliases match a device the kernel found (busybox modprobe resolves modaliases), so a server pays for
- * its own two or three drivers, not for every one shipped.
- */
-export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; tools: AgentTools; drivers?: string[] }): Promise<Buffer> {
-  const tree = `lib/modules/${options.kernel.version}`;
-  const modulesDir = path.join(options.kernel.root, tree);
-  const [modulesDep, modulesAlias] = await Promise.all([
-    fs.readFile(path.join(modulesDir, 'modules.dep'), 'utf8'),
-    fs.readFile(path.join(modulesDir, 'modules.alias'), 'utf8').catch(() => {
-      throw new UserFacingError(
-        'ramdisk-kernel',
-        `${modulesDir} has no modules.alias, which the deploy agent needs to pick drivers; run depmod -b ${options.kernel.root} ${options.kernel.version}.`,
-      );
-    }),
-  ]);
-  const { order } = resolveModuleOrder(modulesDep, options.drivers ?? DEFAULT_DRIVERS);
-  const busybox = await fs.readFile(options.busybox);
-  const entries: CpioEntry[] = [
-    ...['sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run'].map(
-      (dir): CpioEntry => ({ kind: 'dir', path: dir }),
-    ),
-    { kind: 'char-device', path: 'dev/console', major: 5, minor: 1 },
-    { kind: 'dir', path: 'bin' },
-    { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
-    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
-  ];
-  for (const dir of parentFolders([`${tree}/modules.dep`, ...order.map((file) => `${tree}/${file}`)])) {
-    entries.push({ kind: 'dir', path: dir });
-  }
-  for (const file of order) entries.push({ kind: 'file', path: `${tree}/${file}`, data: await fs.readFile(path.join(modulesDir, file)) });
-  const index = moduleIndex(modulesDep, modulesAlias, order);
-  entries.push(
-    { kind: 'file', path: `${tree}/modules.dep`, data: Buffer.from(index.modulesDep) },
-    { kind: 'file', path: `${tree}/modules.alias`, data: Buffer.from(index.modulesAlias) },
-    ...agentEntries(options.tools).filter((entry) => entry.path !== 'bin'),
-  );
-  return gzipSync(writeCpio(entries), { level: 1 });
-}
-
-/** Every folder above the given files, parents first, as a cpio archive must list them. */
-function parentFolders(paths: string[]): string[] {
-  const folders = new Set<string>();
-  for (const file of paths) {
-    const parts = file.split('/');
-    for (let depth = 1; depth < parts.length; depth += 1) folders.add(parts.slice(0, depth).join('/'));
-  }
-  return [...folders].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+/** A complete deploy ramdisk: `ramdiskContents` and the agent, as one gzipped cpio archive. */
+export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; tools: AgentTools; firmwareDir?: string }): Promise<Buffer> {
+  const contents = await ramdiskContents(options);
+  return gzipSync(writeCpio([...contents.entries, ...agentEntries(options.tools).filter((entry) => entry.path !== 'bin')]), { level: 1 });
 }
 
 /** Builds once per distinct input and keeps the result under the cache folder. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,3 +48,43 @@ describe('deploy ramdisk source', () => {
     expect((await servedInitrd()).subarray(0, 21).toString()).toBe('second initrd, longer');
   });
 });
+
+describe('built-in deploy ramdisk source', () => {
+  let dir: string;
+  const saved = process.env.RACKBOOT_RAMDISK_DIR;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-builtin-'));
+    process.env.RACKBOOT_RAMDISK_DIR = path.join(dir, 'ramdisk');
+  });
+  afterEach(async () => {
+    if (saved === undefined) delete process.env.RACKBOOT_RAMDISK_DIR;
+    else process.env.RACKBOOT_RAMDISK_DIR = saved;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const source = (served: Map<string, string>): HttpRamdiskSource =>
+    new HttpRamdiskSource({ serveFile: (urlPath: string, file: string) => void served.set(urlPath, file) }, { kind: 'builtin' }, path.join(dir, 'cache'));
+
+  it('serves the built-in kernel and its initrd with the agent appended', async () => {
+    const ramdisk = path.join(dir, 'ramdisk');
+    await mkdir(ramdisk);
+    await writeFile(path.join(ramdisk, 'vmlinuz'), 'built-in kernel');
+    await writeFile(path.join(ramdisk, 'initrd.cpio.gz'), 'built-in base');
+    await writeFile(path.join(ramdisk, 'manifest.json'), JSON.stringify(TEST_MANIFEST));
+    const served = new Map<string, string>();
+    const { kernelUrlPath, initrdUrlPath } = await source(served).paths();
+    expect(served.get(kernelUrlPath)).toBe(path.join(ramdisk, 'vmlinuz'));
+    const initrd = await readFile(served.get(initrdUrlPath)!);
+    expect(initrd.subarray(0, 13).toString()).toBe('built-in base');
+    expect(initrd.includes(Buffer.from('rackboot-agent'))).toBe(true);
+  });
+
+  it('says how to build it when it is not there', async () => {
+    await expect(source(new Map()).paths()).rejects.toThrow(/run npm run ramdisk/);
+  });
+});
+
+const TEST_MANIFEST = {
+  key: '0123456789abcdef', distribution: 'Debian 12.15 (bookworm)', kernelRelease: '6.1.0-57-amd64', kernelVersion: '6.1.158',
+  drivers: 400, modules: 450, firmwareFiles: 300, firmwareMissing: [], kernelBytes: 15, initrdBytes: 13, packages: [], signatureChecked: true,
+};

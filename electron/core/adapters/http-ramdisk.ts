@@ -5,7 +5,16 @@ import type { RamdiskSetting } from '../../../shared/deploy';
 import type { HttpBootServer } from '../../pxe/http/server';
 import type { RamdiskSource } from '../../deploy/ports';
 import { loadAgentTools, type AgentTools } from '../../deploy/agent-tools';
+import { findBuiltinRamdisk } from '../../deploy/builtin-ramdisk';
 import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../../deploy/ramdisk';
+import { UserFacingError } from '../../lib/user-facing-error';
+
+/** What one ramdisk setting is made from: the kernel to serve, and the inputs whose identity keys the built initrd. */
+interface RamdiskInputs {
+  kernel: string;
+  key: string[];
+  build: (tools: AgentTools) => Promise<Buffer>;
+}
 
 /**
  * The deploy kernel and the agent's initrd (built once per version of its inputs, cached) and the images, served by
@@ -22,15 +31,13 @@ export class HttpRamdiskSource implements RamdiskSource {
   ) {}
 
   async paths(): Promise<{ kernelUrlPath: string; initrdUrlPath: string }> {
-    const setting = this.setting;
-    const inputs = setting.kind === 'append' ? [setting.kernel, setting.initrd] : [setting.kernel, setting.modules, setting.busybox];
-    // A kernel package or initrd replaced under the same name is a new input: it must not get the old ramdisk.
+    const inputs = await this.inputs();
     const tools = await loadAgentTools();
-    const key = [setting.kind, tools.digest, ...(await Promise.all(inputs.map(identity)))];
+    const key = [this.setting.kind, tools.digest, ...inputs.key];
     const id = key.join('\0');
     let build = this.builds.get(id);
     if (!build) {
-      build = this.buildInitrd(key, tools).catch((error: unknown) => {
+      build = cachedRamdisk(this.cacheDir, key, () => inputs.build(tools)).catch((error: unknown) => {
         this.builds.delete(id);
         throw error;
       });
@@ -39,18 +46,39 @@ export class HttpRamdiskSource implements RamdiskSource {
     const initrd = await build;
     const kernelUrlPath = '/deploy/vmlinuz';
     const initrdUrlPath = `/deploy/${path.basename(initrd)}`;
-    this.http.serveFile(kernelUrlPath, setting.kernel);
+    this.http.serveFile(kernelUrlPath, inputs.kernel);
     this.http.serveFile(initrdUrlPath, initrd);
     return { kernelUrlPath, initrdUrlPath };
   }
 
-  private buildInitrd(key: string[], tools: AgentTools): Promise<string> {
+  private async inputs(): Promise<RamdiskInputs> {
     const setting = this.setting;
-    return cachedRamdisk(this.cacheDir, key, async () =>
-      setting.kind === 'append'
-        ? appendAgent(await readFile(setting.initrd), tools)
-        : buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox, tools }),
-    );
+    switch (setting.kind) {
+      case 'builtin': {
+        const builtin = await findBuiltinRamdisk();
+        if (!('dir' in builtin)) throw new UserFacingError('ramdisk-builtin-missing', builtin.reason);
+        return {
+          kernel: builtin.kernel,
+          // The manifest's key names the build; the files' identity catches one replaced in place.
+          key: [builtin.status.manifest.key, ...(await Promise.all([builtin.kernel, builtin.initrd].map(identity)))],
+          build: async (tools) => appendAgent(await readFile(builtin.initrd), tools),
+        };
+      }
+      case 'append':
+        // A kernel package or initrd replaced under the same name is a new input: it must not get the old ramdisk.
+        return {
+          kernel: setting.kernel,
+          key: await Promise.all([setting.kernel, setting.initrd].map(identity)),
+          build: async (tools) => appendAgent(await readFile(setting.initrd), tools),
+        };
+      case 'build':
+        return {
+          kernel: setting.kernel,
+          key: await Promise.all([setting.kernel, setting.modules, setting.busybox].map(identity)),
+          build: async (tools) =>
+            buildFullRamdisk({ kernel: await openKernelTree(setting.modules, this.cacheDir), busybox: setting.busybox, tools }),
+        };
+    }
   }
 
   imageUrlPath(image: Image): string {

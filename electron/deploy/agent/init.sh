@@ -52,17 +52,10 @@ halt_forever() {
 # devices that show up late. Loaded modules are skipped by modprobe, so a call that finds nothing new is cheap.
 DEVICES_SEEN=
 load_drivers() {
-  if [ ! -f "/lib/modules/$(uname -r)/modules.alias" ]; then
-    # An operator's initrd without a module index: the usual NIC and disk drivers by name (the list the built
-    # ramdisk carries, etc/rackboot/drivers), once.
-    [ -n "$DEVICES_SEEN" ] && return 0
-    DEVICES_SEEN=by-name
-    # shellcheck disable=SC2013
-    for module in $(cat /etc/rackboot/drivers); do
-      modprobe "$module" 2>/dev/null
-    done
-    return 0
-  fi
+  modules="/lib/modules/$(uname -r)"
+  # An operator's initrd may carry modules without an index: busybox depmod writes modules.dep and modules.alias.
+  [ -f "$modules/modules.alias" ] || [ ! -d "$modules" ] || depmod 2>/dev/null
+  [ -f "$modules/modules.alias" ] || return 0
   while :; do
     devices=$(cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u)
     [ "$devices" = "$DEVICES_SEEN" ] && return 0

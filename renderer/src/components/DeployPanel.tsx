@@ -26,6 +26,7 @@ import { useImages } from '../store/images';
 import { errorText } from '../api/client';
 import { DiskCell } from './DiskCell';
 import { StepLink } from './StepLink';
+import { useBuiltinRamdisk } from './BuiltinRamdiskSummary';
 
 const STATUS_COLOR = { idle: 'default', running: 'info', failed: 'error', cancelled: 'warning', deployed: 'success' } as const;
 
@@ -96,6 +97,7 @@ export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element
   const client = useClient();
   const { records, transfers, services, settings } = useDeploy();
   const images = useImages((state) => state.images);
+  const builtin = useBuiltinRamdisk();
   const [imageId, setImageId] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
@@ -104,8 +106,8 @@ export function DeployPanel({ nodes }: { nodes: NodeView[] }): React.JSX.Element
     ...(images.length === 0
       ? [{ key: 'image', text: <>the OS image: add it in the <StepLink to="Image">Image step</StepLink></> }]
       : []),
-    ...(settings && !settings.ramdisk
-      ? [{ key: 'ramdisk', text: <>the deploy ramdisk: choose its source and save it in the <StepLink to="Image">Image step</StepLink></> }]
+    ...(settings?.ramdisk.kind === 'builtin' && builtin && !builtin.available
+      ? [{ key: 'ramdisk', text: <>the deploy ramdisk: {builtin.reason} (<StepLink to="Image">Image step</StepLink>)</> }]
       : []),
     ...(services && !services.running ? [{ key: 'services', text: <>the network boot services: start them above</> }] : []),
   ];

@@ -6,13 +6,13 @@ import { useDeploy } from '../store/deploy';
 import { errorText } from '../api/client';
 import { FileField } from './FileField';
 
-type Kind = 'append' | 'build';
+type Kind = DeploySettings['ramdisk']['kind'];
 
 /** Where the deploy ramdisk comes from, the target disk and what "up" looks like on the console. */
 export function RamdiskSettings(): React.JSX.Element {
   const client = useClient();
   const [settings, setSettings] = useState<DeploySettings | null>(null);
-  const [kind, setKind] = useState<Kind>('build');
+  const [kind, setKind] = useState<Kind>('builtin');
   const [kernel, setKernel] = useState('');
   const [initrd, setInitrd] = useState('');
   const [modules, setModules] = useState('');
@@ -26,14 +26,12 @@ export function RamdiskSettings(): React.JSX.Element {
       setSettings(loaded);
       setDisk(loaded.disk);
       setUpMarker(loaded.upMarker);
-      if (loaded.ramdisk) {
-        setKind(loaded.ramdisk.kind);
-        setKernel(loaded.ramdisk.kernel);
-        if (loaded.ramdisk.kind === 'append') setInitrd(loaded.ramdisk.initrd);
-        else {
-          setModules(loaded.ramdisk.modules);
-          setBusybox(loaded.ramdisk.busybox);
-        }
+      setKind(loaded.ramdisk.kind);
+      if (loaded.ramdisk.kind !== 'builtin') setKernel(loaded.ramdisk.kernel);
+      if (loaded.ramdisk.kind === 'append') setInitrd(loaded.ramdisk.initrd);
+      if (loaded.ramdisk.kind === 'build') {
+        setModules(loaded.ramdisk.modules);
+        setBusybox(loaded.ramdisk.busybox);
       }
     });
   }, [client]);
@@ -43,7 +41,8 @@ export function RamdiskSettings(): React.JSX.Element {
   const save = async (): Promise<void> => {
     if (!settings) return;
     try {
-      const ramdisk = kind === 'append' ? { kind, kernel, initrd } : { kind, kernel, modules, busybox };
+      const ramdisk: DeploySettings['ramdisk'] =
+        kind === 'builtin' ? { kind } : kind === 'append' ? { kind, kernel, initrd } : { kind, kernel, modules, busybox };
       const saved = await client.call('deploy.setSettings', { ...settings, ramdisk, disk, upMarker });
       setSettings(saved);
       useDeploy.setState({ settings: saved });
@@ -56,13 +55,16 @@ export function RamdiskSettings(): React.JSX.Element {
   return (
     <Stack spacing={1} aria-label="Custom deploy ramdisk">
       <Typography variant="body2" color="text.secondary">
-        The server first boots a small Linux whose agent writes the image. Here Rackboot builds it from a kernel package
-        (unpacked folder or .deb) and a static busybox you give, or appends its agent to an initrd you give.
+        The server first boots a small Linux whose agent writes the image. Rackboot carries one with every storage and
+        network driver and their firmware; here you can give your own kernel instead: Rackboot builds the ramdisk from a
+        kernel package (unpacked folder or .deb) and a static busybox, or appends its agent to an initrd.
       </Typography>
       <RadioGroup row aria-label="Ramdisk source" value={kind} onChange={(event) => setKind(event.target.value as Kind)}>
+        <FormControlLabel value="builtin" control={<Radio />} label="Built-in (recommended)" />
         <FormControlLabel value="build" control={<Radio />} label="Build from kernel modules + busybox" />
         <FormControlLabel value="append" control={<Radio />} label="Append the agent to my initrd" />
       </RadioGroup>
+      {kind !== 'builtin' && (
       <Stack direction={{ xs: 'column', md: 'row' }} spacing={2}>
         <FileField label="Kernel (vmlinuz)" purpose="kernel" value={kernel} onChange={setKernel} onError={showError} />
         {kind === 'append' ? (
@@ -74,10 +76,11 @@ export function RamdiskSettings(): React.JSX.Element {
           </>
         )}
       </Stack>
+      )}
       <Stack direction="row" spacing={2}>
         <TextField size="small" label="Target disk" value={disk} onChange={(event) => setDisk(event.target.value)} helperText="auto: the first disk the ramdisk finds" />
         <TextField size="small" label="Console text when up" value={upMarker} onChange={(event) => setUpMarker(event.target.value)} />
-        <Button variant="outlined" disabled={!settings || kernel === ''} onClick={() => void save()}>
+        <Button variant="outlined" disabled={!settings || (kind !== 'builtin' && kernel === '')} onClick={() => void save()}>
           Save deploy settings
         </Button>
       </Stack>

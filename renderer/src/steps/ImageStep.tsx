@@ -17,6 +17,7 @@ import {
 import type { BootMode } from '../../../shared/deploy';
 import { useClient } from '../api/context';
 import { AddImageButton, ExpectedChecksumField, ImageAddStatus } from '../components/AddImage';
+import { BuiltinRamdiskSummary, useBuiltinRamdisk } from '../components/BuiltinRamdiskSummary';
 import { RamdiskSettings } from '../components/RamdiskSettings';
 import { formatBytes } from '../format-bytes';
 import { isDesktop, useImageAdding } from '../store/image-adding';
@@ -26,6 +27,7 @@ export function ImageStep(): React.JSX.Element {
   const client = useClient();
   const { images } = useImages();
   const bootMode = useImageAdding((state) => state.bootMode);
+  const builtinRamdisk = useBuiltinRamdisk();
 
   return (
     <Stack spacing={2}>
@@ -89,7 +91,7 @@ export function ImageStep(): React.JSX.Element {
       )}
       <Stack spacing={1} aria-label="Deploy ramdisk">
         <Typography variant="subtitle1">Deploy ramdisk</Typography>
-        {/* The built-in ramdisk's summary (branch builtin-ramdisk) goes here: what deploys use unless Advanced says otherwise. */}
+        <BuiltinRamdiskSummary status={builtinRamdisk} />
         <Accordion disableGutters variant="outlined">
           <AccordionSummary aria-controls="advanced-ramdisk" id="advanced-ramdisk-header">
             <Typography>Advanced: my own kernel or initrd, target disk, console text</Typography>
