@@ -12,6 +12,7 @@ PACKAGES=(
   syslinux syslinux-common syslinux-efi mtools dosfstools  # the BIOS + UEFI bootable test image the deploy tests write
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
   sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
+  qemu-utils xz-utils zstd            # qemu-img, xz and zstd make the images the format readers are tested with
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
 )
 
