@@ -58,7 +58,13 @@ export const methods = {
   'nodes.exportHardwareInfo': { input: exportRequestSchema, output: exportResultSchema },
   'images.list': { input: z.object({}), output: z.array(imageSchema) },
   'images.add': {
-    input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),
+    input: z.object({
+      path: z.string().min(1, 'the image file path is required'),
+      name: z.string().max(128).optional(),
+      bootMode: bootModeSchema,
+      /** A sha256 in hex, or the text of a SHA256SUMS file: the image is refused when its sha256 differs. */
+      checksum: z.string().max(1_000_000).optional(),
+    }),
     output: imageSchema,
   },
   'images.remove': { input: z.object({ id: z.string().min(1) }), output: z.object({ removed: z.boolean() }) },

@@ -209,7 +209,7 @@ export class DeployService {
 
   private buildOrchestrator(services: ProvisioningServices): Orchestrator {
     const settings = this.settings;
-    const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache')) : null;
+    const ramdisk = settings.ramdisk ? new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache'), this.deps.images) : null;
     const orchestrator: Orchestrator = new Orchestrator(
       {
         store: this.deps.store,
@@ -224,7 +224,7 @@ export class DeployService {
         network: this.requireNetwork(),
         ramdisk: ramdisk ?? {
           paths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
-          imageUrlPath: () => '',
+          imageUrlPaths: () => Promise.reject(new UserFacingError('ramdisk-missing', 'No deploy ramdisk is configured.')),
         },
         agent: this.agent,
         upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),

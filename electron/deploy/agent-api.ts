@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { ImageFormat } from '../../shared/deploy';
 import { isCanonicalMac } from '../../shared/mac';
 
 /** What one node's agent is told to do. Values are restricted so the agent's shell can read them as plain text. */
@@ -6,10 +7,16 @@ export interface AgentJob {
   nodeId: string;
   mac: string;
   token: string;
+  /** The image's data extents, one after the other (what the agent writes). */
   imageUrl: string;
-  imageFormat: 'raw' | 'gzip';
-  /** Bytes the agent writes to the disk (for gzip, the size once decompressed). */
+  /** The extent map: where each data extent goes on the disk ("OFFSET LENGTH" lines). */
+  imageMapUrl: string;
+  /** The format of the operator's file (for the log: the agent always gets extents). */
+  imageFormat: ImageFormat;
+  /** Data bytes the agent writes (the sum of the extents' lengths): what its progress counts up to. */
   imageSize: number;
+  /** Bytes of the disk the image covers: everything in it outside the extents must read back as zero. */
+  virtualSize: number;
   disk: string;
 }
 
@@ -57,7 +64,14 @@ function text(status: number, body: string): AgentResponse {
 
 /** `key=value` lines, the only format a busybox shell reads without a JSON parser. */
 export function renderJob(job: AgentJob): string {
-  const values = { image_url: job.imageUrl, image_format: job.imageFormat, image_size: String(job.imageSize), disk: job.disk };
+  const values = {
+    image_url: job.imageUrl,
+    image_map_url: job.imageMapUrl,
+    image_format: job.imageFormat,
+    image_size: String(job.imageSize),
+    virtual_size: String(job.virtualSize),
+    disk: job.disk,
+  };
   for (const [key, value] of Object.entries(values)) {
     if (!SAFE_VALUE.test(value)) throw new Error(`job value ${key} has characters the agent cannot read safely: ${value}`);
   }

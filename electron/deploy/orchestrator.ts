@@ -195,14 +195,14 @@ export class Orchestrator {
         this.log(job.nodeId, 'info', 'agent', report.line);
         break;
       case 'result':
-        if (report.sha256 === run.image.rawSha256) {
-          this.log(job.nodeId, 'info', 'agent', `Image verified on disk (sha256 ${report.sha256}).`);
+        if (report.sha256 === run.image.dataSha256) {
+          this.log(job.nodeId, 'info', 'agent', `Image verified on disk (sha256 of its ${run.image.extentCount} data extents ${report.sha256}).`);
           run.waiter.verified = true;
           run.waiter.mark('verifying');
         } else {
           run.waiter.fail(
             new Error(
-              `The disk does not hold the image: sha256 read back ${report.sha256}, expected ${run.image.rawSha256}. The download was cut or the disk is failing; retry, and check the disk if it happens again.`,
+              `The disk does not hold the image: sha256 of the data extents read back ${report.sha256}, expected ${run.image.dataSha256}. The download was cut or the disk is failing; retry, and check the disk if it happens again.`,
             ),
           );
         }
@@ -345,9 +345,9 @@ export class Orchestrator {
 
   /** What a stalled wait for `phase` has seen so far, for the warning. */
   private progressText(run: Running, phase: DeployPhase): string {
-    const imageSize = run.job?.imageSize ?? run.image.rawSize;
+    const imageSize = run.job?.imageSize ?? run.image.dataSize;
     if (phase === 'writing-image' || phase === 'verifying') {
-      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image up to byte ${run.servedUpTo} of ${run.image.size}`;
+      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image's data up to byte ${run.servedUpTo} of ${run.image.dataSize}`;
     }
     if (phase === 'agent-connected') return 'the deploy kernel was fetched, the agent has not asked for its job yet';
     return `${PHASE_LIMITS[phase]?.missing ?? `no ${phase}`} yet`;
@@ -356,11 +356,11 @@ export class Orchestrator {
   /** The boot HTTP server's view of the image going to this node: resumes and breaks are logged, bytes are progress. */
   private imageTransfer(nodeId: string, run: Running, imagePath: string, signal: Extract<BootSignal, { kind: 'http' }>): void {
     if (signal.path !== imagePath) return;
-    const start = signal.status === 206 && signal.total !== null ? run.image.size - signal.total : 0;
+    const start = signal.status === 206 && signal.total !== null ? run.image.dataSize - signal.total : 0;
     if (signal.phase === 'started' && signal.status === 206) {
-      this.log(nodeId, 'info', 'http', `The agent resumes the image: serving it from byte ${start} of ${run.image.size} (HTTP Range).`);
+      this.log(nodeId, 'info', 'http', `The agent resumes the image: serving its data from byte ${start} of ${run.image.dataSize} (HTTP Range).`);
     } else if (signal.phase === 'failed') {
-      this.log(nodeId, 'warn', 'http', `The image transfer broke at byte ${start + signal.bytes} of ${run.image.size}: ${signal.error ?? 'connection lost'}.`);
+      this.log(nodeId, 'warn', 'http', `The image transfer broke at data byte ${start + signal.bytes} of ${run.image.dataSize}: ${signal.error ?? 'connection lost'}.`);
     }
     const upTo = start + signal.bytes;
     if (signal.phase !== 'refused' && upTo !== run.servedUpTo) {
@@ -469,15 +469,17 @@ export class Orchestrator {
       const token = randomBytes(18).toString('base64url');
       const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;
-      const imagePath = this.deps.ramdisk.imageUrlPath(run.image);
+      const { dataUrlPath: imagePath, mapUrlPath } = await this.deps.ramdisk.imageUrlPaths(run.image);
       run.job = {
         nodeId,
         mac: bootMac,
         token,
         // The MAC in the query lets the HTTP server attribute the download without a DHCP lease (proxy mode).
         imageUrl: `${base}${imagePath}?mac=${bootMac}`,
+        imageMapUrl: `${base}${mapUrlPath}?mac=${bootMac}`,
         imageFormat: run.image.format,
-        imageSize: run.image.rawSize,
+        imageSize: run.image.dataSize,
+        virtualSize: run.image.virtualSize,
         disk: this.options.disk,
       };
       this.deps.agent.offer(run.job);

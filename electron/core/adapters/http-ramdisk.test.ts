@@ -16,9 +16,10 @@ describe('deploy ramdisk source', () => {
     await writeFile(initrd(), 'first initrd');
     served = new Map();
     source = new HttpRamdiskSource(
-      { serveFile: (urlPath: string, file: string) => void served.set(urlPath, file) },
+      { serveFile: (urlPath: string, file: string) => void served.set(urlPath, file), serveGenerated: () => undefined },
       { kind: 'append', kernel: path.join(dir, 'vmlinuz'), initrd: initrd() },
       path.join(dir, 'cache'),
+      { extents: async () => [], extentMapPath: (id) => path.join(dir, `${id}.extents`) },
     );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));

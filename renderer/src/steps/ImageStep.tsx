@@ -107,10 +107,10 @@ export function ImageStep(): React.JSX.Element {
               <TableRow key={image.id}>
                 <TableCell title={image.path}>{image.name}</TableCell>
                 <TableCell>{image.format}</TableCell>
-                <TableCell>{formatBytes(image.rawSize)}</TableCell>
+                <TableCell>{formatBytes(image.virtualSize)}</TableCell>
                 <TableCell>{image.bootMode.toUpperCase()}</TableCell>
-                <TableCell sx={{ fontFamily: 'monospace' }} title={image.rawSha256}>
-                  {image.rawSha256.slice(0, 16)}…
+                <TableCell sx={{ fontFamily: 'monospace' }} title={image.sha256}>
+                  {image.sha256.slice(0, 16)}…
                 </TableCell>
                 <TableCell align="right">
                   <Button
