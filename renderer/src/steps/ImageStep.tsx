@@ -18,20 +18,10 @@ import {
 import { useState } from 'react';
 import type { BootMode } from '../../../shared/deploy';
 import { useClient } from '../api/context';
+import { ImageDetails, formatBytes } from '../components/ImageDetails';
 import { RamdiskSettings } from '../components/RamdiskSettings';
 import { useImages } from '../store/images';
 import { errorText } from '../api/client';
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 export function ImageStep(): React.JSX.Element {
   const client = useClient();
@@ -103,8 +93,8 @@ export function ImageStep(): React.JSX.Element {
             </TableRow>
           </TableHead>
           <TableBody>
-            {images.map((image) => (
-              <TableRow key={image.id}>
+            {images.map((image) => [
+              <TableRow key={image.id} sx={{ '& > td': { borderBottom: 'none' } }}>
                 <TableCell title={image.path}>{image.name}</TableCell>
                 <TableCell>{image.format}</TableCell>
                 <TableCell>{formatBytes(image.virtualSize)}</TableCell>
@@ -122,8 +112,13 @@ export function ImageStep(): React.JSX.Element {
                     Remove
                   </Button>
                 </TableCell>
-              </TableRow>
-            ))}
+              </TableRow>,
+              <TableRow key={`${image.id}-details`}>
+                <TableCell colSpan={6}>
+                  <ImageDetails image={image} />
+                </TableCell>
+              </TableRow>,
+            ])}
           </TableBody>
         </Table>
       )}
