@@ -14,6 +14,7 @@ PACKAGES=(
   sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
   gdisk e2fsprogs xfsprogs btrfs-progs ntfs-3g genisoimage  # disks with partition tables and filesystems (inventory tests)
   lldpd                               # a switch that announces itself over LLDP (the inventory's neighbour)
+  qemu-utils xz-utils zstd            # qemu-img, xz and zstd make the images the format readers are tested with
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
 )
 

@@ -73,7 +73,13 @@ export const methods = {
   'nodes.inspect': { input: z.object({ id: idSchema }), output: z.object({ started: z.literal(true) }) },
   'images.list': { input: z.object({}), output: z.array(imageSchema) },
   'images.add': {
-    input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),
+    input: z.object({
+      path: z.string().min(1, 'the image file path is required'),
+      name: z.string().max(128).optional(),
+      bootMode: bootModeSchema,
+      /** A sha256 in hex, or the text of a SHA256SUMS file: the image is refused when its sha256 differs. */
+      checksum: z.string().max(1_000_000).optional(),
+    }),
     output: imageSchema,
   },
   /** An image the browser uploaded (headless mode): the core knows where the upload put it; the page never names a path. */

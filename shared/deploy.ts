@@ -45,15 +45,33 @@ export type DeployRecord = z.infer<typeof deployRecordSchema>;
 export const bootModeSchema = z.enum(['bios', 'uefi']);
 export type BootMode = z.infer<typeof bootModeSchema>;
 
-/** An OS image in the local library. For gzip images, rawSize/rawSha256 describe the bytes that land on the disk. */
+/** The image formats Rackboot reads, recognised by their first bytes (electron/deploy/images/detect.ts). */
+export const imageFormatSchema = z.enum(['raw', 'gzip', 'xz', 'zstd', 'qcow2']);
+export type ImageFormat = z.infer<typeof imageFormatSchema>;
+
+/**
+ * An OS image in the local library, measured once when added: the disk it describes (virtual size), the part of it
+ * that holds data (what is sent and written; the rest is zeroed on the target) and the file's own sha256.
+ */
 export const imageSchema = z.object({
   id: z.string(),
   name: z.string(),
   path: z.string(),
-  format: z.enum(['raw', 'gzip']),
+  format: imageFormatSchema,
+  /** Bytes of the file. */
   size: z.number().int().min(0),
-  rawSize: z.number().int().min(0),
-  rawSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** sha256 of the file as it is (what a vendor's SHA256SUMS lists). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Bytes of the disk the image describes. */
+  virtualSize: z.number().int().min(0),
+  /** Bytes of it that hold data: allocated and not in a zero run of 1 MiB or more. */
+  dataSize: z.number().int().min(0),
+  /** Data extents (stretches between holes). */
+  extentCount: z.number().int().min(0),
+  /** sha256 of the data extents one after the other: what the agent reads back from the disk. */
+  dataSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The checksum the operator gave matched the file's sha256 (null: none was given). */
+  checksumMatched: z.boolean().nullable().default(null),
   /** The file's modification time when it was measured: an unchanged file is not hashed again. */
   mtimeMs: z.number().default(0),
   bootMode: bootModeSchema,

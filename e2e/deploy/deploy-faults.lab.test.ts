@@ -123,10 +123,10 @@ describe.skipIf(skip)('deploy faults in the virtual rack', () => {
       await faults;
       expect(run.code, run.messages.slice(-30).join('\n')).toBe(0);
       expect(run.records.at(-1)?.status).toBe('deployed');
-      expect(run.messages).toContainEqual(expect.stringMatching(/^No progress for 1\d s waiting for verifying: the agent reports \d+ of \d+ bytes written; the HTTP server has sent the image up to byte \d+/));
+      expect(run.messages).toContainEqual(expect.stringMatching(/^No progress for 1\d s waiting for verifying: the agent reports \d+ of \d+ bytes written; the HTTP server has sent the image's data up to byte \d+/));
       expect(run.messages).toContainEqual(expect.stringMatching(/^image transfer stalled: no new byte for 10 s at byte \d+ of \d+; cutting the connection to resume$/));
-      expect(run.messages).toContainEqual(expect.stringMatching(/^image transfer interrupted at byte \d+ of \d+; resuming from there \(HTTP Range\)$/));
-      expect(run.messages).toContainEqual(expect.stringMatching(/^The agent resumes the image: serving it from byte [1-9]\d* of \d+ \(HTTP Range\)\.$/));
+      expect(run.messages).toContainEqual(expect.stringMatching(/^image transfer interrupted at data byte \d+ of \d+; resuming from there \(HTTP Range\)$/));
+      expect(run.messages).toContainEqual(expect.stringMatching(/^The agent resumes the image: serving its data from byte [1-9]\d* of \d+ \(HTTP Range\)\.$/));
     } finally {
       await lab.rack.ip('link', 'set', tap, 'up').catch(() => undefined);
       await tc('del', 'dev', tap, 'root').catch(() => undefined);

@@ -157,7 +157,7 @@ test('edits and removals go through the API and show at once', async ({ page }) 
   await expect(page.getByText('No servers yet')).toBeVisible();
 });
 
-test('an image added in the Image step shows its checksum, and a qcow2 is turned away with the fix', async ({ page }) => {
+test('an image added in the Image step shows its sizes and checksum, checks a SHA256SUMS, and a truncated qcow2 is turned away', async ({ page }) => {
   const imagePath = path.join(dataDir, 'tiny.raw');
   const content = Buffer.alloc(5 * 1024 * 1024, 0x5a);
   await writeFile(imagePath, content);
@@ -172,7 +172,16 @@ test('an image added in the Image step shows its checksum, and a qcow2 is turned
   await expect(row).toContainText('5.0 MiB');
   await expect(row).toContainText('UEFI');
   await expect(row).toContainText(expected.slice(0, 16));
+  const details = page.getByTestId(/^image-details-/);
+  await expect(details).toContainText('Data: 5.0 MiB (100 %, 1 extent)');
+  const checksum = page.getByRole('textbox', { name: 'Checksum for tiny.raw' });
+  await checksum.fill(`${'0'.repeat(64)}  tiny.raw\n`);
+  await details.getByRole('button', { name: 'Check' }).click();
+  await expect(details.getByRole('alert')).toContainText('damaged or another version');
+  await checksum.fill(`${'0'.repeat(64)}  other.raw\n${expected} *tiny.raw\n`);
+  await details.getByRole('button', { name: 'Check' }).click();
+  await expect(details.getByRole('alert')).toContainText("The file's SHA-256 matches");
   await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(path.join(dataDir, 'cloud.qcow2'));
-  await expect(page.getByRole('alert')).toContainText('qemu-img convert -O raw');
+  await expect(page.getByRole('alert').filter({ hasText: 'qcow2' })).toContainText('This qcow2 file is truncated or damaged');
   await keepScreenshot(page, '05-image-step');
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bootModeSchema, servicesConfigSchema, type DeployRecord, type DeploySettings } from '../../shared/deploy';
+import { bootModeSchema, servicesConfigSchema, type DeployRecord, type DeploySettings, type TransferProgress } from '../../shared/deploy';
 import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shared/api';
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
@@ -13,7 +13,8 @@ Servers (one or more):
   --hwinfo FILE             DevStack hardware_info lines: IP MAC USER PASS
   --bmc USER:PASS@HOST[:PORT]  a server known only by its BMC (its MAC is captured)
 Image:
-  --image FILE              raw or gzip-compressed raw disk image      --boot-mode bios|uefi (default bios)
+  --image FILE              raw, gzip, xz, zstd or qcow2 disk image    --boot-mode bios|uefi (default bios)
+  --image-checksum HASH|FILE  the image's sha256, or a SHA256SUMS file listing it: a mismatch is refused
 Network (the provisioning interface, already configured):
   --interface IF --address ADDR/PREFIX [--mode full|proxy] [--pool START-END] [--http-port N]
   [--router-advertisements on|off] (IPv6 RAs with router lifetime 0 so iPXE starts ~15 s sooner; needs dnsmasq)
@@ -56,6 +57,7 @@ async function deploy(argv: string[]): Promise<number> {
       hwinfo: { type: 'string' },
       bmc: { type: 'string', multiple: true, default: [] },
       image: { type: 'string' },
+      'image-checksum': { type: 'string' },
       'boot-mode': { type: 'string', default: 'bios' },
       interface: { type: 'string' },
       address: { type: 'string' },
@@ -112,7 +114,11 @@ async function deploy(argv: string[]): Promise<number> {
   };
   core.bus.subscribe((event, payload) => {
     if (event === 'deploy.changed') emit({ event, record: payload });
-    else if (event === 'log') {
+    else if (event === 'transfer.progress') {
+      // Each finished or broken transfer with its byte count (what was sent to whom); the progress ticks stay out.
+      const transfer = payload as TransferProgress;
+      if (transfer.phase === 'done' || transfer.phase === 'failed') emit({ event, transfer });
+    } else if (event === 'log') {
       const line = payload as LogEvent;
       if (values.json) emit({ event, line });
       else if (line.level !== 'debug') console.log(`${line.time.slice(11, 19)} ${line.level.padEnd(5)} ${line.source}: ${line.message}`);
@@ -135,7 +141,9 @@ async function deploy(argv: string[]): Promise<number> {
         }));
       nodeIds.push(node.id);
     }
-    const image = await call(core, 'images.add', { path: values.image, bootMode });
+    const given = values['image-checksum'];
+    const checksum = given === undefined ? undefined : /^[0-9a-fA-F]{64}$/.test(given) ? given : await readFile(given, 'utf8');
+    const image = await call(core, 'images.add', { path: values.image, bootMode, checksum });
     await call(core, 'deploy.setSettings', { ramdisk, disk: values.disk, upMarker: values['up-marker'], concurrency: Number(values.concurrency) });
     const [poolStart, poolEnd] = (values.pool ?? '').split('-');
     await call(core, 'services.start', {

@@ -93,9 +93,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log: (level, message) => log(level, 'uploads', message),
   });
 
-  const addImage = async (input: { path: string; name?: string; bootMode: BootMode }): Promise<Image> => {
+  const addImage = async (input: Parameters<ImageLibrary['add']>[0]): Promise<Image> => {
     const image = await images.add(input, (read, total) => bus.emit('images.progress', { path: input.path, read, total }));
-    log('info', 'images', `Added image ${image.name} (${image.format}, ${image.rawSize} bytes, sha256 ${image.rawSha256}).`);
+    log('info', 'images', `Added image ${image.name} (${image.format}, ${image.virtualSize} bytes of disk, ${image.dataSize} of data in ${image.extentCount} extents, sha256 ${image.sha256}${image.checksumMatched ? ', matches the checksum given' : ''}).`);
     bus.emit('images.changed', images.list());
     return image;
   };

@@ -224,7 +224,7 @@ export class DeployService {
 
   private buildOrchestrator(services: ProvisioningServices): Orchestrator {
     const settings = this.settings;
-    const ramdisk = new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache'));
+    const ramdisk = new HttpRamdiskSource(services.http, settings.ramdisk, path.join(this.deps.dataDir, 'cache'), this.deps.images);
     const orchestrator: Orchestrator = new Orchestrator(
       {
         store: this.deps.store,

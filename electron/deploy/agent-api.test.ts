@@ -5,9 +5,11 @@ const job: AgentJob = {
   nodeId: 'n1',
   mac: '52:54:00:12:34:56',
   token: 'tok-123',
-  imageUrl: 'http://10.77.0.1:8080/images/abc.img',
-  imageFormat: 'raw',
+  imageUrl: 'http://10.77.0.1:8080/images/abc/data',
+  imageMapUrl: 'http://10.77.0.1:8080/images/abc/extents',
+  imageFormat: 'qcow2',
   imageSize: 33554432,
+  virtualSize: 4294967296,
   action: 'deploy',
   disk: '/dev/vda',
   clean: [],
@@ -32,7 +34,7 @@ describe('agent API', () => {
     const response = api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=tok-123'));
     expect(response).toEqual({
       status: 200,
-      body: 'action=deploy\nimage_url=http://10.77.0.1:8080/images/abc.img\nimage_format=raw\nimage_size=33554432\ndisk=/dev/vda\nclean=none\n',
+      body: 'action=deploy\nimage_url=http://10.77.0.1:8080/images/abc/data\nimage_map_url=http://10.77.0.1:8080/images/abc/extents\nimage_format=qcow2\nimage_size=33554432\nvirtual_size=4294967296\ndisk=/dev/vda\nclean=none\n',
     });
     expect(reports).toEqual([{ kind: 'connected' }]);
   });

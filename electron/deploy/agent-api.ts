@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { ImageFormat } from '../../shared/deploy';
 import { isCanonicalMac } from '../../shared/mac';
 
 /** What one node's agent is told to do. Values are restricted so the agent's shell can read them as plain text. */
@@ -6,10 +7,16 @@ export interface AgentJob {
   nodeId: string;
   mac: string;
   token: string;
+  /** The image's data extents, one after the other (what the agent writes). */
   imageUrl: string;
-  imageFormat: 'raw' | 'gzip';
-  /** Bytes the agent writes to the disk (for gzip, the size once decompressed). */
+  /** The extent map: where each data extent goes on the disk ("OFFSET LENGTH" lines). */
+  imageMapUrl: string;
+  /** The format of the operator's file (for the log: the agent always gets extents). */
+  imageFormat: ImageFormat;
+  /** Data bytes the agent writes (the sum of the extents' lengths): what its progress counts up to. */
   imageSize: number;
+  /** Bytes of the disk the image covers: everything in it outside the extents must read back as zero. */
+  virtualSize: number;
   /** `deploy` writes the image; `inspect` only collects the inventory (the image fields are then unused). */
   action: 'deploy' | 'inspect';
   /** The device Rackboot chose from the inventory the agent posted; null until it arrives (the job waits for it). */
@@ -67,7 +74,16 @@ export function renderJob(job: AgentJob): string {
   const values: Record<string, string> =
     job.action === 'inspect'
       ? { action: 'inspect' }
-      : { action: 'deploy', image_url: job.imageUrl, image_format: job.imageFormat, image_size: String(job.imageSize), disk: job.disk ?? '', clean: job.clean.length > 0 ? job.clean.join(',') : 'none' };
+      : {
+          action: 'deploy',
+          image_url: job.imageUrl,
+          image_map_url: job.imageMapUrl,
+          image_format: job.imageFormat,
+          image_size: String(job.imageSize),
+          virtual_size: String(job.virtualSize),
+          disk: job.disk ?? '',
+          clean: job.clean.length > 0 ? job.clean.join(',') : 'none',
+        };
   for (const [key, value] of Object.entries(values)) {
     if (!SAFE_VALUE.test(value)) throw new Error(`job value ${key} has characters the agent cannot read safely: ${value}`);
   }

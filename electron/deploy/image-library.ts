@@ -1,71 +1,49 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Transform, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { imageSchema, type BootMode, type Image } from '../../shared/deploy';
+import { expectedChecksum } from '../../shared/image-checksum';
 import { UserFacingError } from '../lib/user-facing-error';
 import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
+import { parseExtentMap, renderExtentMap, type Extent } from './images/extent-map';
+import { measureExtents, openImageSource } from './images/image-source';
 
-const libraryFileSchema = z.object({ version: z.literal(1), images: z.array(imageSchema) });
+const libraryFileSchema = z.object({ version: z.literal(2), images: z.array(imageSchema) });
 
 export const IMAGES_FILE = 'images.json';
+/** Beside the library: one extent map per image (the data extents the agent writes, docs/agent-api.md). */
+export const EXTENT_MAPS_DIR = 'image-maps';
 
-/** Reads the first bytes to tell what kind of image a file is; only raw and gzip-compressed raw can be streamed. */
-export async function detectImageFormat(file: string): Promise<'raw' | 'gzip'> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    await handle.read(head, 0, 4, 0);
-    if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-    if (head.toString('latin1') === 'QFI\xfb') {
-      throw new UserFacingError(
-        'image-qcow2',
-        `${path.basename(file)} is a qcow2 image; convert it to raw first: qemu-img convert -O raw ${path.basename(file)} image.raw`,
-      );
-    }
-    return 'raw';
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Size and sha256 of the bytes that will land on the disk, reading the file once; progress counts file bytes read. */
-export async function measureImage(
-  file: string,
-  format: 'raw' | 'gzip',
-  onProgress: (read: number, total: number) => void = () => undefined,
-): Promise<{ size: number; rawSize: number; rawSha256: string }> {
+/** sha256 of the file as it is, read once as a stream; progress counts file bytes read. */
+async function hashFile(file: string, onProgress: (read: number, total: number) => void): Promise<string> {
   const { size } = await fs.stat(file);
   const hash = createHash('sha256');
   let read = 0;
-  let rawSize = 0;
   let lastReport = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      read += chunk.length;
-      if (read - lastReport >= 8 * 1024 * 1024 || read === size) {
-        lastReport = read;
-        onProgress(read, size);
-      }
-      done(null, chunk);
-    },
-  });
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      rawSize += chunk.length;
-      hash.update(chunk);
-      done();
-    },
-  });
-  if (format === 'gzip') await pipeline(createReadStream(file), counter, createGunzip(), sink);
-  else await pipeline(createReadStream(file), counter, sink);
-  return { size, rawSize, rawSha256: hash.digest('hex') };
+  await pipeline(
+    createReadStream(file, { highWaterMark: 1024 * 1024 }),
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        read += chunk.length;
+        if (read - lastReport >= 8 * 1024 * 1024 || read === size) {
+          lastReport = read;
+          onProgress(read, size);
+        }
+        done();
+      },
+    }),
+  );
+  return hash.digest('hex');
 }
 
-/** The images the operator has added; checksums are computed once, when an image is added. */
+/**
+ * The images the operator has added, measured once when added: format, virtual and data size, the extent map and
+ * both checksums. A damaged image is refused here, before any deploy could write a byte of it.
+ */
 export class ImageLibrary {
   private writes: Promise<void> = Promise.resolve();
 
@@ -77,7 +55,8 @@ export class ImageLibrary {
   static async open(dataDir: string): Promise<ImageLibrary> {
     const file = path.join(dataDir, IMAGES_FILE);
     const raw = await readJsonFile(file);
-    if (raw === undefined) return new ImageLibrary(file, []);
+    // A library of version 1 knew neither extents nor the file's own sha256: its images are added again.
+    if (raw === undefined || (typeof raw === 'object' && raw !== null && 'version' in raw && raw.version === 1)) return new ImageLibrary(file, []);
     const parsed = libraryFileSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`The image library ${file} is damaged; move it aside and add the images again.`);
     return new ImageLibrary(file, parsed.data.images);
@@ -94,22 +73,36 @@ export class ImageLibrary {
   }
 
   async add(
-    input: { path: string; name?: string; bootMode: BootMode },
-    onProgress?: (read: number, total: number) => void,
+    input: { path: string; name?: string; bootMode: BootMode; checksum?: string },
+    onProgress: (read: number, total: number) => void = () => undefined,
   ): Promise<Image> {
     const file = path.resolve(input.path);
     const stat = await fs.stat(file).catch(() => null);
     if (!stat?.isFile()) throw new UserFacingError('image-missing', `${file} is not a file Rackboot can read.`);
+    const expected = input.checksum?.trim() ? expectedChecksum(input.checksum, path.basename(file)) : null;
+    if (expected && !expected.ok) throw new UserFacingError('image-checksum', expected.reason);
     const known = this.images.find((image) => image.path === file);
-    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.bootMode === input.bootMode) return known;
-    const format = await detectImageFormat(file);
-    const measured = await measureImage(file, format, onProgress);
+    const unchanged = known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.bootMode === input.bootMode;
+    if (unchanged && !expected) return known;
+    const measured = unchanged ? known : await this.measure(file, onProgress);
+    if (expected && expected.sha256 !== measured.sha256) {
+      throw new UserFacingError(
+        'image-checksum',
+        `${path.basename(file)} has sha256 ${measured.sha256}, not the ${expected.sha256} given: the file is damaged or another version. Download it again, or check you gave its own checksum.`,
+      );
+    }
     const image: Image = {
-      id: randomUUID(),
+      id: measured.id,
       name: input.name?.trim() || path.basename(file),
       path: file,
-      format,
-      ...measured,
+      format: measured.format,
+      size: stat.size,
+      sha256: measured.sha256,
+      virtualSize: measured.virtualSize,
+      dataSize: measured.dataSize,
+      extentCount: measured.extentCount,
+      dataSha256: measured.dataSha256,
+      checksumMatched: expected ? true : null,
       mtimeMs: stat.mtimeMs,
       bootMode: input.bootMode,
       addedAt: new Date().toISOString(),
@@ -118,15 +111,35 @@ export class ImageLibrary {
     return image;
   }
 
+  /** The data extents of an image, as measured when it was added. */
+  async extents(image: Image): Promise<Extent[]> {
+    return parseExtentMap(await fs.readFile(this.extentMapPath(image.id), 'utf8'), image.virtualSize);
+  }
+
+  extentMapPath(id: string): string {
+    return path.join(path.dirname(this.file), EXTENT_MAPS_DIR, `${id}.extents`);
+  }
+
+  /** Reads the file twice at once: its own sha256, and the virtual disk it describes (which checks it whole). */
+  private async measure(file: string, onProgress: (read: number, total: number) => void) {
+    const source = await openImageSource(file);
+    const [sha256, map] = await Promise.all([hashFile(file, onProgress), measureExtents(source)]);
+    const id = randomUUID();
+    await fs.mkdir(path.dirname(this.extentMapPath(id)), { recursive: true });
+    await writeFileAtomic(this.extentMapPath(id), renderExtentMap(map));
+    return { id, format: source.format, sha256, virtualSize: map.virtualSize, dataSize: map.dataSize, extentCount: map.extents.length, dataSha256: map.dataSha256 };
+  }
+
   async remove(id: string): Promise<boolean> {
     if (!this.images.some((image) => image.id === id)) return false;
     await this.replace(this.images.filter((image) => image.id !== id));
+    await fs.rm(this.extentMapPath(id), { force: true });
     return true;
   }
 
   private replace(next: Image[]): Promise<void> {
     const run = this.writes.then(async () => {
-      await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, images: next }, null, 2)}\n`);
+      await writeFileAtomic(this.file, `${JSON.stringify({ version: 2, images: next }, null, 2)}\n`);
       this.images = next;
     });
     this.writes = run.catch(() => undefined);

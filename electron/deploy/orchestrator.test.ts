@@ -38,8 +38,9 @@ function inventoryReport(disk: { sizeBytes: number; holdsData: boolean }): strin
 class SilentBmc extends Error {}
 
 const IMAGE: Image = {
-  id: 'img1', name: 'cirros.raw', path: '/images/cirros.raw', format: 'raw', size: 4096, rawSize: 4096,
-  rawSha256: 'a'.repeat(64), mtimeMs: 0, bootMode: 'bios', addedAt: '2026-01-01T00:00:00.000Z',
+  id: 'img1', name: 'cirros.raw', path: '/images/cirros.raw', format: 'raw', size: 4096, sha256: 'b'.repeat(64),
+  virtualSize: 8192, dataSize: 4096, extentCount: 1, dataSha256: 'a'.repeat(64), checksumMatched: null, mtimeMs: 0,
+  bootMode: 'bios', addedAt: '2026-01-01T00:00:00.000Z',
 };
 
 /**
@@ -142,7 +143,7 @@ class FakeRack implements PowerControl, BootNetwork {
     const token = this.staleToken.has(nodeId) ? 'token-of-an-earlier-deploy' : planned;
     const q = new URLSearchParams({ mac, token });
     const call = (method: string, endpoint: string, body = '') => this.agent.handle({ method, path: `/agent/v1/${endpoint}`, query: q, body });
-    const served = (signal: Omit<Extract<BootSignal, { kind: 'http' }>, 'kind' | 'path'>): void => emit({ kind: 'http', path: '/images/img1', ...signal });
+    const served = (signal: Omit<Extract<BootSignal, { kind: 'http' }>, 'kind' | 'path'>): void => emit({ kind: 'http', path: '/images/img1/data', ...signal });
     setTimeout(() => {
       if (this.staleToken.has(nodeId)) return void call('GET', 'job');
       call('POST', 'inventory', inventoryReport(this.disks.get(nodeId) ?? { sizeBytes: 8 * GIB, holdsData: false }));
@@ -224,7 +225,7 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
           rack.ramdiskRequests.push(rack.log.length);
           return { kernelUrlPath: '/boot/vmlinuz', initrdUrlPath: '/boot/initrd' };
         },
-        imageUrlPath: () => '/images/img1',
+        imageUrlPaths: async () => ({ dataUrlPath: '/images/img1/data', mapUrlPath: '/images/img1/extents' }),
       },
       agent: { offer: (job: AgentJob) => rack.agent.offer(job), withdraw: (mac) => rack.agent.withdraw(mac) },
       upCheck: {
@@ -387,7 +388,7 @@ describe('orchestrator', () => {
     rack.corruptDisk.add('n1');
     const engine = orchestrator();
     await engine.start('n1', 'img1');
-    expect(await settled('n1')).toMatchObject({ status: 'failed', failure: { phase: 'verifying', reason: expect.stringContaining('sha256 read back') } });
+    expect(await settled('n1')).toMatchObject({ status: 'failed', failure: { phase: 'verifying', reason: expect.stringContaining('sha256 of the data extents read back') } });
     rack.corruptDisk.delete('n1');
     rack.log.length = 0;
     const resumed = await engine.start('n1', 'img1');
@@ -452,10 +453,10 @@ describe('orchestrator', () => {
     expect((await settled('n1')).status).toBe('deployed');
     const messages = logs.map((line) => `${line.level} ${line.message}`);
     expect(messages).toContain(
-      'warn No progress for 0 s waiting for verifying: the agent reports 2048 of 4096 bytes written; the HTTP server has sent the image up to byte 2048 of 4096.',
+      'warn No progress for 0 s waiting for verifying: the agent reports 2048 of 4096 bytes written; the HTTP server has sent the image\'s data up to byte 2048 of 4096.',
     );
-    expect(messages).toContain('warn The image transfer broke at byte 2048 of 4096: the client closed the connection after 2048 of 4096 bytes.');
-    expect(messages).toContain('info The agent resumes the image: serving it from byte 2048 of 4096 (HTTP Range).');
+    expect(messages).toContain('warn The image transfer broke at data byte 2048 of 4096: the client closed the connection after 2048 of 4096 bytes.');
+    expect(messages).toContain('info The agent resumes the image: serving its data from byte 2048 of 4096 (HTTP Range).');
     expect(messages).toContainEqual(expect.stringMatching(/^info Moving again after 0 s: the agent reports 2048 of 4096 bytes written/));
   });
 

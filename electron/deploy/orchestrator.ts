@@ -225,14 +225,14 @@ export class Orchestrator {
         this.log(job.nodeId, 'info', 'agent', report.line);
         break;
       case 'result':
-        if (run.image && report.sha256 === run.image.rawSha256) {
-          this.log(job.nodeId, 'info', 'agent', `Image verified on disk (sha256 ${report.sha256}).`);
+        if (run.image && report.sha256 === run.image.dataSha256) {
+          this.log(job.nodeId, 'info', 'agent', `Image verified on disk (sha256 of its ${run.image.extentCount} data extents ${report.sha256}).`);
           run.waiter.verified = true;
           run.waiter.mark('verifying');
         } else {
           run.waiter.fail(
             new Error(
-              `The disk does not hold the image: sha256 read back ${report.sha256}, expected ${run.image?.rawSha256 ?? 'no image (inspection)'}. The download was cut or the disk is failing; retry, and check the disk if it happens again.`,
+              `The disk does not hold the image: sha256 of the data extents read back ${report.sha256}, expected ${run.image?.dataSha256 ?? 'no image (inspection)'}. The download was cut or the disk is failing; retry, and check the disk if it happens again.`,
             ),
           );
         }
@@ -429,9 +429,9 @@ export class Orchestrator {
 
   /** What a stalled wait for `phase` has seen so far, for the warning. */
   private progressText(run: Running, phase: DeployPhase): string {
-    const imageSize = run.job?.imageSize ?? run.image?.rawSize ?? 0;
+    const imageSize = run.job?.imageSize ?? run.image?.dataSize ?? 0;
     if (phase === 'writing-image' || phase === 'verifying') {
-      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image up to byte ${run.servedUpTo} of ${run.image?.size ?? 0}`;
+      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image's data up to byte ${run.servedUpTo} of ${run.image?.dataSize ?? 0}`;
     }
     if (phase === 'agent-connected') return 'the deploy kernel was fetched, the agent has not asked for its job yet';
     return `${PHASE_LIMITS[phase]?.missing ?? `no ${phase}`} yet`;
@@ -440,11 +440,11 @@ export class Orchestrator {
   /** The boot HTTP server's view of the image going to this node: resumes and breaks are logged, bytes are progress. */
   private imageTransfer(nodeId: string, run: Running, imagePath: string, signal: Extract<BootSignal, { kind: 'http' }>): void {
     if (signal.path !== imagePath || !run.image) return;
-    const start = signal.status === 206 && signal.total !== null ? run.image.size - signal.total : 0;
+    const start = signal.status === 206 && signal.total !== null ? run.image.dataSize - signal.total : 0;
     if (signal.phase === 'started' && signal.status === 206) {
-      this.log(nodeId, 'info', 'http', `The agent resumes the image: serving it from byte ${start} of ${run.image.size} (HTTP Range).`);
+      this.log(nodeId, 'info', 'http', `The agent resumes the image: serving its data from byte ${start} of ${run.image.dataSize} (HTTP Range).`);
     } else if (signal.phase === 'failed') {
-      this.log(nodeId, 'warn', 'http', `The image transfer broke at byte ${start + signal.bytes} of ${run.image.size}: ${signal.error ?? 'connection lost'}.`);
+      this.log(nodeId, 'warn', 'http', `The image transfer broke at data byte ${start + signal.bytes} of ${run.image.dataSize}: ${signal.error ?? 'connection lost'}.`);
     }
     const upTo = start + signal.bytes;
     if (signal.phase !== 'refused' && upTo !== run.servedUpTo) {
@@ -553,15 +553,17 @@ export class Orchestrator {
       const token = randomBytes(18).toString('base64url');
       const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;
-      const imagePath = run.image ? this.deps.ramdisk.imageUrlPath(run.image) : '';
+      const { dataUrlPath: imagePath, mapUrlPath } = run.image ? await this.deps.ramdisk.imageUrlPaths(run.image) : { dataUrlPath: '', mapUrlPath: '' };
       run.job = {
         nodeId,
         mac: bootMac,
         token,
         // The MAC in the query lets the HTTP server attribute the download without a DHCP lease (proxy mode).
         imageUrl: run.image ? `${base}${imagePath}?mac=${bootMac}` : '',
+        imageMapUrl: run.image ? `${base}${mapUrlPath}?mac=${bootMac}` : '',
         imageFormat: run.image?.format ?? 'raw',
-        imageSize: run.image?.rawSize ?? 0,
+        imageSize: run.image?.dataSize ?? 0,
+        virtualSize: run.image?.virtualSize ?? 0,
         action: run.image ? 'deploy' : 'inspect',
         // Chosen from the inventory the agent posts before it asks for the job.
         disk: null,

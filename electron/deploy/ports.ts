@@ -69,8 +69,11 @@ export interface BootNetwork {
 export interface RamdiskSource {
   /** URL paths (on the boot HTTP server) of the kernel and of the initrd carrying the agent. */
   paths(mode: BootMode): Promise<{ kernelUrlPath: string; initrdUrlPath: string }>;
-  /** URL path of an image file for the agent to stream. */
-  imageUrlPath(image: Image): string;
+  /**
+   * URL paths of an image's data extents (one after the other, with Range) and of its extent map; refuses an image
+   * whose file changed since it was measured.
+   */
+  imageUrlPaths(image: Image): Promise<{ dataUrlPath: string; mapUrlPath: string }>;
 }
 
 export interface UpCheck {

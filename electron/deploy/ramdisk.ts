@@ -14,6 +14,7 @@ export type { KernelTree } from './ramdisk-tree';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
+import agentVerifyImage from './agent/verify-image.sh?raw';
 
 const execFileAsync = promisify(execFile);
 
@@ -27,6 +28,7 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/verify-image.sh', data: Buffer.from(agentVerifyImage), mode: 0o755 },
   ];
 }
 

@@ -16,9 +16,10 @@ describe('deploy ramdisk source', () => {
     await writeFile(initrd(), 'first initrd');
     served = new Map();
     source = new HttpRamdiskSource(
-      { serveFile: (urlPath: string, file: string) => void served.set(urlPath, file) },
+      { serveFile: (urlPath: string, file: string) => void served.set(urlPath, file), serveGenerated: () => undefined },
       { kind: 'append', kernel: path.join(dir, 'vmlinuz'), initrd: initrd() },
       path.join(dir, 'cache'),
+      { extents: async () => [], extentMapPath: (id) => path.join(dir, `${id}.extents`) },
     );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -63,7 +64,12 @@ describe('built-in deploy ramdisk source', () => {
   });
 
   const source = (served: Map<string, string>): HttpRamdiskSource =>
-    new HttpRamdiskSource({ serveFile: (urlPath: string, file: string) => void served.set(urlPath, file) }, { kind: 'builtin' }, path.join(dir, 'cache'));
+    new HttpRamdiskSource(
+      { serveFile: (urlPath: string, file: string) => void served.set(urlPath, file), serveGenerated: () => undefined },
+      { kind: 'builtin' },
+      path.join(dir, 'cache'),
+      { extents: async () => [], extentMapPath: (id) => path.join(dir, `${id}.extents`) },
+    );
 
   it('serves the built-in kernel and its initrd with the agent appended', async () => {
     const ramdisk = path.join(dir, 'ramdisk');

@@ -1,13 +1,17 @@
 import { readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import type { Image } from '../../../shared/deploy';
 import type { RamdiskSetting } from '../../../shared/deploy';
 import type { HttpBootServer } from '../../pxe/http/server';
+import type { ImageLibrary } from '../../deploy/image-library';
+import type { Extent } from '../../deploy/images/extent-map';
+import { openImageSource } from '../../deploy/images/image-source';
+import { UserFacingError } from '../../lib/user-facing-error';
 import type { RamdiskSource } from '../../deploy/ports';
 import { loadAgentTools, type AgentTools } from '../../deploy/agent-tools';
 import { findBuiltinRamdisk } from '../../deploy/builtin-ramdisk';
 import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../../deploy/ramdisk';
-import { UserFacingError } from '../../lib/user-facing-error';
 
 /** What one ramdisk setting is made from: the kernel to serve, and the inputs whose identity keys the built initrd. */
 interface RamdiskInputs {
@@ -25,9 +29,10 @@ export class HttpRamdiskSource implements RamdiskSource {
   private readonly builds = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly http: Pick<HttpBootServer, 'serveFile'>,
+    private readonly http: Pick<HttpBootServer, 'serveFile' | 'serveGenerated'>,
     private readonly setting: RamdiskSetting,
     private readonly cacheDir: string,
+    private readonly images: Pick<ImageLibrary, 'extents' | 'extentMapPath'>,
   ) {}
 
   async paths(): Promise<{ kernelUrlPath: string; initrdUrlPath: string }> {
@@ -81,10 +86,22 @@ export class HttpRamdiskSource implements RamdiskSource {
     }
   }
 
-  imageUrlPath(image: Image): string {
-    const urlPath = `/images/${image.id}`;
-    this.http.serveFile(urlPath, image.path);
-    return urlPath;
+  async imageUrlPaths(image: Image): Promise<{ dataUrlPath: string; mapUrlPath: string }> {
+    const info = await stat(image.path).catch(() => null);
+    if (!info || info.size !== image.size || info.mtimeMs !== image.mtimeMs) {
+      throw new UserFacingError('image-changed', `${image.path} changed or went away since it was added to the library; add it again (Image step) so it is checked and measured anew.`);
+    }
+    const extents = await this.images.extents(image);
+    const dataUrlPath = `/images/${image.id}/data`;
+    const mapUrlPath = `/images/${image.id}/extents`;
+    this.http.serveFile(mapUrlPath, this.images.extentMapPath(image.id));
+    this.http.serveGenerated(dataUrlPath, {
+      path: `${image.id}.data`,
+      size: image.dataSize,
+      mtimeMs: image.mtimeMs,
+      open: (start, end) => Readable.from(limitBytes(imageData(image.path, extents, start), end - start + 1)),
+    });
+    return { dataUrlPath, mapUrlPath };
   }
 }
 
@@ -99,4 +116,19 @@ async function identity(file: string): Promise<string> {
   if (!info.isDirectory()) return own;
   const modules = await stat(path.join(file, 'lib/modules')).catch(() => null);
   return modules ? `${own}|${modules.mtimeMs}` : own;
+}
+
+/** The data extents of an image from data byte `from` on, decoded from its file as they are sent. */
+async function* imageData(file: string, extents: Extent[], from: number): AsyncIterable<Buffer> {
+  const source = await openImageSource(file);
+  yield* source.data(extents, from);
+}
+
+async function* limitBytes(chunks: AsyncIterable<Buffer>, limit: number): AsyncIterable<Buffer> {
+  let left = limit;
+  for await (const chunk of chunks) {
+    if (left <= 0) return;
+    yield chunk.length > left ? chunk.subarray(0, left) : chunk;
+    left -= chunk.length;
+  }
 }

@@ -1,21 +1,21 @@
 #!/bin/sh
-# Rackboot deploy agent: streams the image to the disk and survives a bad link (busybox sh, nc, dd, gunzip).
-# Usage: fetch-image.sh IMAGE_URL FORMAT SIZE DISK, with AGENT_API (…/agent/v1) and AGENT_QUERY (mac=…&token=…) for
-# reports. SIZE is the size on the disk. Exits 0 once the whole image is on the disk; non-zero, with the reason on
-# stdout, only when the server refuses the image. A disk that refuses a write (too small, failing) ends the download
-# with a log line, and the read-back that follows gives the verdict. Log lines go to stderr (the console) and to
-# Rackboot.
+# Rackboot deploy agent: writes the image's data extents to the disk, zeroes its holes, and survives a bad link
+# (busybox sh, nc, wget, and the static helper `extents`). Usage: fetch-image.sh DATA_URL MAP_URL DATA_SIZE
+# VIRTUAL_SIZE DISK, with AGENT_API (…/agent/v1) and AGENT_QUERY (mac=…&token=…) for reports. MAP_URL gives the data
+# extents ("OFFSET LENGTH" lines); DATA_URL their bytes one after the other (DATA_SIZE in all). Exits 0 once every
+# data byte is on the disk and every other byte of VIRTUAL_SIZE reads as zero; non-zero with the reason on stdout
+# when the server refuses the image or the disk refuses a write. Leaves WORK/map and WORK/zero (how the holes were
+# zeroed) for verify-image.sh. Log lines go to stderr (the console) and to Rackboot.
 #
 # Busybox wget cannot resume a stream (its -c needs a file it can seek to the end of, and it refuses a 206 it did not
-# ask for), so the request is written by hand and sent with nc. A raw image resumes where it stopped with an HTTP
-# Range request, from the last whole MiB dd wrote; a gzip image starts again from its first byte, because gunzip
-# cannot take up a stream in its middle (docs/decisions.md, "Deploy: faults seen and named").
+# ask for), so the data request is written by hand and sent with nc; an interrupted transfer asks again with an HTTP
+# Range from the last data byte the helper wrote (docs/decisions.md, "Deploy: faults seen and named").
 URL=$1
-FORMAT=$2
+MAP_URL=$2
 SIZE=$3
-DISK=$4
+VIRTUAL_SIZE=$4
+DISK=$5
 STALL_SECONDS=${STALL_SECONDS:-10}
-MIB=1048576
 WORK=${AGENT_WORK:-/tmp}/fetch-image
 mkdir -p "$WORK"
 
@@ -82,22 +82,12 @@ hang_up() {
   kill "$(cat "$WORK/nc.pid" 2>/dev/null)" 2>/dev/null
 }
 
-# attempt_raw OFFSET DD_ARGS...: one connection, its body written by dd at OFFSET, in the background: $! is that dd
-# (the last command of the pipeline), whose write counter is the progress.
-attempt_raw() {
-  offset=$1
-  shift
-  rm -f "$WORK/nc.pid" "$WORK/dd.err"
-  connect "$offset" | { body "$offset" && exec dd of="$DISK" conv=notrunc "$@" 2>"$WORK/dd.err"; } &
-}
-
-# attempt_gzip: one connection from byte 0, decompressed onto the disk, in the background ($! is the dd).
-attempt_gzip() {
-  rm -f "$WORK/nc.pid" "$WORK/refused" "$WORK/gunzip.ok"
-  connect 0 | {
-    body 0 || { [ $? = 3 ] && : > "$WORK/refused"; exit 1; }
-    gunzip -c && : > "$WORK/gunzip.ok"
-  } | dd of="$DISK" bs=$MIB conv=notrunc 2>"$WORK/dd.err" &
+# attempt OFFSET: one connection, its body written by the helper from data byte OFFSET on, in the background: $! is
+# that helper (the last command of the pipeline, exec'd), whose write counter is the progress. It leaves the data
+# offset it reached in WORK/reached.
+attempt() {
+  rm -f "$WORK/nc.pid" "$WORK/write.err" "$WORK/reached"
+  connect "$1" | { body "$1" && exec extents write "$DISK" "$WORK/map" "$1" >"$WORK/reached" 2>"$WORK/write.err"; } &
 }
 
 # running PID: true while PID runs (a child that ended but was not reaped yet is not running).
@@ -131,9 +121,6 @@ watch() {
   return 0
 }
 
-# full_records: whole blocks dd wrote, from its "F+P records out" line.
-full_records() { sed -n 's/^\([0-9]*\)+[0-9]* records out$/\1/p' "$WORK/dd.err"; }
-
 # pause_before_retry TRIES: none after an attempt that brought bytes, then 1, 2 … 5 s.
 pause_before_retry() {
   pause=$1
@@ -141,28 +128,32 @@ pause_before_retry() {
   sleep "$pause"
 }
 
-fetch_raw() {
-  whole_mibs_end=$((SIZE - SIZE % MIB))
+# fetch_map: the data extents; asked for again while the link drops the answer, given up at once when refused.
+fetch_map() {
+  tries=0
+  until wget -q -O "$WORK/map" "$MAP_URL" 2>"$WORK/map.err"; do
+    grep -q 'server returned error' "$WORK/map.err" && { echo "the server refused the extent map at $MAP_URL: $(tail -n 1 "$WORK/map.err")"; return 1; }
+    tries=$((tries + 1))
+    [ "$tries" -ge 10 ] && { echo "the server gave no extent map at $MAP_URL: $(tail -n 1 "$WORK/map.err")"; return 1; }
+    pause_before_retry "$tries"
+  done
+}
+
+fetch_data() {
   offset=0
   tries=0
   while [ "$offset" -lt "$SIZE" ]; do
-    left=$((SIZE - offset))
-    if [ "$left" -ge "$MIB" ]; then
-      attempt_raw "$offset" bs=$MIB iflag=fullblock seek=$((offset / MIB))
-    else
-      # The last partial MiB in one block, so "1+0 records out" says it all arrived.
-      attempt_raw "$offset" bs="$left" count=1 iflag=fullblock seek="$offset" oflag=seek_bytes
-    fi
+    attempt "$offset"
     writer=$!
     watch "$writer" "$offset"
     hang_up
     wait "$writer"
     status=$?
     case $status in
-      1) log "writing to $DISK failed at byte $offset or later: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0 ;;
-      3) echo "the server refused the image at $URL (from byte $offset)"; return 1 ;;
+      1) echo "writing the image to $DISK failed: $(tail -n 1 "$WORK/write.err")"; return 1 ;;
+      3) echo "the server refused the image at $URL (from data byte $offset)"; return 1 ;;
       4)
-        log "the server sent another range than bytes $offset-; starting again from byte 0"
+        log "the server sent another range than bytes $offset-; starting again from data byte 0"
         offset=0
         tries=$((tries + 1))
         pause_before_retry "$tries"
@@ -170,43 +161,26 @@ fetch_raw() {
         ;;
     esac
     before=$offset
-    full=$(full_records 2>/dev/null)
-    if [ "$left" -ge "$MIB" ]; then
-      offset=$((offset + ${full:-0} * MIB))
-    elif [ "${full:-0}" = 1 ]; then
-      offset=$SIZE
-    fi
+    reached=$(cat "$WORK/reached" 2>/dev/null)
+    [ -n "$reached" ] && offset=$reached
     [ "$offset" -ge "$SIZE" ] && break
     if [ "$offset" -gt "$before" ]; then tries=0; else tries=$((tries + 1)); fi
-    # Whole MiBs first, then the rest in one block: the end of the whole MiBs is no interruption.
-    [ "$left" -lt "$MIB" ] || [ "$offset" -lt "$whole_mibs_end" ] &&
-      log "image transfer interrupted at byte $offset of $SIZE; resuming from there (HTTP Range)"
+    log "image transfer interrupted at data byte $offset of $SIZE; resuming from there (HTTP Range)"
     pause_before_retry "$tries"
   done
   return 0
 }
 
-fetch_gzip() {
-  tries=0
-  while :; do
-    attempt_gzip
-    writer=$!
-    watch "$writer" 0
-    hang_up
-    wait "$writer" || { log "writing to $DISK failed: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0; }
-    [ -e "$WORK/refused" ] && { echo "the server refused the image at $URL"; return 1; }
-    [ -e "$WORK/gunzip.ok" ] && return 0
-    tries=$((tries + 1))
-    log "gzip image transfer interrupted; a gzip stream cannot be resumed in its middle, so it starts again from byte 0 (try $((tries + 1)))"
-    pause_before_retry "$tries"
-  done
-}
-
-case "$FORMAT" in
-  raw) fetch_raw || exit 1 ;;
-  gzip) fetch_gzip || exit 1 ;;
-  *) echo "unknown image format $FORMAT"; exit 1 ;;
-esac
-# The last count goes before the script ends, so the agent's read-back is not reported ahead of it.
+fetch_map || exit 1
+fetch_data || exit 1
+# The last count goes before the holes are zeroed, so Rackboot sees the data complete while that runs.
 report progress "written=$SIZE"
+extents zero "$DISK" "$WORK/map" "$VIRTUAL_SIZE" >"$WORK/zero" 2>"$WORK/zero.err" || {
+  echo "zeroing the image's holes on $DISK failed: $(tail -n 1 "$WORK/zero.err")"
+  exit 1
+}
+case "$(cat "$WORK/zero")" in
+  *method=write-zeroes*) log "holes zeroed by the disk's write-zeroes ($(sed -n 's/^zeroed=\([0-9]*\).*/\1/p' "$WORK/zero") bytes; the disk guarantees they read as zero)" ;;
+  *) log "holes zeroed by writing zeros ($(sed -n 's/^zeroed=\([0-9]*\).*/\1/p' "$WORK/zero") bytes; they will be read back)" ;;
+esac
 wait

@@ -1,19 +1,25 @@
-// The agent's image download under busybox (the applets the ramdisk has, nothing of the host's), against Rackboot's
-// HTTP boot server behind a link that stalls or breaks.
+// The agent's image write under busybox (the applets the ramdisk has and its static helper, nothing of the host's),
+// against Rackboot's HTTP boot server serving an image's data extents behind a link that stalls or breaks, onto a
+// "disk" (a file) that holds random bytes before.
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, Socket, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpTransferEvent } from '../../../shared/pxe-transfer';
 import { HttpBootServer } from '../../pxe/http/server';
+import { HttpRamdiskSource } from '../../core/adapters/http-ramdisk';
+import { ImageLibrary } from '../image-library';
 
 const SCRIPT = fileURLToPath(new URL('./fetch-image.sh', import.meta.url));
-const APPLETS = ['sh', 'nc', 'dd', 'sed', 'grep', 'tail', 'cat', 'gunzip', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo'];
+const VERIFY = fileURLToPath(new URL('./verify-image.sh', import.meta.url));
+const HELPER = fileURLToPath(new URL('../../../dist/agent-tools/extents', import.meta.url));
+const APPLETS = ['sh', 'nc', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut'];
 const MIB = 1024 * 1024;
 
 const busybox = (() => {
@@ -66,18 +72,37 @@ async function faultyLink(target: number, faults: Fault[]): Promise<{ port: numb
   return { port: typeof address === 'object' && address ? address.port : 0, server };
 }
 
-describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)', () => {
+const has = (tool: string): boolean => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A disk of 8 MiB: two stretches of data and zeros elsewhere (one hole of 5 MiB, one to the end). */
+function sparseDisk(): Buffer {
+  const disk = Buffer.alloc(8 * MIB);
+  randomBytes(MIB + 4321).copy(disk, 0);
+  randomBytes(MIB).copy(disk, 6 * MIB + 64 * 1024);
+  return disk;
+}
+
+describe.skipIf(!busybox || !existsSync(HELPER))('agent image write (fetch-image.sh and verify-image.sh under busybox)', () => {
   let dir: string;
   let http: HttpBootServer;
   let link: Server | null;
   let transfers: HttpTransferEvent[];
   let agentLog: string[];
   let progress: number[];
+  let library: ImageLibrary;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-fetch-image-'));
     await mkdir(path.join(dir, 'bin'));
     for (const applet of APPLETS) await symlink(busybox!, path.join(dir, 'bin', applet));
+    await copyFile(HELPER, path.join(dir, 'bin', 'extents'));
     http = new HttpBootServer({ address: '127.0.0.1', port: 0, root: dir, bootTarget: () => null, progressIntervalMs: 0 });
     transfers = [];
     agentLog = [];
@@ -93,6 +118,7 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
       return true;
     });
     await http.listen();
+    library = await ImageLibrary.open(dir);
     link = null;
   });
 
@@ -102,15 +128,8 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function download(image: Buffer | null, format: 'raw' | 'gzip', size: number, faults: Fault[], diskPath?: string): Promise<{ code: number; stderr: string; stdout: string; disk: Buffer }> {
-    const file = path.join(dir, `image.${format}`);
-    if (image) await writeFile(file, image);
-    http.serveFile('/images/img1', file);
-    const relay = await faultyLink(Number(new URL(http.serverOrigin).port), faults);
-    link = relay.server;
-    const disk = diskPath ?? path.join(dir, 'disk');
-    if (!diskPath) await writeFile(disk, Buffer.alloc(0));
-    const child = spawn(busybox!, ['sh', ...(process.env.DEBUG_FETCH ? ['-x'] : []), SCRIPT, `http://127.0.0.1:${relay.port}/images/img1`, format, String(size), disk], {
+  function run(script: string, args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+    const child = spawn(busybox!, ['sh', ...(process.env.DEBUG_FETCH ? ['-x'] : []), script, ...args], {
       env: {
         PATH: path.join(dir, 'bin'),
         STALL_SECONDS: '2',
@@ -124,62 +143,105 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const giveUp = setTimeout(() => child.kill(), 25_000);
-    const code = await new Promise<number>((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? -1)));
-    clearTimeout(giveUp);
-    return { code, stderr, stdout, disk: diskPath ? Buffer.alloc(0) : await readFile(disk) };
+    return new Promise((resolve) =>
+      child.on('exit', (exitCode) => {
+        clearTimeout(giveUp);
+        resolve({ code: exitCode ?? -1, stderr, stdout });
+      }),
+    );
   }
 
-  const rangeRequests = (): HttpTransferEvent[] =>
-    transfers.filter((event) => event.path === '/images/img1' && event.phase === 'started' && event.status === 206);
+  /** Adds the image file to a library, serves it as Rackboot does, and runs the agent's write onto a random disk. */
+  async function deploy(imageFile: string, faults: Fault[], diskPath?: string) {
+    const image = await library.add({ path: imageFile, bootMode: 'bios' });
+    const source = new HttpRamdiskSource(http, { kind: 'append', kernel: 'unused', initrd: 'unused' }, dir, library);
+    const { dataUrlPath, mapUrlPath } = await source.imageUrlPaths(image);
+    const relay = await faultyLink(Number(new URL(http.serverOrigin).port), faults);
+    link = relay.server;
+    const disk = diskPath ?? path.join(dir, 'disk');
+    if (!diskPath) await writeFile(disk, randomBytes(image.virtualSize + MIB));
+    const origin = `http://127.0.0.1:${relay.port}`;
+    const fetched = await run(SCRIPT, [`${origin}${dataUrlPath}`, `${http.serverOrigin}${mapUrlPath}`, String(image.dataSize), String(image.virtualSize), disk]);
+    return { image, dataUrlPath, disk, fetched };
+  }
 
-  it('resumes a stalled raw download with a Range request from the last whole MiB written, and says it stalled', async () => {
-    const image = randomBytes(4 * MIB);
-    const result = await download(image, 'raw', image.length, [{ kind: 'stall', afterBytes: 2 * MIB + 5000 }]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.disk.equals(image)).toBe(true);
-    expect(agentLog).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^image transfer stalled: no new byte for 2 s at byte \d+ of 4194304/),
-        'image transfer interrupted at byte 2097152 of 4194304; resuming from there (HTTP Range)',
-      ]),
-    );
-    expect(rangeRequests().map((event) => event.total)).toEqual([2 * MIB]);
-    expect(progress.at(-1)).toBeGreaterThanOrEqual(image.length);
+  it.each([
+    ['raw', (raw: Buffer) => raw],
+    ['gzip', (raw: Buffer) => gzipSync(raw)],
+  ])('writes the data of a %s image and zeros its holes over what the disk held, and the read-back proves it', async (_format, pack) => {
+    const raw = sparseDisk();
+    const file = path.join(dir, 'image');
+    await writeFile(file, pack(raw));
+    const { image, disk, fetched } = await deploy(file, []);
+    expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+    expect((await readFile(disk)).subarray(0, raw.length).equals(raw)).toBe(true);
+    expect(image.dataSize).toBe(2 * MIB + 64 * 1024);
+    expect(agentLog).toContain(`holes zeroed by writing zeros (${raw.length - image.dataSize} bytes; they will be read back)`);
+    const verified = await run(VERIFY, [disk, String(image.virtualSize)]);
+    expect(verified).toMatchObject({ code: 0, stdout: `${image.dataSha256}\n` });
+    expect(progress.at(-1)).toBe(image.dataSize);
   });
 
-  it('resumes a raw download whose connection broke, also in the last partial MiB', async () => {
-    const image = randomBytes(2 * MIB + 4321);
-    const result = await download(image, 'raw', image.length, [
-      { kind: 'cut', afterBytes: MIB + 5000 },
+  it.skipIf(!has('qemu-img'))('writes a compressed qcow2 image made by qemu-img', async () => {
+    const raw = sparseDisk();
+    await writeFile(path.join(dir, 'image.raw'), raw);
+    execFileSync('qemu-img', ['convert', '-c', '-f', 'raw', '-O', 'qcow2', path.join(dir, 'image.raw'), path.join(dir, 'image.qcow2')]);
+    const { image, disk, fetched } = await deploy(path.join(dir, 'image.qcow2'), []);
+    expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+    expect((await readFile(disk)).subarray(0, raw.length).equals(raw)).toBe(true);
+    expect(await run(VERIFY, [disk, String(image.virtualSize)])).toMatchObject({ code: 0, stdout: `${image.dataSha256}\n` });
+  });
+
+  it('resumes a stalled transfer with a Range request from the data byte the helper reached, and says it stalled', async () => {
+    const raw = sparseDisk();
+    await writeFile(path.join(dir, 'image.raw'), raw);
+    const { image, dataUrlPath, disk, fetched } = await deploy(path.join(dir, 'image.raw'), [{ kind: 'stall', afterBytes: MIB + 5000 }]);
+    expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+    expect((await readFile(disk)).subarray(0, raw.length).equals(raw)).toBe(true);
+    expect(agentLog).toContainEqual(expect.stringMatching(new RegExp(`^image transfer stalled: no new byte for 2 s at byte \\d+ of ${image.dataSize}`)));
+    expect(agentLog).toContainEqual(expect.stringMatching(/^image transfer interrupted at data byte \d+ of \d+; resuming from there \(HTTP Range\)$/));
+    const ranges = transfers.filter((event) => event.path === dataUrlPath && event.phase === 'started' && event.status === 206);
+    expect(ranges).toHaveLength(1);
+    expect(ranges[0]!.total).toBeLessThan(image.dataSize - MIB);
+  });
+
+  it('resumes a transfer whose connection broke again and again, inside an extent and at its edges', async () => {
+    const raw = sparseDisk();
+    await writeFile(path.join(dir, 'image.raw'), raw);
+    const { image, disk, fetched } = await deploy(path.join(dir, 'image.raw'), [
+      { kind: 'cut', afterBytes: MIB + 4321 + 200 },
       { kind: 'cut', afterBytes: 300 },
       null,
-      { kind: 'cut', afterBytes: 1000 },
     ]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.disk.equals(image)).toBe(true);
-    expect(rangeRequests().map((event) => event.total)).toEqual([MIB + 4321, MIB + 4321, 4321, 4321]);
+    expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+    expect((await readFile(disk)).subarray(0, raw.length).equals(raw)).toBe(true);
+    expect(await run(VERIFY, [disk, String(image.virtualSize)])).toMatchObject({ code: 0, stdout: `${image.dataSha256}\n` });
   });
 
-  it('starts a broken gzip download again from byte 0, saying why, and writes the whole image', async () => {
-    const raw = randomBytes(3 * MIB);
-    const packed = gzipSync(raw);
-    const result = await download(packed, 'gzip', raw.length, [{ kind: 'cut', afterBytes: Math.floor(packed.length / 2) }]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.disk.equals(raw)).toBe(true);
-    expect(agentLog).toContain('gzip image transfer interrupted; a gzip stream cannot be resumed in its middle, so it starts again from byte 0 (try 2)');
-    expect(rangeRequests()).toEqual([]);
+  it('reads the holes back and names the first byte that is not zero', async () => {
+    const raw = sparseDisk();
+    await writeFile(path.join(dir, 'image.raw'), raw);
+    const { image, disk, fetched } = await deploy(path.join(dir, 'image.raw'), []);
+    expect(fetched.code).toBe(0);
+    const bytes = await readFile(disk);
+    bytes[3 * MIB + 7] = 0x5a;
+    await writeFile(disk, bytes);
+    const verified = await run(VERIFY, [disk, String(image.virtualSize)]);
+    expect(verified.code).not.toBe(0);
+    expect(verified.stdout).toMatch(/^a hole of the image does not read back as zero on .*disk: byte 3145735 of a hole reads back 90, not zero\n$/);
   });
 
-  it('stops at a disk that refuses writes, saying why, and leaves the verdict to the read-back', async () => {
-    // /dev/full answers every write with "No space left on device", like a disk smaller than the image.
-    const result = await download(randomBytes(2 * MIB), 'raw', 2 * MIB, [], '/dev/full');
-    expect(result.code, result.stderr).toBe(0);
-    expect(agentLog).toContainEqual(expect.stringMatching(/^writing to \/dev\/full failed at byte 0 or later: .*No space left on device/));
+  it('fails at a disk that refuses writes, with the reason', async () => {
+    // /dev/full answers every write with "No space left on device", like a failing disk.
+    await writeFile(path.join(dir, 'image.raw'), sparseDisk());
+    const { fetched } = await deploy(path.join(dir, 'image.raw'), [], '/dev/full');
+    expect(fetched.code).not.toBe(0);
+    expect(fetched.stdout).toMatch(/^writing the image to \/dev\/full failed: writing to the disk failed at byte 0: No space left on device\n$/);
   });
 
   it('gives up at once when the server refuses the image', async () => {
-    const result = await download(null, 'raw', 4096, []);
+    const result = await run(SCRIPT, [`${http.serverOrigin}/images/none/data`, `${http.serverOrigin}/images/none/extents`, '4096', '8192', path.join(dir, 'disk')]);
     expect(result.code).not.toBe(0);
-    expect(result.stdout).toMatch(/^the server refused the image at http:\/\/127\.0\.0\.1:\d+\/images\/img1 \(from byte 0\)\n$/);
+    expect(result.stdout).toMatch(/^the server refused the extent map at http:\/\/127\.0\.0\.1:\d+\/images\/none\/extents: .*404/);
   });
 });

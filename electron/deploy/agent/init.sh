@@ -106,10 +106,12 @@ fetch_job() {
 fetch_job
 REPORTING=1
 IMAGE_URL=$(job_value image_url)
+IMAGE_MAP_URL=$(job_value image_map_url)
 IMAGE_FORMAT=$(job_value image_format)
 IMAGE_SIZE=$(job_value image_size)
+VIRTUAL_SIZE=$(job_value virtual_size)
 DISK=$(job_value disk)
-log "job received: $IMAGE_FORMAT image of $IMAGE_SIZE bytes to $DISK, over $IFACE"
+log "job received: $IMAGE_SIZE data bytes of a $VIRTUAL_SIZE-byte image ($IMAGE_FORMAT) to $DISK, over $IFACE"
 
 first_disk() {
   for name in $(ls /sys/block); do
@@ -130,21 +132,19 @@ done
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
 report progress "written=0"
 
-# Streams the image, says when the transfer stalls, and resumes it (fetch-image.sh).
-REFUSAL=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/fetch-image.sh "$IMAGE_URL" "$IMAGE_FORMAT" "$IMAGE_SIZE" "$DISK" 2>/dev/console) ||
-  fail "image download: $REFUSAL"
+DISK_BYTES=$(($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null || echo 0) * 512))
+[ "$DISK_BYTES" -gt 0 ] && [ "$DISK_BYTES" -lt "$VIRTUAL_SIZE" ] &&
+  fail "target disk $DISK has $DISK_BYTES bytes, the image needs $VIRTUAL_SIZE: choose a larger disk"
+
+# Writes the image's data extents and zeroes its holes, says when the transfer stalls, and resumes it (fetch-image.sh).
+REFUSAL=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/fetch-image.sh "$IMAGE_URL" "$IMAGE_MAP_URL" "$IMAGE_SIZE" "$VIRTUAL_SIZE" "$DISK" 2>/dev/console) ||
+  fail "image write: $REFUSAL"
 sync
 echo 3 > /proc/sys/vm/drop_caches
 report progress "written=$IMAGE_SIZE"
 log "image written, reading it back from $DISK"
-# Whole MiBs with O_DIRECT (past any cache, in large reads: small pipe writes cost dearly on a slow CPU), then the
-# tail, if any, in one ordinary read after the cache was dropped.
-WHOLE_MIBS=$((IMAGE_SIZE / 1048576))
-TAIL=$((IMAGE_SIZE - WHOLE_MIBS * 1048576))
-SUM=$({
-  dd if="$DISK" bs=1M count="$WHOLE_MIBS" iflag=direct 2>/dev/null
-  [ "$TAIL" -gt 0 ] && dd if="$DISK" bs="$TAIL" count=1 skip=$((WHOLE_MIBS * 1048576)) iflag=skip_bytes,fullblock 2>/dev/null
-} | sha256sum | cut -d ' ' -f 1)
+# Every data byte, and the holes where the disk gave no guarantee that they read as zero (verify-image.sh).
+SUM=$(sh /etc/rackboot/verify-image.sh "$DISK" "$VIRTUAL_SIZE") || fail "image read-back: $SUM"
 report result "sha256=$SUM"
 log "done: sha256 $SUM; waiting to be rebooted"
 halt_forever

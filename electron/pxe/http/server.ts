@@ -9,7 +9,7 @@ import { Listeners } from '../listeners';
 import { resolveInRoot } from '../path-jail';
 import { renderEntryScript, renderNodeScript, renderUnknownNodeScript, type BootTarget } from './ipxe-script';
 import { parseMac } from '../../../shared/mac';
-import { serveStatic, type BodyProgress } from './static';
+import { serveStatic, type BodyProgress, type StaticFile } from './static';
 
 export interface HttpBootServerOptions {
   /** The provisioning address; the server listens on it only. */
@@ -37,6 +37,7 @@ export class HttpBootServer {
   private readonly listeners = new Listeners<HttpTransferEvent>();
   private readonly rawHandlers: RawHandler[] = [];
   private readonly outsideFiles = new Map<string, string>();
+  private readonly generated = new Map<string, StaticFile & Required<Pick<StaticFile, 'open'>>>();
   private server: Server | null = null;
   private origin = '';
 
@@ -57,6 +58,14 @@ export class HttpBootServer {
    */
   serveFile(urlPath: string, file: string): void {
     this.outsideFiles.set(urlPath, file);
+  }
+
+  /**
+   * Serves a body made on the fly (an image's data extents, decoded from its file) under a URL path, with the same
+   * Range, HEAD, ETag and progress handling as a file; `open(start, end)` gives bytes start..end inclusive.
+   */
+  serveGenerated(urlPath: string, body: StaticFile & Required<Pick<StaticFile, 'open'>>): void {
+    this.generated.set(urlPath, body);
   }
 
   /** http://ADDRESS:PORT once listening. */
@@ -162,6 +171,11 @@ export class HttpBootServer {
       requested = decodeURIComponent(url.pathname.slice(1));
     } catch {
       this.refuse(req, res, url, null, 400, 'malformed percent-encoding in the path');
+      return;
+    }
+    const generated = this.generated.get(url.pathname);
+    if (generated) {
+      serveStatic(req, res, generated, this.track(req, url, this.macOf(req, url)));
       return;
     }
     const outside = this.outsideFiles.get(url.pathname);

@@ -2,6 +2,7 @@
 // conditional requests. Reports body progress to the caller.
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { decideRange } from './range';
 import { contentTypeOf } from '../../lib/mime-types';
 
@@ -9,6 +10,8 @@ export interface StaticFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** Bytes start..end (inclusive) of a body made on the fly; a file on disk is read when absent. */
+  open?: (start: number, end: number) => Readable;
 }
 
 export interface BodyProgress {
@@ -64,13 +67,13 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, file: Sta
   }
   progress.started(status, length);
   let sent = 0;
-  const stream = createReadStream(file.path, { start, end, highWaterMark: 1024 * 1024 });
-  stream.on('data', (chunk) => {
+  const stream = file.open ? file.open(start, end) : createReadStream(file.path, { start, end, highWaterMark: 1024 * 1024 });
+  stream.on('data', (chunk: Buffer) => {
     sent += chunk.length;
     progress.bytes(sent);
   });
-  stream.on('error', (error) => {
-    progress.finished(`reading the file failed: ${error.message}`);
+  stream.on('error', (error: Error) => {
+    progress.finished(`reading the ${file.open ? 'body' : 'file'} failed: ${error.message}`);
     res.destroy();
   });
   res.on('close', () => {

@@ -18,10 +18,12 @@ import type { BootMode } from '../../../shared/deploy';
 import { useClient } from '../api/context';
 import { AddImageButton, ExpectedChecksumField, ImageAddStatus } from '../components/AddImage';
 import { BuiltinRamdiskSummary, useBuiltinRamdisk } from '../components/BuiltinRamdiskSummary';
+import { ImageDetails } from '../components/ImageDetails';
 import { RamdiskSettings } from '../components/RamdiskSettings';
 import { formatBytes } from '../format-bytes';
 import { isDesktop, useImageAdding } from '../store/image-adding';
 import { useImages } from '../store/images';
+import { errorText } from '../api/client';
 
 export function ImageStep(): React.JSX.Element {
   const client = useClient();
@@ -65,14 +67,14 @@ export function ImageStep(): React.JSX.Element {
             </TableRow>
           </TableHead>
           <TableBody>
-            {images.map((image) => (
-              <TableRow key={image.id}>
+            {images.map((image) => [
+              <TableRow key={image.id} sx={{ '& > td': { borderBottom: 'none' } }}>
                 <TableCell title={image.path}>{image.name}</TableCell>
                 <TableCell>{image.format}</TableCell>
-                <TableCell>{formatBytes(image.rawSize)}</TableCell>
+                <TableCell>{formatBytes(image.virtualSize)}</TableCell>
                 <TableCell>{image.bootMode.toUpperCase()}</TableCell>
-                <TableCell sx={{ fontFamily: 'monospace' }} title={image.rawSha256}>
-                  {image.rawSha256.slice(0, 16)}…
+                <TableCell sx={{ fontFamily: 'monospace' }} title={image.sha256}>
+                  {image.sha256.slice(0, 16)}…
                 </TableCell>
                 <TableCell align="right">
                   <Button
@@ -84,8 +86,13 @@ export function ImageStep(): React.JSX.Element {
                     Remove
                   </Button>
                 </TableCell>
-              </TableRow>
-            ))}
+              </TableRow>,
+              <TableRow key={`${image.id}-details`}>
+                <TableCell colSpan={6}>
+                  <ImageDetails image={image} />
+                </TableCell>
+              </TableRow>,
+            ])}
           </TableBody>
         </Table>
       )}
