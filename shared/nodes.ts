@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IPV4_PATTERN } from './ipv4';
+import { instanceSettingsSchema } from './instance';
 import { macSchema } from './mac';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -70,6 +71,8 @@ const nodeFields = {
   bmcUser: bmcUserSchema,
   mac: macSchema.nullable(),
   notes: z.string().max(2000),
+  /** What the installed OS is told through the config drive; null: the image boots as it is, with no config drive. */
+  instance: instanceSettingsSchema.nullable(),
 };
 
 /** What the operator types to enrol a server. The password is write-only: it never comes back out of the core. */
@@ -78,6 +81,7 @@ export const nodeInputSchema = z.object({
   bmcPort: portSchema.default(623),
   mac: macSchema.nullable().default(null),
   notes: z.string().max(2000).default(''),
+  instance: instanceSettingsSchema.nullable().default(null),
   bmcPassword: bmcPasswordSchema,
 });
 export type NodeInput = z.input<typeof nodeInputSchema>;

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { instanceSettingsSchema } from '../../shared/instance';
 import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import { TimeSlicer } from './time-slicer';
 
@@ -14,6 +15,7 @@ export const storedNodeSchema = z.object({
   mac: z.string().nullable(),
   systemGuid: z.string().nullable().default(null),
   notes: z.string(),
+  instance: instanceSettingsSchema.nullable().default(null),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -81,6 +81,7 @@ export class NodeStore {
         mac: parsed.mac,
         systemGuid: null,
         notes: parsed.notes,
+        instance: parsed.instance,
         createdAt: now,
         updatedAt: now,
       };
@@ -166,6 +167,7 @@ export class NodeStore {
           mac: entry.mac,
           systemGuid: null,
           notes: '',
+          instance: null,
           createdAt: now,
           updatedAt: now,
         };
