@@ -12,6 +12,7 @@ import type { AgentTools } from './agent-tools';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
+import agentConfigDrive from './agent/config-drive.sh?raw';
 
 const execFileAsync = promisify(execFile);
 
@@ -34,6 +35,7 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/config-drive.sh', data: Buffer.from(agentConfigDrive), mode: 0o755 },
     { kind: 'file', path: AGENT_DRIVER_LIST, data: Buffer.from(`${DEFAULT_DRIVERS.join('\n')}\n`), mode: 0o644 },
   ];
 }

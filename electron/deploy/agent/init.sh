@@ -135,6 +135,9 @@ while [ "$DISK" = auto ] || [ ! -b "$DISK" ]; do
   load_drivers
 done
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
+# The config drive is planned for this disk before the image goes on it, so a refusal leaves the disk as it was.
+CONFIG_DRIVE=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/config-drive.sh plan "$DISK") || fail "config drive: $CONFIG_DRIVE"
+[ -n "$CONFIG_DRIVE" ] && log "$CONFIG_DRIVE"
 report progress "written=0"
 
 # Streams the image, says when the transfer stalls, and resumes it (fetch-image.sh).
@@ -152,6 +155,9 @@ SUM=$({
   dd if="$DISK" bs=1M count="$WHOLE_MIBS" iflag=direct 2>/dev/null
   [ "$TAIL" -gt 0 ] && dd if="$DISK" bs="$TAIL" count=1 skip=$((WHOLE_MIBS * 1048576)) iflag=skip_bytes,fullblock 2>/dev/null
 } | sha256sum | cut -d ' ' -f 1)
+# After the read-back: the config drive rewrites the partition table's sectors, which the image's sum does not cover.
+CONFIG_DRIVE=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/config-drive.sh write "$DISK") || fail "config drive: $CONFIG_DRIVE"
+[ -n "$CONFIG_DRIVE" ] && log "$CONFIG_DRIVE"
 report result "sha256=$SUM"
 log "done: sha256 $SUM; waiting to be rebooted"
 halt_forever
