@@ -20,6 +20,7 @@ import {
   transferProgressSchema,
 } from './deploy';
 import { captureBoundEventSchema } from './pxe';
+import { laptopSshKeySchema } from './instance';
 import { idSchema } from './ids';
 import {
   bmcCredentialsSchema,
@@ -56,6 +57,8 @@ export const methods = {
   'nodes.importHardwareInfo': { input: z.object({ text: hardwareInfoTextSchema }), output: importResultSchema },
   /** Writes the file where the shell lets the operator put it; the answer never holds a password. */
   'nodes.exportHardwareInfo': { input: exportRequestSchema, output: exportResultSchema },
+  /** The laptop's SSH public keys (`~/.ssh/*.pub`), for a node's instance settings. */
+  'instance.sshKeys': { input: z.object({}), output: z.array(laptopSshKeySchema) },
   'images.list': { input: z.object({}), output: z.array(imageSchema) },
   'images.add': {
     input: z.object({ path: z.string().min(1, 'the image file path is required'), name: z.string().max(128).optional(), bootMode: bootModeSchema }),

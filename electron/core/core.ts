@@ -1,3 +1,6 @@
+import os from 'node:os';
+import path from 'node:path';
+import { laptopSshKeys } from '../inventory/laptop-ssh-keys';
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
 import { exportHardwareInfo, type ExportDestination } from '../inventory/hardware-info-export';
@@ -98,6 +101,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }
       return result;
     },
+    'instance.sshKeys': async () => laptopSshKeys(path.join(os.homedir(), '.ssh')),
     'images.list': async () => images.list(),
     'images.add': async (input) => {
       const image = await images.add(input, (read, total) => bus.emit('images.progress', { path: input.path, read, total }));
