@@ -130,6 +130,7 @@ function deltaApply(): number {
     bmcUser: 'root',
     mac: null,
     notes: '',
+    instance: null,
     systemGuid: null,
     inspectedAt: null,
     rootDeviceHints: null,

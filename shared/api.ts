@@ -23,6 +23,7 @@ import {
 } from './deploy';
 import { captureBoundEventSchema } from './pxe';
 import { nodeInventorySchema } from './inventory';
+import { laptopSshKeySchema } from './instance';
 import { idSchema } from './ids';
 import {
   bmcCredentialsSchema,
@@ -71,6 +72,8 @@ export const methods = {
    * and in the node's `inspectedAt`.
    */
   'nodes.inspect': { input: z.object({ id: idSchema }), output: z.object({ started: z.literal(true) }) },
+  /** The laptop's SSH public keys (`~/.ssh/*.pub`), for a node's instance settings. */
+  'instance.sshKeys': { input: z.object({}), output: z.array(laptopSshKeySchema) },
   'images.list': { input: z.object({}), output: z.array(imageSchema) },
   'images.add': {
     input: z.object({

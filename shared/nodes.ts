@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cleaningSchema, rootDeviceHintsSchema } from './inventory';
 import { IPV4_PATTERN } from './ipv4';
+import { instanceSettingsSchema } from './instance';
 import { macSchema } from './mac';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -76,6 +77,8 @@ const nodeFields = {
   /** The operator confirmed that what the target disk holds may be erased; without it a disk with data is refused. */
   eraseTargetDisk: z.boolean(),
   cleaning: cleaningSchema,
+  /** What the installed OS is told through the config drive; null: the image boots as it is, with no config drive. */
+  instance: instanceSettingsSchema.nullable(),
 };
 
 /** What the operator types to enrol a server. The password is write-only: it never comes back out of the core. */
@@ -87,6 +90,7 @@ export const nodeInputSchema = z.object({
   rootDeviceHints: rootDeviceHintsSchema.nullable().default(null),
   eraseTargetDisk: z.boolean().default(false),
   cleaning: cleaningSchema.default('none'),
+  instance: instanceSettingsSchema.nullable().default(null),
   bmcPassword: bmcPasswordSchema,
 });
 export type NodeInput = z.input<typeof nodeInputSchema>;

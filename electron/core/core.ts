@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { laptopSshKeys } from '../inventory/laptop-ssh-keys';
 import type { SecretBox } from '../inventory/secret-box';
 import { NodeStore } from '../inventory/node-store';
 import { InventoryStore } from '../inventory/inventory-store';
@@ -164,6 +166,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }
       return result;
     },
+    'instance.sshKeys': async () => laptopSshKeys(path.join(os.homedir(), '.ssh')),
     'images.list': async () => images.list(),
     'images.add': async (input) => addImage(input),
     'images.addUpload': async ({ uploadId, name, bootMode }) => {

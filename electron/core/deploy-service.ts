@@ -20,6 +20,7 @@ import { agentHttpHandler } from './adapters/agent-http';
 import { BootPlans } from './adapters/boot-plans';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { IpmiPowerControl } from './adapters/ipmi-power';
+import { ReachableUpCheck } from './adapters/reachable-up-check';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
 import { AgentApi, type AgentRefusal } from '../deploy/agent-api';
 import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
@@ -67,6 +68,7 @@ export class DeployService {
   private readonly agent = new AgentApi(
     (job, report) => this.orchestrator?.agentReport(job, report),
     (refusal) => this.agentRefused(refusal),
+    (job, disk) => this.orchestrator?.configDrivePlan(job, disk) ?? { kind: 'none' },
   );
 
   constructor(private readonly deps: DeployServiceDeps) {
@@ -112,7 +114,10 @@ export class DeployService {
     if (config.mode === 'full' && !config.pool) {
       throw new UserFacingError('pool-required', 'Full DHCP mode needs an address pool; set one, or choose proxy mode.');
     }
-    const plans = new BootPlans((mac) => this.deps.nodes.list().some((node) => node.mac === mac));
+    const plans = new BootPlans(
+      (mac) => this.deps.nodes.list().some((node) => node.mac === mac),
+      (mac) => this.deps.nodes.list().some((node) => node.mac === mac && node.instance?.network.kind === 'dhcp'),
+    );
     const services = await ProvisioningServices.start(
       {
         ...config,
@@ -207,6 +212,7 @@ export class DeployService {
       name: node.name,
       bmc: { address: node.bmcAddress, port: node.bmcPort, user: node.bmcUser, password: this.deps.nodes.passwordOf(nodeId) },
       mac: node.mac,
+      instance: node.instance,
     };
   }
 
@@ -249,7 +255,11 @@ export class DeployService {
         network: this.requireNetwork(),
         ramdisk,
         agent: this.agent,
-        upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
+        upCheck: new ReachableUpCheck(
+          new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
+          new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, /(?!)/),
+          (mac) => services.leasedAddress(mac),
+        ),
         onChange: (record) => this.deps.bus.emit('deploy.changed', record),
         onLog: (nodeId, line) => this.deps.log(line.level, line.source, line.message, nodeId),
       },

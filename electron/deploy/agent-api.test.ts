@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AgentApi, renderJob, type AgentJob, type AgentRefusal, type AgentReport } from './agent-api';
 
@@ -105,5 +106,50 @@ describe('agent API', () => {
 
   it('never renders a value the agent shell could misread', () => {
     expect(() => renderJob({ ...job, disk: '/dev/vda; reboot' })).toThrow(/cannot read safely/);
+  });
+});
+
+describe('agent API: config drive', () => {
+  const auth = 'mac=52:54:00:12:34:56&token=tok-123';
+  const regions = [
+    { lba: 409_600, data: new Uint8Array(2048).fill(7) },
+    { lba: 0, data: new Uint8Array(512).fill(1) },
+  ];
+
+  it('plans for the disk the agent describes, then serves each region in base64 and takes the read-back sums', () => {
+    const disks: { sectors: number; sectorSize: number }[] = [];
+    const reports: AgentReport[] = [];
+    const api = new AgentApi(
+      (_job, report) => reports.push(report),
+      () => undefined,
+      (_job, disk) => {
+        disks.push(disk);
+        return { kind: 'regions', summary: 'partition 3 (GPT)', regions };
+      },
+    );
+    api.offer(job);
+    const plan = api.handle(request('GET', '/agent/v1/config-drive', `${auth}&disk_sectors=409601&sector_size=512`))!;
+    expect(disks).toEqual([{ sectors: 409_601, sectorSize: 512 }]);
+    const sum = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+    expect(plan.body).toBe(`config_drive=yes\nsummary=partition 3 (GPT)\nregion=409600:${sum(regions[0]!.data)}\nregion=0:${sum(regions[1]!.data)}\n`);
+    const region = api.handle(request('GET', '/agent/v1/config-drive-region', `${auth}&index=1`))!;
+    expect(Buffer.from(region.body, 'base64')).toEqual(Buffer.from(regions[1]!.data));
+    expect(region.body.split('\n').every((line) => line.length <= 76)).toBe(true);
+    expect(api.handle(request('GET', '/agent/v1/config-drive-region', `${auth}&index=2`))!.status).toBe(404);
+    const written = `region=409600:${sum(regions[0]!.data)}\nregion=0:${sum(regions[1]!.data)}\n`;
+    expect(api.handle(request('POST', '/agent/v1/config-drive-written', auth, written))!.status).toBe(200);
+    expect(reports.at(-1)).toEqual({ kind: 'config-drive-written', regions: [{ lba: 409_600, sha256: sum(regions[0]!.data) }, { lba: 0, sha256: sum(regions[1]!.data) }] });
+    expect(api.handle(request('POST', '/agent/v1/config-drive-written', auth, 'region=12:nothex\n'))!.status).toBe(400);
+  });
+
+  it('answers none or the refusal in one line, and refuses a malformed disk size', () => {
+    const api = new AgentApi(() => undefined, () => undefined, (_job, disk) =>
+      disk.sectors > 1000 ? { kind: 'refused', reason: 'all four primary\npartitions in use' } : { kind: 'none' },
+    );
+    api.offer(job);
+    expect(api.handle(request('GET', '/agent/v1/config-drive', `${auth}&disk_sectors=5000&sector_size=512`))!.body).toBe('refused=all four primary partitions in use\n');
+    expect(api.handle(request('GET', '/agent/v1/config-drive', `${auth}&disk_sectors=10&sector_size=512`))!.body).toBe('config_drive=none\n');
+    expect(api.handle(request('GET', '/agent/v1/config-drive', `${auth}&disk_sectors=-1`))!.status).toBe(400);
+    expect(api.handle(request('GET', '/agent/v1/config-drive', 'mac=52:54:00:12:34:56&token=bad&disk_sectors=10'))!.status).toBe(403);
   });
 });

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ImageFormat } from '../../shared/deploy';
 import { isCanonicalMac } from '../../shared/mac';
 
@@ -33,6 +33,8 @@ export type AgentReport =
   | { kind: 'progress'; written: number }
   | { kind: 'log'; line: string }
   | { kind: 'result'; sha256: string }
+  /** The config drive's regions as read back from the disk after writing: where each starts, and its sha256. */
+  | { kind: 'config-drive-written'; regions: { lba: number; sha256: string }[] }
   | { kind: 'failed'; reason: string };
 
 export interface AgentRequest {
@@ -45,6 +47,18 @@ export interface AgentRequest {
 export interface AgentResponse {
   status: number;
   body: string;
+}
+
+/** The sectors a config drive adds around the image on this disk, or why it cannot, or none for this node. */
+export type ConfigDrivePlan =
+  | { kind: 'none' }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'regions'; summary: string; regions: { lba: number; data: Uint8Array }[] };
+
+/** The disk the agent found, as it describes it: its size in logical sectors and their size. */
+export interface AgentDisk {
+  sectors: number;
+  sectorSize: number;
 }
 
 /** An agent request that was not served: who asked, for what, and why not (for the deploy log). */
@@ -100,9 +114,13 @@ export function renderJob(job: AgentJob): string {
 export class AgentApi {
   private readonly jobs = new Map<string, AgentJob>();
 
+  /** The regions last planned for each MAC, which the agent then fetches one by one. */
+  private readonly plans = new Map<string, { token: string; regions: { lba: number; data: Uint8Array }[] }>();
+
   constructor(
     private readonly onReport: (job: AgentJob, report: AgentReport) => void,
     private readonly onRefused: (refusal: AgentRefusal) => void,
+    private readonly planConfigDrive: (job: AgentJob, disk: AgentDisk) => ConfigDrivePlan = () => ({ kind: 'none' }),
   ) {}
 
   offer(job: AgentJob): void {
@@ -111,10 +129,27 @@ export class AgentApi {
 
   withdraw(mac: string): void {
     this.jobs.delete(mac.toLowerCase());
+    this.plans.delete(mac.toLowerCase());
+  }
+
+  /** The plan for the disk the agent describes, as `key=value` lines; the regions are kept for the agent to fetch. */
+  private configDrive(job: AgentJob, query: URLSearchParams, refuse: (status: number, reason: string) => AgentResponse): AgentResponse {
+    const sectors = Number(query.get('disk_sectors'));
+    const sectorSize = Number(query.get('sector_size') ?? '512');
+    if (!Number.isSafeInteger(sectors) || sectors <= 0 || !Number.isSafeInteger(sectorSize) || sectorSize <= 0) {
+      return refuse(400, 'malformed config-drive request: disk_sectors and sector_size must be positive integers');
+    }
+    const plan = this.planConfigDrive(job, { sectors, sectorSize });
+    const mac = job.mac.toLowerCase();
+    if (plan.kind === 'none') return text(200, 'config_drive=none');
+    if (plan.kind === 'refused') return text(200, `refused=${plan.reason.replace(/\s+/g, ' ')}`);
+    this.plans.set(mac, { token: job.token, regions: plan.regions });
+    const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+    return text(200, ['config_drive=yes', `summary=${plan.summary.replace(/\s+/g, ' ')}`, ...plan.regions.map((region) => `region=${region.lba}:${sha256(region.data)}`)].join('\n'));
   }
 
   handle(request: AgentRequest): AgentResponse | null {
-    const match = /^\/agent\/v1\/(job|inventory|progress|log|result|failed)$/.exec(request.path);
+    const match = /^\/agent\/v1\/(job|inventory|progress|log|result|failed|config-drive|config-drive-region|config-drive-written)$/.exec(request.path);
     if (!match) return null;
     const endpoint = match[1]!;
     const mac = (request.query.get('mac') ?? '').toLowerCase();
@@ -132,12 +167,29 @@ export class AgentApi {
       this.onReport(job, { kind: 'connected' });
       return text(200, renderJob(job));
     }
+    if (endpoint === 'config-drive') {
+      if (request.method !== 'GET') return refuse(405, 'GET only');
+      return this.configDrive(job, request.query, refuse);
+    }
+    if (endpoint === 'config-drive-region') {
+      if (request.method !== 'GET') return refuse(405, 'GET only');
+      const plan = this.plans.get(mac);
+      const index = Number(request.query.get('index'));
+      const region = plan && plan.token === job.token && Number.isInteger(index) ? plan.regions[index] : undefined;
+      if (!region) return refuse(404, 'no such config drive region: ask for the config drive plan first');
+      return text(200, base64Lines(region.data));
+    }
     if (request.method !== 'POST') return refuse(405, 'POST only');
     const report = parseReport(endpoint, request.body);
     if (!report) return refuse(400, `malformed ${endpoint} report`);
     this.onReport(job, report);
     return text(200, 'ok');
   }
+}
+
+/** Base64 in 76-character lines, as busybox base64 -d reads it. */
+function base64Lines(data: Uint8Array): string {
+  return (Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
 }
 
 function field(body: string, key: string): string | null {
@@ -158,6 +210,14 @@ function parseReport(endpoint: string, body: string): AgentReport | null {
     case 'result': {
       const sha256 = field(body, 'sha256')?.toLowerCase() ?? '';
       return /^[0-9a-f]{64}$/.test(sha256) ? { kind: 'result', sha256 } : null;
+    }
+    case 'config-drive-written': {
+      const regions = body
+        .split('\n')
+        .filter((line) => line.startsWith('region='))
+        .map((line) => /^region=(\d{1,15}):([0-9a-f]{64})$/.exec(line.trim()))
+        .map((parsed) => (parsed ? { lba: Number(parsed[1]), sha256: parsed[2]! } : null));
+      return regions.length > 0 && regions.every((region) => region !== null) ? { kind: 'config-drive-written', regions } : null;
     }
     case 'failed':
       return { kind: 'failed', reason: (field(body, 'reason') ?? body).trim().slice(0, MAX_LOG_LINE) };

@@ -2,8 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DEPLOY_PHASES, type BootMode, type DeployPhase, type DeployRecord, type Image } from '../../shared/deploy';
 import type { Inventory, InventoryDisk } from '../../shared/inventory';
 import { chooseRootDisk, describeContents, unwritableReason, writeRefusal } from '../../shared/root-device';
-import type { AgentJob, AgentReport } from './agent-api';
+import type { AgentDisk, AgentJob, AgentReport, ConfigDrivePlan } from './agent-api';
 import { parseInventoryReport } from './inventory-report';
+import { ConfigDriveJob } from './config-drive/config-drive-job';
+import { readImageHead } from './config-drive/image-head';
+import { ConfigDriveRefusal } from './config-drive/partition-table';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import { PHASE_LIMITS, PhaseTimeout } from './phase-timeouts';
 import type { BootNetwork, BootSignal, CapturedMac, DeployTarget, DiskPolicy, InventoryRecorder, PowerControl, RamdiskSource, UpCheck } from './ports';
@@ -131,6 +134,8 @@ interface Running {
   agentWritten: number;
   /** How far into the image file the boot HTTP server has sent it (a resumed request starts past 0). */
   servedUpTo: number;
+  /** The config drive the agent writes after the image, when the node has instance settings. */
+  configDrive: ConfigDriveJob | null;
 }
 
 /** The error's message; a silent-agent timeout after a refusal says the agent called, not that its NIC had no driver. */
@@ -173,7 +178,7 @@ export class Orchestrator {
       resumable ? previous : initialRecord(nodeId, now),
     );
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0 };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
     run.waiter.mark(from);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, from));
@@ -186,7 +191,7 @@ export class Orchestrator {
     const now = new Date().toISOString();
     const record = await this.deps.store.apply(nodeId, { kind: 'start', deployId: randomUUID(), imageId: null, from: 'enrolled', at: now }, initialRecord(nodeId, now));
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image: null, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0 };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image: null, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, 'enrolled'));
     return record;
@@ -224,8 +229,16 @@ export class Orchestrator {
         // Words are not progress: an agent that can only say its download stalls must not keep the phase alive.
         this.log(job.nodeId, 'info', 'agent', report.line);
         break;
+      case 'config-drive-written': {
+        const problem = run.configDrive?.check(report.regions) ?? 'the agent reported a config drive it was never given';
+        if (problem) run.waiter.fail(new Error(`The config drive was not written: ${problem}.`));
+        else this.log(job.nodeId, 'info', 'agent', 'Config drive written and read back intact.');
+        break;
+      }
       case 'result':
-        if (run.image && report.sha256 === run.image.dataSha256) {
+        if (run.configDrive && !run.configDrive.written) {
+          run.waiter.fail(new Error('The deploy agent reported the image without writing the config drive: the ramdisk carries an agent from an older Rackboot; rebuild the deploy ramdisk (Image step).'));
+        } else if (run.image && report.sha256 === run.image.dataSha256) {
           this.log(job.nodeId, 'info', 'agent', `Image verified on disk (sha256 of its ${run.image.extentCount} data extents ${report.sha256}).`);
           run.waiter.verified = true;
           run.waiter.mark('verifying');
@@ -295,6 +308,15 @@ export class Orchestrator {
     if (clean.length > 0) this.log(nodeId, 'info', 'disk', `Wiping partition tables and filesystem signatures before the write: ${clean.join(', ')}.`);
     run.job = { ...job, disk: `/dev/${choice.disk.name}`, clean };
     this.deps.agent.offer(run.job);
+  }
+
+  /** The agent asks where the config drive goes on the disk it found; the answer is planned for that disk's size. */
+  configDrivePlan(job: AgentJob, disk: AgentDisk): ConfigDrivePlan {
+    const run = this.running.get(job.nodeId);
+    if (!run || run.job?.token !== job.token || !run.configDrive) return { kind: 'none' };
+    const plan = run.configDrive.plan(disk);
+    if (plan.kind === 'regions') this.log(job.nodeId, 'info', 'deploy', `Config drive for a disk of ${disk.sectors} sectors: ${plan.summary}.`);
+    return plan;
   }
 
   /** The agent API refused a request naming this MAC (no job, wrong token, …); the deploy waiting for it keeps why. */
@@ -550,6 +572,21 @@ export class Orchestrator {
       if (order(from) < order('mac-captured')) await this.reachNow(nodeId, run, 'mac-captured');
       const bootMac = mac;
 
+      if (target.instance && run.image) {
+        const image = run.image;
+        const instance = target.instance;
+        run.configDrive = await ConfigDriveJob.prepare({
+          nodeId,
+          name: target.name,
+          mac: bootMac,
+          instance,
+          imageSize: image.virtualSize,
+          readHead: (bytes) => readImageHead(image, bytes),
+        }).catch((error: unknown) => {
+          throw error instanceof ConfigDriveRefusal ? new Error(`No config drive can be added to this image, so nothing was written: ${error.message}.`) : error;
+        });
+        this.log(nodeId, 'info', 'deploy', `Config drive for ${instance.hostname} (${instance.network.kind === 'dhcp' ? 'DHCP' : `static ${instance.network.address}/${instance.network.prefixLength}`}, ${instance.sshKeys.length} SSH key${instance.sshKeys.length === 1 ? '' : 's'}) goes into a new partition of the image's ${run.configDrive.tableKind.toUpperCase()} at the disk's end.`);
+      }
       const token = randomBytes(18).toString('base64url');
       const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;

@@ -1,5 +1,6 @@
 import type { BootMode, Image, MatchedBy } from '../../shared/deploy';
 import type { Cleaning, Inventory, RootDeviceHints } from '../../shared/inventory';
+import type { InstanceSettings } from '../../shared/instance';
 
 /**
  * What the deploy engine needs from the rest of Rackboot, as narrow interfaces: the IPMI layer, the PXE services,
@@ -12,6 +13,8 @@ export interface DeployTarget {
   name: string;
   bmc: { address: string; port: number; user: string; password: string };
   mac: string | null;
+  /** What the installed OS is told through a config drive, and how it shows it is up; absent or null: no config drive. */
+  instance?: InstanceSettings | null;
 }
 
 export interface BmcFacts {

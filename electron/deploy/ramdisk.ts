@@ -15,6 +15,7 @@ import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
 import agentVerifyImage from './agent/verify-image.sh?raw';
+import agentConfigDrive from './agent/config-drive.sh?raw';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,6 +30,7 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/verify-image.sh', data: Buffer.from(agentVerifyImage), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/config-drive.sh', data: Buffer.from(agentConfigDrive), mode: 0o755 },
   ];
 }
 

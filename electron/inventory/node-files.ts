@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cleaningSchema, rootDeviceHintsSchema } from '../../shared/inventory';
+import { instanceSettingsSchema } from '../../shared/instance';
 import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import { TimeSlicer } from './time-slicer';
 
@@ -19,6 +20,7 @@ export const storedNodeSchema = z.object({
   eraseTargetDisk: z.boolean().default(false),
   cleaning: cleaningSchema.default('none'),
   inspectedAt: z.string().nullable().default(null),
+  instance: instanceSettingsSchema.nullable().default(null),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -104,6 +104,7 @@ export class NodeStore {
         eraseTargetDisk: parsed.eraseTargetDisk,
         cleaning: parsed.cleaning,
         inspectedAt: null,
+        instance: parsed.instance,
         createdAt: now,
         updatedAt: now,
       };
@@ -240,6 +241,7 @@ export class NodeStore {
           sealedPassword: this.seal(bmcPassword),
           mac: candidate.mac,
           systemGuid: null,
+          instance: null,
           ...fields,
           createdAt: now,
           updatedAt: now,

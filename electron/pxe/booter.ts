@@ -20,6 +20,8 @@ export interface Booter {
   bootSpec(mac: string): BootSpec | null;
   /** A MAC already bound to some machine: capture never binds it to another one. */
   isClaimed(mac: string): boolean;
+  /** Whether full-mode DHCP gives this MAC an address (and no boot) when it should not boot: a deployed server's OS. */
+  servesAddress?(mac: string): boolean;
 }
 
 /** What the services saw a MAC that should boot do, in the order a PXE boot does it. */

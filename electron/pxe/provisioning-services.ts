@@ -102,7 +102,9 @@ export class ProvisioningServices {
       await tftp.listen();
       if (tftp.engineProblem) options.onEvent({ kind: 'warning', message: tftp.engineProblem });
       const policy = createStandardPolicy({
-        nodes: { findByMac: (mac) => (booter.shouldBoot(mac) ? { id: mac, mac } : null) },
+        nodes: {
+          findByMac: (mac) => (booter.shouldBoot(mac) ? { id: mac, mac } : booter.servesAddress?.(mac) ? { id: mac, mac, addressOnly: true } : null),
+        },
         answer: config.answer,
         bootFiles: { bios: 'undionly.kpxe', uefiIa32: 'ipxe.efi', uefiX64: 'snponly.efi', uefiArm64: 'ipxe-arm64.efi' },
         tftpServer: config.address,
@@ -202,6 +204,12 @@ export class ProvisioningServices {
   }
 
   /** Hears what each MAC the booter says should boot does; returns the unsubscribe. */
+  /** The address our DHCP leased to this MAC (full mode), or null. */
+  leasedAddress(mac: string): string | null {
+    const wanted = mac.toLowerCase();
+    return this.dhcp.leases().find((lease) => lease.mac.toLowerCase() === wanted)?.address ?? null;
+  }
+
   onActivity(listener: (mac: string, activity: BootActivity) => void): () => void {
     return this.activity.add(({ mac, activity }) => listener(mac, activity));
   }

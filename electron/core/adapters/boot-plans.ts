@@ -13,8 +13,14 @@ export type BootServices = Pick<ProvisioningServices, 'captureMac' | 'onActivity
 export class BootPlans implements Booter {
   private readonly plans = new Map<string, BootPlan>();
 
-  /** @param claimed MACs bound to an enrolled node: capture never binds them to another one. */
-  constructor(private readonly claimed: (mac: string) => boolean) {}
+  /**
+   * @param claimed MACs bound to an enrolled node: capture never binds them to another one.
+   * @param addressed MACs whose installed OS takes its address from our DHCP (a node set to DHCP in its instance settings).
+   */
+  constructor(
+    private readonly claimed: (mac: string) => boolean,
+    private readonly addressed: (mac: string) => boolean = () => false,
+  ) {}
 
   shouldBoot(mac: string): boolean {
     return this.plans.has(mac);
@@ -27,6 +33,10 @@ export class BootPlans implements Booter {
 
   isClaimed(mac: string): boolean {
     return this.claimed(mac);
+  }
+
+  servesAddress(mac: string): boolean {
+    return this.addressed(mac);
   }
 
   /** The engine's port over these plans and the services that ask them; one per start of the services. */

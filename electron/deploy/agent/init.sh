@@ -130,6 +130,9 @@ while [ "$DISK" = auto ] || [ ! -b "$DISK" ]; do
   load_drivers
 done
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
+# The config drive is planned for this disk before the image goes on it, so a refusal leaves the disk as it was.
+CONFIG_DRIVE=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/config-drive.sh plan "$DISK") || fail "config drive: $CONFIG_DRIVE"
+[ -n "$CONFIG_DRIVE" ] && log "$CONFIG_DRIVE"
 report progress "written=0"
 
 DISK_BYTES=$(($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null || echo 0) * 512))
@@ -145,6 +148,9 @@ report progress "written=$IMAGE_SIZE"
 log "image written, reading it back from $DISK"
 # Every data byte, and the holes where the disk gave no guarantee that they read as zero (verify-image.sh).
 SUM=$(sh /etc/rackboot/verify-image.sh "$DISK" "$VIRTUAL_SIZE") || fail "image read-back: $SUM"
+# After the read-back: the config drive rewrites the partition table's sectors, which the image's sum does not cover.
+CONFIG_DRIVE=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/config-drive.sh write "$DISK") || fail "config drive: $CONFIG_DRIVE"
+[ -n "$CONFIG_DRIVE" ] && log "$CONFIG_DRIVE"
 report result "sha256=$SUM"
 log "done: sha256 $SUM; waiting to be rebooted"
 halt_forever

@@ -6,7 +6,8 @@ export interface BootDecision {
   nodeId: string | null;
   /** A static reservation for this MAC, or null to take an address from the pool. */
   fixedAddress: string | null;
-  boot: BootTarget;
+  /** Null: an address only, never a boot (the MAC's installed OS asking for its lease). */
+  boot: BootTarget | null;
 }
 
 /** Narrow on purpose: the server knows nothing about where nodes live (store, file, test table). */
@@ -18,6 +19,8 @@ export interface EnrolledNode {
   id: string;
   mac: string;
   fixedAddress?: string | null;
+  /** Answered with an address and no boot file: a deployed server whose installed OS takes its address from us. */
+  addressOnly?: boolean;
 }
 
 export interface NodeDirectory {
@@ -61,7 +64,9 @@ export function createStandardPolicy(options: StandardPolicyOptions): BootPolicy
       const node = options.nodes.findByMac(mac);
       if (!node && options.answer === 'enrolled') return null;
       const nodeId = node?.id ?? null;
-      const boot: BootTarget = isIpxe
+      const boot: BootTarget | null = node?.addressOnly
+        ? null
+        : isIpxe
         ? { kind: 'http', url: options.ipxeScriptUrl(mac, nodeId) }
         : { kind: 'tftp', nextServer: options.tftpServer, file: loaderFor(arch, options.bootFiles) };
       return { nodeId, fixedAddress: node?.fixedAddress ?? null, boot };

@@ -116,16 +116,18 @@ export class Responder {
       return ignored(client.mac, 'unsupported-message', seen);
     }
     const decision = this.decide(client);
-    if (!decision) return ignored(client.mac, 'unknown-machine', seen);
+    // Proxy DHCP gives no addresses: a MAC that gets only an address is not its business.
+    if (!decision?.boot) return ignored(client.mac, 'unknown-machine', seen);
     const type = onBootPort ? 'ack' : 'offer';
-    const reply = buildProxyReply(packet, type, serverAddress, decision.boot);
+    const boot = decision.boot;
+    const reply = buildProxyReply(packet, type, serverAddress, boot);
     // On 4011 the client has its address already and listens where it sent from.
     const to = onBootPort ? datagram.from : this.broadcastTo();
     return {
       reply: { bytes: buildDhcp(reply), to },
       events: [
         ...seen,
-        { type: 'dhcp-reply', mac: client.mac, messageType: type, mode: 'proxy', nodeId: decision.nodeId, address: null, boot: decision.boot },
+        { type: 'dhcp-reply', mac: client.mac, messageType: type, mode: 'proxy', nodeId: decision.nodeId, address: null, boot },
       ],
       leasesChanged: false,
     };

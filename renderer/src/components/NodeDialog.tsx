@@ -4,6 +4,7 @@ import { bmcPasswordSchema, nodeInputSchema, type NodeView } from '../../../shar
 import { useClient } from '../api/context';
 import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 import { errorText } from '../api/client';
+import { instanceForm, InstanceSettingsSection, parseInstanceForm, type InstanceErrors, type InstanceForm } from './InstanceSettingsSection';
 
 interface Props {
   /** The node being edited, or null to add a new one. */
@@ -59,6 +60,8 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [instance, setInstance] = useState<InstanceForm>(() => instanceForm(node?.instance ?? null, node?.name ?? ''));
+  const [instanceErrors, setInstanceErrors] = useState<InstanceErrors>({});
 
   const field = (key: keyof FormValues) => ({
     value: values[key],
@@ -69,6 +72,8 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
 
   const submit = async (): Promise<void> => {
     const parsed = validate(values, editing);
+    const instanceParsed = parseInstanceForm(instance);
+    setInstanceErrors(instanceParsed.ok ? {} : instanceParsed.errors);
     if (!parsed.success) {
       const next: FieldErrors = {};
       for (const issue of parsed.error.issues) {
@@ -79,16 +84,17 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
       return;
     }
     setErrors({});
+    if (!instanceParsed.ok) return;
     setBusy(true);
     try {
       if (node) {
         const { bmcPassword, ...rest } = parsed.data;
         await client.call('nodes.update', {
           id: node.id,
-          changes: bmcPassword === undefined ? rest : { ...rest, bmcPassword },
+          changes: bmcPassword === undefined ? { ...rest, instance: instanceParsed.value } : { ...rest, instance: instanceParsed.value, bmcPassword },
         });
       } else {
-        await client.call('nodes.add', { ...parsed.data, bmcPassword: parsed.data.bmcPassword ?? '' });
+        await client.call('nodes.add', { ...parsed.data, instance: instanceParsed.value, bmcPassword: parsed.data.bmcPassword ?? '' });
       }
       onClose();
     } catch (error) {
@@ -149,6 +155,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
           </Stack>
           <TextField label="MAC address (optional)" placeholder="00:1b:24:78:4c:b2" {...field('mac')} />
           <TextField label="Notes" multiline minRows={2} {...field('notes')} />
+          <InstanceSettingsSection form={instance} errors={instanceErrors} onChange={setInstance} />
           {connection && <ConnectionSummary test={connection} />}
           {failure && <Alert severity="error">{failure}</Alert>}
           <button type="submit" hidden aria-hidden tabIndex={-1} />

@@ -12,6 +12,7 @@ function node(id: string, notes = ''): NodeView {
     bmcUser: 'root',
     mac: null,
     notes,
+    instance: null,
     systemGuid: null,
     inspectedAt: null,
     rootDeviceHints: null,
