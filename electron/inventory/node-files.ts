@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cleaningSchema, rootDeviceHintsSchema } from '../../shared/inventory';
+import { bmcProtocolSchema, bmcProtocolSeenSchema, tlsTrustSchema } from '../../shared/redfish';
 import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import { TimeSlicer } from './time-slicer';
 
@@ -19,6 +20,12 @@ export const storedNodeSchema = z.object({
   eraseTargetDisk: z.boolean().default(false),
   cleaning: cleaningSchema.default('none'),
   inspectedAt: z.string().nullable().default(null),
+  /** Nodes stored before Redfish were IPMI nodes: they stay so. */
+  bmcProtocol: bmcProtocolSchema.default('ipmi'),
+  redfishPort: z.number().int().default(443),
+  redfishSystemId: z.string().nullable().default(null),
+  tlsTrust: tlsTrustSchema.nullable().default(null),
+  bmcProtocolSeen: bmcProtocolSeenSchema.nullable().default(null),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -85,6 +85,11 @@ export class NodeStore {
         eraseTargetDisk: parsed.eraseTargetDisk,
         cleaning: parsed.cleaning,
         inspectedAt: null,
+        bmcProtocol: parsed.bmcProtocol,
+        redfishPort: parsed.redfishPort,
+        redfishSystemId: parsed.redfishSystemId,
+        tlsTrust: parsed.tlsTrust,
+        bmcProtocolSeen: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -174,6 +179,11 @@ export class NodeStore {
           eraseTargetDisk: false,
           cleaning: 'none',
           inspectedAt: null,
+          bmcProtocol: entry.bmcProtocol,
+          redfishPort: 443,
+          redfishSystemId: entry.redfishSystemId,
+          tlsTrust: null,
+          bmcProtocolSeen: null,
           createdAt: now,
           updatedAt: now,
         };
