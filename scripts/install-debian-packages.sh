@@ -13,6 +13,8 @@ PACKAGES=(
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
   sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
+  python3-flask python3-tenacity python3-bcrypt python3-webob python3-requests python3-pbr  # sushy-tools, the Redfish BMC emulator
+  redfishtool python3-sushy openssl   # reference Redfish clients (DMTF's CLI, Ironic's library) and the emulator's TLS certificate
 )
 
 missing=()

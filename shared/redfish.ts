@@ -64,3 +64,17 @@ export const redfishSystemIdSchema = z
   .refine((path) => /^\/redfish\/v1\/Systems\/[^/?#\s]+$/.test(path) && !path.includes('..'), {
     message: 'a Redfish system id is a path like /redfish/v1/Systems/1',
   });
+
+export const redfishErrorKindSchema = z.enum([
+  'unreachable',
+  'wrong-password',
+  'privilege-too-low',
+  'bmc-busy',
+  'command-failed',
+  'protocol',
+  'not-redfish',
+  'tls-untrusted',
+  'tls-changed',
+  'tls-rejected',
+]);
+export type RedfishErrorKind = z.infer<typeof redfishErrorKindSchema>;

@@ -18,8 +18,9 @@ import type { PrivilegedUdpSource } from '../lib/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
 import { BootPlans } from './adapters/boot-plans';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
-import { IpmiPowerControl } from './adapters/ipmi-power';
+import { BmcPowerControl } from './adapters/bmc-power';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
+import { ProtocolUpCheck } from './adapters/bmc-up-check';
 import { AgentApi, type AgentRefusal } from '../deploy/agent-api';
 import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
 import type { ImageLibrary } from '../deploy/image-library';
@@ -67,7 +68,7 @@ export class DeployService {
   );
 
   constructor(private readonly deps: DeployServiceDeps) {
-    this.power = deps.power ?? new IpmiPowerControl(deps.bmc);
+    this.power = deps.power ?? new BmcPowerControl(deps.bmc);
   }
 
   async load(): Promise<void> {
@@ -227,7 +228,7 @@ export class DeployService {
           imageUrlPath: () => '',
         },
         agent: this.agent,
-        upCheck: new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
+        upCheck: new ProtocolUpCheck(this.deps.bmc, new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker))),
         onChange: (record) => this.deps.bus.emit('deploy.changed', record),
         onLog: (nodeId, line) => this.deps.log(line.level, line.source, line.message, nodeId),
       },

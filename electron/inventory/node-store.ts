@@ -7,6 +7,7 @@ import {
   type NodeDelta,
   type NodeView,
 } from '../../shared/nodes';
+import type { BmcProtocolSeen } from '../../shared/redfish';
 import { UserFacingError } from '../lib/user-facing-error';
 import { formatHardwareInfo, hardwareInfoLines, parseHardwareInfoLine, reportedEntry } from './hardware-info';
 import { NodeFiles, type NodeChange, type StoredNode } from './node-files';
@@ -118,7 +119,7 @@ export class NodeStore {
   }
 
   /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC. */
-  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string }): Promise<NodeView> {
+  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; bmcProtocolSeen?: BmcProtocolSeen }): Promise<NodeView> {
     return this.mutate(() => {
       const current = this.find(id);
       if (facts.mac && facts.mac !== current.mac) this.assertMacFree(facts.mac, id);
