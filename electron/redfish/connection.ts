@@ -136,6 +136,9 @@ export class RedfishConnection {
   private readonly retryListeners = new Set<(what: string, attempt: number) => void>();
   private closed = false;
   private readonly anonymousProbe: boolean;
+  private readonly maxConcurrent: number;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     readonly endpoint: RedfishEndpoint,
@@ -144,6 +147,7 @@ export class RedfishConnection {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.tries = Math.max(1, options.tries ?? 3);
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 2);
     const trust = endpoint.trust;
     const tlsOptions: tls.ConnectionOptions =
       trust?.kind === 'ca' ? { ca: trust.pem, rejectUnauthorized: false } : { rejectUnauthorized: false };
@@ -157,7 +161,7 @@ export class RedfishConnection {
       if (verdict.kind === 'changed') return new TlsCertificateChangedError(bmc, verdict.pinned, certificate);
       return null;
     };
-    this.agent = new VerifyingAgent(tlsOptions, verify, Math.max(1, options.maxConcurrent ?? 2));
+    this.agent = new VerifyingAgent(tlsOptions, verify, this.maxConcurrent);
   }
 
   get bmc(): string {
@@ -303,7 +307,22 @@ export class RedfishConnection {
     throw new RedfishUnreachableError(this.bmc, this.endpoint.port, describeSocketError(error), tries);
   }
 
-  private once(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<RedfishResponse> {
+  /**
+   * One request once its turn comes: the agent's own socket limit does not count connections still in their TLS
+   * handshake, so the limit on requests in flight is kept here.
+   */
+  private async once(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<RedfishResponse> {
+    if (this.inFlight >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight += 1;
+    try {
+      return await this.exchange(method, path, body, headers);
+    } finally {
+      this.inFlight -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private exchange(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<RedfishResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     return new Promise((resolve, reject) => {
       const request = http.request({
