@@ -16,6 +16,8 @@ PACKAGES=(
   lldpd                               # a switch that announces itself over LLDP (the inventory's neighbour)
   qemu-utils xz-utils zstd            # qemu-img, xz and zstd make the images the format readers are tested with
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
+  python3-flask python3-tenacity python3-bcrypt python3-webob python3-requests python3-pbr  # sushy-tools, the Redfish BMC emulator
+  redfishtool python3-sushy openssl   # reference Redfish clients (DMTF's CLI, Ironic's library) and the emulator's TLS certificate
 )
 
 missing=()

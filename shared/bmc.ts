@@ -2,21 +2,60 @@ import { z } from 'zod';
 import { ipv4CidrSchema } from './ipv4';
 import { bootDeviceRequestSchema, chassisActionSchema, deviceIdSchema } from './ipmi';
 import { bmcAddressSchema, bmcPasswordSchema, bmcUserSchema, portSchema } from './nodes';
+import { bmcProtocolSchema, redfishSystemIdSchema, tlsCertificateSchema, tlsTrustSchema } from './redfish';
 
-export const bmcTestResultSchema = z.object({
+export const ipmiTestResultSchema = z.object({
+  protocol: z.literal('ipmi'),
   deviceId: deviceIdSchema,
   systemGuid: z.string().nullable(),
   powerOn: z.boolean(),
   cipherSuite: z.union([z.literal(3), z.literal(17)]).nullable(),
 });
+
+/**
+ * What a Redfish connection test found. Until the certificate is trusted (`trust` other than `trusted`) nothing but
+ * the TLS handshake and the anonymous service root happened: `system` is null and no password was sent.
+ */
+export const redfishTestResultSchema = z.object({
+  protocol: z.literal('redfish'),
+  certificate: tlsCertificateSchema.nullable(),
+  trust: z.enum(['trusted', 'untrusted', 'changed']),
+  /** The fingerprint trusted so far, when the certificate changed. */
+  pinnedSha256: z.string().nullable(),
+  redfishVersion: z.string().nullable(),
+  system: z
+    .object({
+      path: z.string(),
+      manufacturer: z.string().nullable(),
+      model: z.string().nullable(),
+      serialNumber: z.string().nullable(),
+      biosVersion: z.string().nullable(),
+      powerState: z.string().nullable(),
+      bootTargets: z.array(z.string()).nullable(),
+      vendor: z.string(),
+      /** session: X-Auth-Token; basic: HTTP Basic on every request (the service has no SessionService). */
+      auth: z.enum(['session', 'basic']),
+    })
+    .nullable(),
+  systemGuid: z.string().nullable(),
+  powerOn: z.boolean().nullable(),
+});
+
+export const bmcTestResultSchema = z.discriminatedUnion('protocol', [ipmiTestResultSchema, redfishTestResultSchema]);
 export type BmcTestResult = z.infer<typeof bmcTestResultSchema>;
+export type RedfishTestResult = z.infer<typeof redfishTestResultSchema>;
 
 export const bmcCredentialsSchema = z.object({
   address: bmcAddressSchema,
   port: portSchema.default(623),
   user: bmcUserSchema,
   password: bmcPasswordSchema,
+  protocol: bmcProtocolSchema.default('ipmi'),
+  redfishPort: portSchema.default(443),
+  redfishSystemId: redfishSystemIdSchema.nullable().default(null),
+  tlsTrust: tlsTrustSchema.nullable().default(null),
 });
+export type BmcCredentialsInput = z.input<typeof bmcCredentialsSchema>;
 
 export const powerRequestSchema = z.object({ nodeId: z.string().min(1), action: chassisActionSchema });
 /** The IPMI boot-device request, for one enrolled node. */

@@ -3,6 +3,7 @@ import { cleaningSchema, rootDeviceHintsSchema } from './inventory';
 import { IPV4_PATTERN } from './ipv4';
 import { instanceSettingsSchema } from './instance';
 import { macSchema } from './mac';
+import { bmcProtocolSchema, bmcProtocolSeenSchema, redfishSystemIdSchema, tlsTrustSchema } from './redfish';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An IPv4 address or a host name, already trimmed. */
@@ -79,6 +80,13 @@ const nodeFields = {
   cleaning: cleaningSchema,
   /** What the installed OS is told through the config drive; null: the image boots as it is, with no config drive. */
   instance: instanceSettingsSchema.nullable(),
+  /** How Rackboot talks to the BMC: auto tries Redfish (HTTPS on redfishPort) first, then IPMI (UDP on bmcPort). */
+  bmcProtocol: bmcProtocolSchema,
+  /** The BMC's HTTPS port for Redfish; bmcPort stays IPMI's. */
+  redfishPort: portSchema,
+  redfishSystemId: redfishSystemIdSchema.nullable(),
+  /** How the BMC's HTTPS certificate is trusted; null: not yet (the next connection test shows it to be trusted). */
+  tlsTrust: tlsTrustSchema.nullable(),
 };
 
 /** What the operator types to enrol a server. The password is write-only: it never comes back out of the core. */
@@ -91,6 +99,10 @@ export const nodeInputSchema = z.object({
   eraseTargetDisk: z.boolean().default(false),
   cleaning: cleaningSchema.default('none'),
   instance: instanceSettingsSchema.nullable().default(null),
+  bmcProtocol: bmcProtocolSchema.default('auto'),
+  redfishPort: portSchema.default(443),
+  redfishSystemId: redfishSystemIdSchema.nullable().default(null),
+  tlsTrust: tlsTrustSchema.nullable().default(null),
   bmcPassword: bmcPasswordSchema,
 });
 export type NodeInput = z.input<typeof nodeInputSchema>;
@@ -112,6 +124,8 @@ export const nodeViewSchema = z.object({
   systemGuid: z.string().nullable(),
   /** When the agent last collected this server's inventory (deploy or Inspect); the inventory itself is asked for. */
   inspectedAt: z.string().nullable(),
+  /** The protocol that answered at the last connection test (what `auto` resolved to); null before one. */
+  bmcProtocolSeen: bmcProtocolSeenSchema.nullable(),
   hasPassword: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

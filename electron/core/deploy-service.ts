@@ -19,9 +19,10 @@ import type { PrivilegedUdpSource } from '../lib/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
 import { BootPlans } from './adapters/boot-plans';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
-import { IpmiPowerControl } from './adapters/ipmi-power';
+import { BmcPowerControl } from './adapters/bmc-power';
 import { ReachableUpCheck } from './adapters/reachable-up-check';
 import { SolMarkerUpCheck } from './adapters/sol-up-check';
+import { ProtocolUpCheck } from './adapters/bmc-up-check';
 import { AgentApi, type AgentRefusal } from '../deploy/agent-api';
 import type { DeployLogLine, DeployStore } from '../deploy/deploy-store';
 import type { ImageLibrary } from '../deploy/image-library';
@@ -72,7 +73,7 @@ export class DeployService {
   );
 
   constructor(private readonly deps: DeployServiceDeps) {
-    this.power = deps.power ?? new IpmiPowerControl(deps.bmc);
+    this.power = deps.power ?? new BmcPowerControl(deps.bmc);
   }
 
   async load(): Promise<void> {
@@ -256,7 +257,7 @@ export class DeployService {
         ramdisk,
         agent: this.agent,
         upCheck: new ReachableUpCheck(
-          new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker)),
+          new ProtocolUpCheck(this.deps.bmc, new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, new RegExp(settings.upMarker))),
           new SolMarkerUpCheck(this.deps.bmc, this.deps.bus, /(?!)/),
           (mac) => services.leasedAddress(mac),
         ),

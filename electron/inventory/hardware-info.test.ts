@@ -6,8 +6,38 @@ describe('hardware_info parsing', () => {
     const { entries, problems } = parseHardwareInfo('10.1.91.4 00:1B:24:78:4C:B2 root password\n');
     expect(problems).toEqual([]);
     expect(entries).toEqual([
-      { line: 1, bmcAddress: '10.1.91.4', mac: '00:1b:24:78:4c:b2', bmcUser: 'root', bmcPassword: 'password' },
+      {
+        line: 1,
+        bmcAddress: '10.1.91.4',
+        mac: '00:1b:24:78:4c:b2',
+        bmcUser: 'root',
+        bmcPassword: 'password',
+        bmcProtocol: 'auto',
+        redfishSystemId: null,
+      },
     ]);
+  });
+
+  it("reads DevStack's Redfish line: a fifth field names the ComputerSystem", () => {
+    const { entries, problems } = parseHardwareInfo('10.1.91.5 00:1B:24:78:4C:B3 root calvin /redfish/v1/Systems/System.Embedded.1\n');
+    expect(problems).toEqual([]);
+    expect(entries[0]).toMatchObject({ bmcProtocol: 'redfish', redfishSystemId: '/redfish/v1/Systems/System.Embedded.1' });
+  });
+
+  it('refuses a fifth field that is no system id, showing none of the fields that may hold a password', () => {
+    const { entries, problems } = parseHardwareInfo('10.0.0.1 52:54:00:00:00:01 admin correct horse');
+    expect(entries).toEqual([]);
+    expect(problems[0]!.reason).toContain('not a Redfish system id');
+    expect(JSON.stringify(problems)).not.toMatch(/correct|horse/);
+    expect(parseHardwareInfo('10.0.0.1 52:54:00:00:00:01 admin pw /redfish/v1/Systems/../x').problems).toHaveLength(1);
+  });
+
+  it('writes the system id of a Redfish node as the fifth field, which an import reads back', () => {
+    const { text } = formatHardwareInfo([
+      { name: 'a', bmcAddress: '10.0.0.9', mac: '52:54:00:00:00:09', bmcUser: 'admin', bmcPassword: 'pw', redfishSystemId: '/redfish/v1/Systems/1' },
+    ]);
+    expect(text).toBe('10.0.0.9 52:54:00:00:00:09 admin pw /redfish/v1/Systems/1\n');
+    expect(parseHardwareInfo(text).entries[0]).toMatchObject({ bmcProtocol: 'redfish', redfishSystemId: '/redfish/v1/Systems/1' });
   });
 
   it('keeps good lines and reports each bad one by its line number', () => {
@@ -84,6 +114,8 @@ describe('hardware_info export', () => {
       { name: 'y', bmcAddress: 'bmc-7.lab', mac: '00:11:22:33:44:55', bmcUser: 'root', bmcPassword: 'calvin' },
     ];
     const parsed = parseHardwareInfo(formatHardwareInfo(nodes).text);
-    expect(parsed.entries.map(({ line: _line, ...rest }) => rest)).toEqual(nodes.map(({ name: _name, ...rest }) => rest));
+    expect(parsed.entries.map(({ line: _line, ...rest }) => rest)).toEqual(
+      nodes.map(({ name: _name, ...rest }) => ({ ...rest, bmcProtocol: 'auto', redfishSystemId: null })),
+    );
   });
 });

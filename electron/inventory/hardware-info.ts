@@ -6,14 +6,21 @@ import {
   type ImportProblem,
 } from '../../shared/nodes';
 import { isMac, normalizeMac } from '../../shared/mac';
+import { redfishSystemIdSchema, type BmcProtocol } from '../../shared/redfish';
 
-/** One server as DevStack's hardware_info file describes it: `IP MAC USER PASS`. */
+/**
+ * One server as DevStack's hardware_info file describes it: `IP MAC USER PASS`, and for its Redfish driver a fifth
+ * field, the ComputerSystem's path (`/redfish/v1/Systems/1`). Four fields say nothing of the protocol: such a server
+ * is tried with Redfish, then IPMI.
+ */
 export interface HardwareInfoEntry {
   line: number;
   bmcAddress: string;
   mac: string;
   bmcUser: string;
   bmcPassword: string;
+  bmcProtocol: BmcProtocol;
+  redfishSystemId: string | null;
 }
 
 export interface HardwareInfoParse {
@@ -39,8 +46,8 @@ function printable(field: string): string {
  * it, the password lands in the user's column or beyond. The line number tells the operator which line it is.
  */
 function reportedLine(fields: string[]): string {
-  if (fields.length !== 4) return fields.map(() => HIDDEN).join(' ');
-  return [printable(fields[0]!), printable(fields[1]!), HIDDEN, HIDDEN].join(' ');
+  if (fields.length !== 4 && fields.length !== 5) return fields.map(() => HIDDEN).join(' ');
+  return [printable(fields[0]!), printable(fields[1]!), ...fields.slice(2).map(() => HIDDEN)].join(' ');
 }
 
 /** Why a four-field line cannot be enrolled, or null when it can. Only the address and the MAC are ever quoted. */
@@ -58,13 +65,29 @@ export function parseHardwareInfoLine(raw: string, line: number): HardwareInfoEn
   const trimmed = raw.trim();
   if (trimmed === '' || trimmed.startsWith('#')) return null;
   const fields = trimmed.split(/\s+/);
-  if (fields.length !== 4) {
-    return { line, text: reportedLine(fields), reason: `expected 4 fields "IP MAC USER PASS", found ${fields.length}` };
+  if (fields.length !== 4 && fields.length !== 5) {
+    return {
+      line,
+      text: reportedLine(fields),
+      reason: `expected 4 fields "IP MAC USER PASS" (or a fifth, the Redfish system id), found ${fields.length}`,
+    };
   }
-  const [address, mac, user, password] = fields as [string, string, string, string];
-  const reason = lineProblem(address, mac, user, password);
+  const [address, mac, user, password, systemId] = fields as [string, string, string, string, string | undefined];
+  const reason =
+    lineProblem(address, mac, user, password) ??
+    (systemId !== undefined && !redfishSystemIdSchema.safeParse(systemId).success
+      ? 'the fifth field is not a Redfish system id (like /redfish/v1/Systems/1); a password with a space cannot be imported'
+      : null);
   if (reason !== null) return { line, text: reportedLine(fields), reason };
-  return { line, bmcAddress: address, mac: normalizeMac(mac), bmcUser: user, bmcPassword: password };
+  return {
+    line,
+    bmcAddress: address,
+    mac: normalizeMac(mac),
+    bmcUser: user,
+    bmcPassword: password,
+    bmcProtocol: systemId === undefined ? 'auto' : 'redfish',
+    redfishSystemId: systemId ?? null,
+  };
 }
 
 /** The lines of a hardware_info text, numbered from 1 by their index + 1. */
@@ -95,6 +118,8 @@ export interface HardwareInfoExportable {
   bmcAddress: string;
   mac: string | null;
   bmcUser: string;
+  /** Written as the fifth field, which tells DevStack (and an import) to drive the server with Redfish. */
+  redfishSystemId?: string | null;
   /** Absent when the export leaves passwords out. */
   bmcPassword?: string;
 }
@@ -119,7 +144,9 @@ export function formatHardwareInfo(nodes: Iterable<HardwareInfoExportable>): {
       skipped.push({ name: node.name, reason: 'the user or password is empty or has spaces, which hardware_info cannot hold' });
     } else {
       if (password === undefined) placeholders += 1;
-      lines.push(`${node.bmcAddress} ${node.mac} ${node.bmcUser} ${password ?? PASSWORD_PLACEHOLDER}`);
+      const fields = [node.bmcAddress, node.mac, node.bmcUser, password ?? PASSWORD_PLACEHOLDER];
+      if (node.redfishSystemId) fields.push(node.redfishSystemId);
+      lines.push(fields.join(' '));
     }
   }
   if (placeholders > 0) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { cleaningSchema, rootDeviceHintsSchema } from '../../shared/inventory';
 import { instanceSettingsSchema } from '../../shared/instance';
+import { bmcProtocolSchema, bmcProtocolSeenSchema, tlsTrustSchema } from '../../shared/redfish';
 import { readJsonFile, removeStaleTemporaries, writeFileAtomic } from '../lib/atomic-file';
 import { TimeSlicer } from './time-slicer';
 
@@ -21,6 +22,12 @@ export const storedNodeSchema = z.object({
   cleaning: cleaningSchema.default('none'),
   inspectedAt: z.string().nullable().default(null),
   instance: instanceSettingsSchema.nullable().default(null),
+  /** Nodes stored before Redfish were IPMI nodes: they stay so. */
+  bmcProtocol: bmcProtocolSchema.default('ipmi'),
+  redfishPort: z.number().int().default(443),
+  redfishSystemId: z.string().nullable().default(null),
+  tlsTrust: tlsTrustSchema.nullable().default(null),
+  bmcProtocolSeen: bmcProtocolSeenSchema.nullable().default(null),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

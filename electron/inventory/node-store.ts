@@ -7,6 +7,7 @@ import {
   type NodeDelta,
   type NodeView,
 } from '../../shared/nodes';
+import type { BmcProtocolSeen } from '../../shared/redfish';
 import { UserFacingError } from '../lib/user-facing-error';
 import { formatHardwareInfo, hardwareInfoLines, parseHardwareInfoLine, reportedEntry } from './hardware-info';
 import { NodeFiles, type NodeChange, type StoredNode } from './node-files';
@@ -33,7 +34,7 @@ interface ImportCandidate<E> {
   /** The line as a problem report may quote it: never a password. */
   reported: string;
   entry: E;
-  fields: Pick<StoredNode, 'bmcUser' | 'notes' | 'rootDeviceHints' | 'eraseTargetDisk' | 'cleaning' | 'inspectedAt'> & { bmcPassword: string };
+  fields: Pick<StoredNode, 'bmcUser' | 'notes' | 'rootDeviceHints' | 'eraseTargetDisk' | 'cleaning' | 'inspectedAt' | 'instance' | 'bmcProtocol' | 'redfishPort' | 'redfishSystemId'> & { bmcPassword: string };
 }
 
 /** The enrolled servers, persisted atomically on every change, with BMC passwords sealed by a SecretBox. */
@@ -105,6 +106,11 @@ export class NodeStore {
         cleaning: parsed.cleaning,
         inspectedAt: null,
         instance: parsed.instance,
+        bmcProtocol: parsed.bmcProtocol,
+        redfishPort: parsed.redfishPort,
+        redfishSystemId: parsed.redfishSystemId,
+        tlsTrust: parsed.tlsTrust,
+        bmcProtocolSeen: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -132,8 +138,8 @@ export class NodeStore {
     });
   }
 
-  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC, the inspection. */
-  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; inspectedAt?: string; eraseTargetDisk?: false }): Promise<NodeView> {
+  /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC, the inspection, the protocol that answered. */
+  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; inspectedAt?: string; eraseTargetDisk?: false; bmcProtocolSeen?: BmcProtocolSeen }): Promise<NodeView> {
     return this.mutate(() => {
       const current = this.find(id);
       if (facts.mac && facts.mac !== current.mac) this.assertMacFree(facts.mac, id);
@@ -163,7 +169,19 @@ export class NodeStore {
         name: entry.bmcAddress,
         reported: reportedEntry(entry),
         entry,
-        fields: { bmcUser: entry.bmcUser, bmcPassword: entry.bmcPassword, notes: '', rootDeviceHints: null, eraseTargetDisk: false, cleaning: 'none', inspectedAt: null },
+        fields: {
+          bmcUser: entry.bmcUser,
+          bmcPassword: entry.bmcPassword,
+          notes: '',
+          rootDeviceHints: null,
+          eraseTargetDisk: false,
+          cleaning: 'none',
+          inspectedAt: null,
+          instance: null,
+          bmcProtocol: entry.bmcProtocol,
+          redfishPort: 443,
+          redfishSystemId: entry.redfishSystemId,
+        },
       };
     });
     return result;
@@ -194,6 +212,10 @@ export class NodeStore {
           eraseTargetDisk: false,
           cleaning: input.cleaning,
           inspectedAt: entry.inspectedAt,
+          instance: input.instance,
+          bmcProtocol: input.bmcProtocol,
+          redfishPort: input.redfishPort,
+          redfishSystemId: input.redfishSystemId,
         },
       };
     });
@@ -241,7 +263,8 @@ export class NodeStore {
           sealedPassword: this.seal(bmcPassword),
           mac: candidate.mac,
           systemGuid: null,
-          instance: null,
+          tlsTrust: null,
+          bmcProtocolSeen: null,
           ...fields,
           createdAt: now,
           updatedAt: now,

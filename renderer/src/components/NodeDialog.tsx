@@ -1,6 +1,7 @@
-import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField } from '@mui/material';
+import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, Stack, TextField } from '@mui/material';
 import { useState } from 'react';
 import { bmcPasswordSchema, nodeInputSchema, type NodeView } from '../../../shared/nodes';
+import type { BmcProtocol, TlsCertificate, TlsTrust } from '../../../shared/redfish';
 import { useClient } from '../api/context';
 import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 import { errorText } from '../api/client';
@@ -18,6 +19,8 @@ interface FormValues {
   name: string;
   bmcAddress: string;
   bmcPort: string;
+  bmcProtocol: BmcProtocol;
+  redfishPort: string;
   bmcUser: string;
   bmcPassword: string;
   mac: string;
@@ -31,6 +34,8 @@ function initialValues(node: NodeView | null, initialAddress: string | undefined
     name: node?.name ?? '',
     bmcAddress: node?.bmcAddress ?? initialAddress ?? '',
     bmcPort: String(node?.bmcPort ?? 623),
+    bmcProtocol: node?.bmcProtocol ?? 'auto',
+    redfishPort: String(node?.redfishPort ?? 443),
     bmcUser: node?.bmcUser ?? '',
     bmcPassword: '',
     mac: node?.mac ?? '',
@@ -39,12 +44,15 @@ function initialValues(node: NodeView | null, initialAddress: string | undefined
 }
 
 /** The same schema the core enforces, so the operator sees a field's problem before anything is sent. */
-function validate(values: FormValues, editing: boolean) {
+function validate(values: FormValues, editing: boolean, tlsTrust: TlsTrust | null) {
   const schema = editing ? nodeInputSchema.extend({ bmcPassword: bmcPasswordSchema.optional() }) : nodeInputSchema;
   return schema.safeParse({
     name: values.name,
     bmcAddress: values.bmcAddress,
     bmcPort: Number(values.bmcPort),
+    bmcProtocol: values.bmcProtocol,
+    redfishPort: Number(values.redfishPort),
+    tlsTrust,
     bmcUser: values.bmcUser,
     bmcPassword: editing && values.bmcPassword === '' ? undefined : values.bmcPassword,
     mac: values.mac.trim() === '' ? null : values.mac,
@@ -62,6 +70,8 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
   const [busy, setBusy] = useState(false);
   const [instance, setInstance] = useState<InstanceForm>(() => instanceForm(node?.instance ?? null, node?.name ?? ''));
   const [instanceErrors, setInstanceErrors] = useState<InstanceErrors>({});
+  /** The certificate trust as the operator left it in this dialog; saved with the node. */
+  const [tlsTrust, setTlsTrust] = useState<TlsTrust | null>(node?.tlsTrust ?? null);
 
   const field = (key: keyof FormValues) => ({
     value: values[key],
@@ -71,7 +81,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
   });
 
   const submit = async (): Promise<void> => {
-    const parsed = validate(values, editing);
+    const parsed = validate(values, editing, tlsTrust);
     const instanceParsed = parseInstanceForm(instance);
     setInstanceErrors(instanceParsed.ok ? {} : instanceParsed.errors);
     if (!parsed.success) {
@@ -105,7 +115,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
   };
 
   /** Tries the typed credentials before anything is saved (editing with an empty password tests the stored one). */
-  const testConnection = async (): Promise<void> => {
+  const testConnection = async (trust: TlsTrust | null = tlsTrust): Promise<void> => {
     setConnection({ state: 'running' });
     try {
       const result =
@@ -116,8 +126,23 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
               port: Number(values.bmcPort),
               user: values.bmcUser,
               password: values.bmcPassword,
+              protocol: values.bmcProtocol,
+              redfishPort: Number(values.redfishPort),
+              tlsTrust: trust,
             });
       setConnection({ state: 'ok', result });
+    } catch (error) {
+      setConnection({ state: 'error', message: errorText(error) });
+    }
+  };
+
+  /** Pins the certificate the test showed; an enrolled node keeps it at once, so its stored password can be tested. */
+  const trust = async (certificate: TlsCertificate): Promise<void> => {
+    const pin: TlsTrust = { kind: 'pin', ...certificate };
+    setTlsTrust(pin);
+    try {
+      if (node) await client.call('nodes.update', { id: node.id, changes: { tlsTrust: pin } });
+      await testConnection(pin);
     } catch (error) {
       setConnection({ state: 'error', message: errorText(error) });
     }
@@ -140,7 +165,22 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
           <TextField label="Name" autoFocus required {...field('name')} />
           <Stack direction="row" spacing={2}>
             <TextField label="BMC address" required sx={{ flex: 3 }} placeholder="10.1.91.4" {...field('bmcAddress')} />
-            <TextField label="BMC port" sx={{ flex: 1 }} inputMode="numeric" {...field('bmcPort')} />
+          </Stack>
+          <Stack direction="row" spacing={2}>
+            <TextField
+              select
+              label="BMC protocol"
+              sx={{ flex: 2 }}
+              value={values.bmcProtocol}
+              onChange={(event) => setValues({ ...values, bmcProtocol: event.target.value as BmcProtocol })}
+              helperText={values.bmcProtocol === 'redfish' ? 'No serial console over Redfish: SOL is IPMI only' : 'Auto tries Redfish (HTTPS), then IPMI'}
+            >
+              <MenuItem value="auto">Auto (Redfish, then IPMI)</MenuItem>
+              <MenuItem value="redfish">Redfish</MenuItem>
+              <MenuItem value="ipmi">IPMI</MenuItem>
+            </TextField>
+            <TextField label="IPMI port" sx={{ flex: 1 }} inputMode="numeric" {...field('bmcPort')} />
+            <TextField label="Redfish port" sx={{ flex: 1 }} inputMode="numeric" {...field('redfishPort')} />
           </Stack>
           <Stack direction="row" spacing={2}>
             <TextField label="BMC user" required sx={{ flex: 1 }} autoComplete="off" {...field('bmcUser')} />
@@ -156,7 +196,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
           <TextField label="MAC address (optional)" placeholder="00:1b:24:78:4c:b2" {...field('mac')} />
           <TextField label="Notes" multiline minRows={2} {...field('notes')} />
           <InstanceSettingsSection form={instance} errors={instanceErrors} onChange={setInstance} />
-          {connection && <ConnectionSummary test={connection} />}
+          {connection && <ConnectionSummary test={connection} onTrust={(certificate) => void trust(certificate)} />}
           {failure && <Alert severity="error">{failure}</Alert>}
           <button type="submit" hidden aria-hidden tabIndex={-1} />
         </Stack>

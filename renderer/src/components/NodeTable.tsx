@@ -12,6 +12,7 @@ import {
 } from '@mui/material';
 import { useState } from 'react';
 import type { NodeView } from '../../../shared/nodes';
+import type { TlsCertificate } from '../../../shared/redfish';
 import { ConnectionSummary, type ConnectionTest } from './ConnectionCell';
 
 interface Props {
@@ -19,6 +20,8 @@ interface Props {
   tests: Record<string, ConnectionTest>;
   powerOn: Record<string, boolean>;
   onTest(node: NodeView): void;
+  /** The operator trusts the certificate a Redfish test showed for this node. */
+  onTrust(node: NodeView, certificate: TlsCertificate): void;
   onEdit(node: NodeView): void;
   onDetails(node: NodeView): void;
   onRemove(node: NodeView): void;
@@ -27,7 +30,7 @@ interface Props {
 const ROWS_PER_PAGE = [50, 200, 1000];
 
 /** A page of the inventory at a time: a rack of thousands of servers would otherwise be thousands of rows to draw. */
-export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onDetails, onRemove }: Props): React.JSX.Element {
+export function NodeTable({ nodes, tests, powerOn, onTest, onTrust, onEdit, onDetails, onRemove }: Props): React.JSX.Element {
   const [page, setPage] = useState(0);
   const [rowsPerPage, setRowsPerPage] = useState(ROWS_PER_PAGE[0]!);
   const lastPage = Math.max(0, Math.ceil(nodes.length / rowsPerPage) - 1);
@@ -57,6 +60,9 @@ export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onDetails, on
               <TableCell>
                 {node.bmcAddress}
                 {node.bmcPort !== 623 ? `:${node.bmcPort}` : ''}
+                {node.bmcProtocol !== 'auto' || node.bmcProtocolSeen ? (
+                  <Chip size="small" variant="outlined" sx={{ ml: 1 }} label={node.bmcProtocol === 'auto' ? `auto: ${node.bmcProtocolSeen}` : node.bmcProtocol} />
+                ) : null}
               </TableCell>
               <TableCell>
                 {node.bmcUser}
@@ -72,7 +78,7 @@ export function NodeTable({ nodes, tests, powerOn, onTest, onEdit, onDetails, on
                   '—'
                 )}
               </TableCell>
-              <TableCell sx={{ maxWidth: 420 }}>{tests[node.id] ? <ConnectionSummary test={tests[node.id]!} /> : null}</TableCell>
+              <TableCell sx={{ maxWidth: 420 }}>{tests[node.id] ? <ConnectionSummary test={tests[node.id]!} onTrust={(certificate) => onTrust(node, certificate)} /> : null}</TableCell>
               <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
                 <Button
                   size="small"

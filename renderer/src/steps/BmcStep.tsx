@@ -1,6 +1,7 @@
 import { Alert, Box, Button, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
 import type { NodeView } from '../../../shared/nodes';
+import type { TlsCertificate } from '../../../shared/redfish';
 import { useClient } from '../api/context';
 import { ExportDialog } from '../components/ExportDialog';
 import { ImportDialog } from '../components/ImportDialog';
@@ -37,6 +38,15 @@ export function BmcStep(): React.JSX.Element {
     } catch (error) {
       const text = errorText(error);
       setTests((current) => ({ ...current, [node.id]: { state: 'error', message: text } }));
+    }
+  };
+
+  const trust = async (node: NodeView, certificate: TlsCertificate): Promise<void> => {
+    try {
+      await client.call('nodes.update', { id: node.id, changes: { tlsTrust: { kind: 'pin', ...certificate } } });
+      await test(node);
+    } catch (error) {
+      setTests((current) => ({ ...current, [node.id]: { state: 'error', message: errorText(error) } }));
     }
   };
 
@@ -81,6 +91,7 @@ export function BmcStep(): React.JSX.Element {
           tests={tests}
           powerOn={powerOn}
           onTest={(node) => void test(node)}
+          onTrust={(node, certificate) => void trust(node, certificate)}
           onEdit={(node) => setDialog({ kind: 'node', node })}
           onDetails={(node) => setDialog({ kind: 'details', nodeId: node.id })}
           onRemove={(node) => void remove(node)}
