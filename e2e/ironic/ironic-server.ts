@@ -110,7 +110,7 @@ export async function startIronic(ns: Netns, dir: string): Promise<IronicServer>
   const basicUser = 'rackboot';
   const basicPassword = `pw-${Math.random().toString(36).slice(2, 12)}`;
   const hash = (
-    await run('python3', ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', basicPassword])
+    await run('/usr/bin/python3', ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())', basicPassword])
   ).trim();
   await writeFile(join(dir, 'htpasswd'), `${basicUser}:${hash}\n`, { mode: 0o600 });
   const noauthConfig = join(dir, 'ironic-noauth.conf');

@@ -16,7 +16,8 @@ Auth:    --auth noauth|http_basic|keystone (default noauth; $OS_AUTH_TYPE "none"
          --user NAME ($OS_USERNAME); the password only from $OS_PASSWORD, never on the command line
          keystone: --auth-url URL ($OS_AUTH_URL) --project NAME ($OS_PROJECT_NAME)
                    --user-domain ($OS_USER_DOMAIN_NAME, Default) --project-domain ($OS_PROJECT_DOMAIN_NAME, Default)
-Options: --data-dir DIR  --concurrency N (enroll, default 8)`;
+Options: --data-dir DIR  --concurrency N (enroll, default 8)
+         --fake-hardware (export, enroll: as Ironic's fake-hardware type, which contacts no BMC: to try out an Ironic)`;
 
 const AUTH_TYPES: Record<string, IronicAuth['kind']> = { noauth: 'noauth', none: 'noauth', http_basic: 'http_basic', keystone: 'keystone', password: 'keystone' };
 
@@ -38,6 +39,7 @@ export async function ironicCommand(argv: string[]): Promise<number> {
       'user-domain': { type: 'string', default: env['OS_USER_DOMAIN_NAME'] ?? 'Default' },
       'project-domain': { type: 'string', default: env['OS_PROJECT_DOMAIN_NAME'] ?? 'Default' },
       'no-manage': { type: 'boolean', default: false },
+      'fake-hardware': { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '8' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -65,7 +67,7 @@ export async function ironicCommand(argv: string[]): Promise<number> {
     shell: 'headless',
     version: process.env.npm_package_version ?? 'cli',
     ...(outPath ? { exportDestination: { kind: 'save-dialog' as const, choosePath: async () => outPath } } : {}),
-    ironicTuning: { concurrency },
+    ironicTuning: { concurrency, ...(values['fake-hardware'] ? { driverOverride: 'fake-hardware' as const } : {}) },
   });
   try {
     if (action === 'import') {

@@ -30,7 +30,7 @@ export interface IronicServiceDeps {
   onProgress(progress: IronicNodeProgress): void;
   log(level: 'info' | 'warn' | 'error', message: string, nodeId?: string): void;
   /** Tests and the benchmark may shorten the wait for Ironic's BMC check. */
-  tuning?: Partial<{ concurrency: number; pollIntervalMs: number; verifyTimeoutMs: number }>;
+  tuning?: Partial<{ concurrency: number; pollIntervalMs: number; verifyTimeoutMs: number; driverOverride: 'fake-hardware' }>;
 }
 
 /** Rackboot's side of the hand-off to Ironic: nodes as Ironic wants them, the file, the direct enrolment, the import. */
@@ -40,7 +40,7 @@ export class IronicService {
   /** The resources file for `baremetal create`, written where the shell says (mode 0600 on disk). */
   async export(nodeIds: readonly string[], includePasswords: boolean, destination: ExportDestination): Promise<ExportResult> {
     const nodes = await this.handoffNodes(nodeIds, includePasswords);
-    const text = ironicCreateFile(nodes, includePasswords);
+    const text = ironicCreateFile(nodes, includePasswords, this.deps.tuning?.driverOverride);
     let delivery: ExportDelivery;
     if (destination.kind === 'save-dialog') {
       const target = await destination.choosePath(IRONIC_CREATE_FILE_NAME);
@@ -70,6 +70,7 @@ export class IronicService {
         manage: request.manage,
         pollIntervalMs: tuning.pollIntervalMs ?? 1000,
         verifyTimeoutMs: tuning.verifyTimeoutMs ?? 5 * 60_000,
+        ...(tuning.driverOverride ? { driverOverride: tuning.driverOverride } : {}),
         onProgress: (progress) => {
           this.deps.onProgress(progress);
           if (progress.step === 'failed') this.deps.log('warn', `Ironic hand-off of ${progress.name}: ${progress.message}`, progress.nodeId);

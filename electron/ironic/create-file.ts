@@ -12,9 +12,9 @@ export interface CreateFileNode extends IronicNodeSpec {
 }
 
 /** The file's text; the BMC passwords are in it only when `includePasswords`. */
-export function ironicCreateFile(nodes: readonly HandoffNode[], includePasswords: boolean): string {
+export function ironicCreateFile(nodes: readonly HandoffNode[], includePasswords: boolean, driverOverride?: 'fake-hardware'): string {
   const entries: CreateFileNode[] = nodes.map((node) => {
-    const { node: spec, ports } = toIronicNode(node);
+    const { node: spec, ports } = toIronicNode(node, driverOverride);
     const driverInfo = includePasswords
       ? spec.driver_info
       : Object.fromEntries(Object.entries(spec.driver_info).filter(([key]) => !SECRET_DRIVER_INFO_KEYS.has(key)));

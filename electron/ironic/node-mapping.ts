@@ -49,10 +49,16 @@ export interface IronicNodeProperties {
   root_device?: IronicRootDevice;
 }
 
+/**
+ * `fake-hardware` is Ironic's driver that talks to no BMC: the benchmark and tests enrol with it to measure the API
+ * work alone; the BMC settings still travel in driver_info.
+ */
+export type IronicDriver = 'ipmi' | 'redfish' | 'fake-hardware';
+
 /** A node as `POST /v1/nodes` and `baremetal create` take it (the ports travel beside it). */
 export interface IronicNodeSpec {
   name: string;
-  driver: 'ipmi' | 'redfish';
+  driver: IronicDriver;
   driver_info: Record<string, JsonScalar>;
   properties: IronicNodeProperties;
   extra: Record<string, JsonScalar>;
@@ -74,11 +80,11 @@ export function ironicNameProblem(name: string): string | null {
   return `"${name}" is not a name Ironic takes (letters, digits, . _ ~ - only): rename the server in Rackboot first`;
 }
 
-export function toIronicNode(node: HandoffNode): { node: IronicNodeSpec; ports: IronicPortSpec[] } {
+export function toIronicNode(node: HandoffNode, driverOverride?: 'fake-hardware'): { node: IronicNodeSpec; ports: IronicPortSpec[] } {
   return {
     node: {
       name: node.name,
-      driver: node.bmc.protocol,
+      driver: driverOverride ?? node.bmc.protocol,
       driver_info: driverInfo(node.bmc),
       properties: properties(node),
       extra: node.systemGuid ? { system_uuid: node.systemGuid.toLowerCase() } : {},
