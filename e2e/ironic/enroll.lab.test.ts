@@ -245,4 +245,28 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
       await app.stop();
     }
   });
+
+  it('imports Ironic’s nodes into a technician’s empty Rackboot: BMC, MAC, GUID and disk choice, never a password', async () => {
+    // Enrolled already in a full run (then this changes nothing); alone, this test puts them there first.
+    const sent = await runCli(lab, ['enroll', '--no-manage', '--url', ironic.noauthUrl, '--nodes', 'server1,server2', '--data-dir', dataDir]);
+    expect(sent.code, sent.output).toBe(0);
+    const fresh = path.join(dir, 'technician');
+    const run = await runCli(lab, ['import', '--url', ironic.noauthUrl, '--nodes', 'server1,server2,ghost', '--data-dir', fresh]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/skipped ghost: Ironic has no node with this name or UUID/);
+    const store = await NodeStore.open(fresh, await KeyFileSecretBox.load(path.join(fresh, 'secret.key')));
+    const imported = store.list().sort((a, b) => a.name.localeCompare(b.name));
+    expect(imported.map(({ name, bmcAddress, bmcPort, bmcUser, mac, systemGuid, hasPassword, rootDeviceHints }) => ({ name, bmcAddress, bmcPort, bmcUser, mac, systemGuid, hasPassword, rootDeviceHints }))).toEqual(
+      lab.servers.slice(0, 2).map((server, index) => ({
+        name: server.name,
+        bmcAddress: server.bmc.address,
+        bmcPort: server.bmc.port,
+        bmcUser: server.bmc.user,
+        mac: server.mac,
+        systemGuid: server.uuid.toLowerCase(),
+        hasPassword: false,
+        rootDeviceHints: index === 0 ? { name: 'vda' } : null,
+      })),
+    );
+  });
 });
