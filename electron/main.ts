@@ -21,7 +21,7 @@ let core: Core | undefined;
 const saveDialog: ExportDestination = {
   kind: 'save-dialog',
   async choosePath(suggestedName) {
-    const options = { title: 'Export hardware_info', defaultPath: path.join(app.getPath('documents'), suggestedName) };
+    const options = { title: `Export ${suggestedName}`, defaultPath: path.join(app.getPath('documents'), suggestedName) };
     const parent = BrowserWindow.getFocusedWindow();
     const choice = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
     return choice.canceled || !choice.filePath ? null : choice.filePath;

@@ -97,7 +97,7 @@ export function findCycles(edges: readonly AreaEdge[]): CycleReport {
 export const LAYERS: readonly (readonly string[])[] = [
   [SHELL_AREA, 'headless', 'cli'],
   ['core'],
-  ['deploy', 'network', 'pxe', 'ipmi', 'redfish', 'inventory'],
+  ['deploy', 'network', 'pxe', 'ipmi', 'redfish', 'inventory', 'ironic'],
   ['lib'],
   ['native'],
 ];

@@ -18,6 +18,7 @@ PACKAGES=(
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
   python3-flask python3-tenacity python3-bcrypt python3-webob python3-requests python3-pbr  # sushy-tools, the Redfish BMC emulator
   redfishtool python3-sushy openssl   # reference Redfish clients (DMTF's CLI, Ironic's library) and the emulator's TLS certificate
+  ironic-api ironic-conductor python3-ironicclient python3-openstackclient python3-bcrypt  # the real Ironic the hand-off enrols into (bcrypt: its htpasswd)
 )
 
 missing=()
@@ -35,6 +36,18 @@ fi
 echo "debian packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Ironic's packages would start ironic-api and ironic-conductor as system services (and fail without a database):
+# a policy-rc.d that answers 101 ("action forbidden") keeps invoke-rc.d from starting anything during this install.
+# The tests start their own Ironic. An existing policy-rc.d is put back afterwards.
+policy=/usr/sbin/policy-rc.d
+saved=""
+if [ -e "$policy" ]; then saved="$(mktemp)"; cp -p "$policy" "$saved"; fi
+restore_policy() { if [ -n "$saved" ]; then mv -f "$saved" "$policy"; else rm -f "$policy"; fi; }
+trap restore_policy EXIT
+printf '#!/bin/sh\nexit 101\n' > "$policy"
+chmod 755 "$policy"
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+restore_policy
+trap - EXIT
 # Debian starts these as system services on install; the tests start their own instances.
 for service in atftpd tftpd-hpa lldpd; do service "$service" stop >/dev/null 2>&1 || true; done

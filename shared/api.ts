@@ -35,6 +35,14 @@ import {
 } from './bmc';
 import { filePurposeSchema, setupReportSchema } from './setup';
 import { uploadIdSchema } from './uploads';
+import {
+  ironicEnrollRequestSchema,
+  ironicEnrollResultSchema,
+  ironicExportRequestSchema,
+  ironicImportRequestSchema,
+  ironicImportResultSchema,
+  ironicNodeProgressSchema,
+} from './ironic';
 import { discoveredBmcSchema, discoveryProgressSchema } from './ipmi';
 import {
   networkApplyResultSchema,
@@ -134,6 +142,11 @@ export const methods = {
     input: z.object({ nodeId: idSchema, bootMode: bootModeSchema.default('bios') }),
     output: z.object({ mac: z.string(), matchedBy: matchedBySchema }),
   },
+  /** The chosen servers as a `baremetal create` file, delivered like the hardware_info export. */
+  'ironic.export': { input: ironicExportRequestSchema, output: exportResultSchema },
+  /** Creates or updates the servers in a running Ironic and has it check each BMC; `ironic.progress` follows each one. */
+  'ironic.enroll': { input: ironicEnrollRequestSchema, output: ironicEnrollResultSchema },
+  'ironic.import': { input: ironicImportRequestSchema, output: ironicImportResultSchema },
   /** Benchmarks only (headless server started with RACKBOOT_BENCH=1): numbered `log` lines at a fixed rate. */
   'diagnostics.floodLog': {
     input: z.object({ linesPerSecond: z.number().int().min(1).max(100_000), seconds: z.number().positive().max(60) }),
@@ -154,6 +167,7 @@ export const events = {
   /** Checksumming an image being added: file bytes read so far. */
   'images.progress': z.object({ path: z.string(), read: z.number(), total: z.number() }),
   'network.progress': networkProgressSchema,
+  'ironic.progress': ironicNodeProgressSchema,
   log: z.object({
     time: z.string(),
     level: z.enum(['debug', 'info', 'warn', 'error']),

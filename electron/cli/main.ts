@@ -6,6 +6,7 @@ import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shar
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
 import { KeyFileSecretBox } from '../inventory/secret-box';
+import { IRONIC_USAGE, ironicCommand } from './ironic';
 import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../lib/app-paths';
 
 const USAGE = `Usage: rackboot deploy [servers] --image FILE [network] [ramdisk] [options]
@@ -183,7 +184,8 @@ async function deploy(argv: string[]): Promise<number> {
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'deploy') return deploy(rest);
-  console.error(USAGE);
+  if (command === 'ironic') return ironicCommand(rest);
+  console.error(`${USAGE}\n\n${IRONIC_USAGE}`);
   return 2;
 }
 

@@ -7,6 +7,7 @@ import { exportHardwareInfo, exportNodeLines, type ExportDestination } from '../
 import { importNodeLines } from '../inventory/node-import';
 import { ImageLibrary } from '../deploy/image-library';
 import { BmcService } from './bmc-service';
+import { IronicService, type IronicServiceDeps } from './ironic-service';
 import { DeployService, type DeployServiceDeps } from './deploy-service';
 import { DeployStore } from '../deploy/deploy-store';
 import { callThrough, type CallCore, type Handlers } from './dispatch';
@@ -38,12 +39,14 @@ export interface CoreOptions {
   deployTuning?: Pick<DeployServiceDeps, 'timeoutScale' | 'ports'>;
   /** Enables `diagnostics.floodLog`; only the headless server sets it, and only when RACKBOOT_BENCH=1. */
   benchHooks?: boolean;
-  /** Where `nodes.exportHardwareInfo` puts its file: the shell's save dialog or browser download. */
+  /** Where `nodes.exportHardwareInfo` and `ironic.export` put their file: the shell's save dialog or browser download. */
   exportDestination?: ExportDestination;
   /** The desktop shell's open dialog; headless mode has none (the browser uploads). */
   filePicker?: FilePicker;
   /** Tests only: a smaller upload limit. */
   uploadMaxBytes?: number;
+  /** Tests and the benchmark: how many nodes go to Ironic at once and how often their state is read. */
+  ironicTuning?: IronicServiceDeps['tuning'];
 }
 
 /** The plain-Node heart of Rackboot that every shell (Electron, headless, CLI, tests) drives the same way. */
@@ -89,6 +92,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...options.deployTuning,
   });
   await deploy.load();
+  const ironic = new IronicService({
+    nodes,
+    // No collected inventory is stored yet: Ironic's cpus, memory_mb, local_gb, cpu_arch and boot_mode stay unset.
+    inventoryOf: async () => null,
+    onProgress: (progress) => bus.emit('ironic.progress', progress),
+    log: (level, message, nodeId) => log(level, 'ironic', message, nodeId),
+    ...(options.ironicTuning ? { tuning: options.ironicTuning } : {}),
+  });
   await network.reportLeftover().catch((error: unknown) => log('error', 'network', String(error)));
   const uploads = await UploadStore.open(path.join(options.dataDir, 'uploads'), {
     maxBytes: options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES,
@@ -167,6 +178,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return result;
     },
     'instance.sshKeys': async () => laptopSshKeys(path.join(os.homedir(), '.ssh')),
+    'ironic.export': async ({ nodeIds, includePasswords }) => {
+      if (!options.exportDestination) {
+        throw new UserFacingError('export-unavailable', 'This Rackboot has nowhere to save an export: use the desktop app or the browser wizard.');
+      }
+      const result = await ironic.export(nodeIds, includePasswords, options.exportDestination);
+      if (result.delivery.kind !== 'cancelled') {
+        const where = result.delivery.kind === 'saved' ? `to ${result.delivery.path}` : 'as a browser download';
+        log('info', 'ironic', `Ironic export ${where}: ${result.exported} server(s), ${includePasswords ? 'with' : 'without'} passwords.`);
+      }
+      return result;
+    },
+    'ironic.enroll': async (request) => ironic.enroll(request),
+    'ironic.import': async (request) => ironic.import(request),
     'images.list': async () => images.list(),
     'images.add': async (input) => addImage(input),
     'images.addUpload': async ({ uploadId, name, bootMode }) => {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { ChassisAction } from '../../../shared/ipmi';
 import { useClient } from '../api/context';
 import { DeployPanel } from '../components/DeployPanel';
+import { IronicPanel } from '../components/IronicPanel';
 import { LogView } from '../components/LogView';
 import { ServicesPanel } from '../components/ServicesPanel';
 import { StepLink } from '../components/StepLink';
@@ -41,6 +42,8 @@ export function BootStep(): React.JSX.Element {
     <Stack spacing={2}>
       <ServicesPanel />
       <DeployPanel nodes={nodes} />
+      <Divider />
+      <IronicPanel nodes={nodes} />
       <Divider />
       {node ? (
         <Stack spacing={2}>
