@@ -94,8 +94,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await deploy.load();
   const ironic = new IronicService({
     nodes,
-    // No collected inventory is stored yet: Ironic's cpus, memory_mb, local_gb, cpu_arch and boot_mode stay unset.
-    inventoryOf: async () => null,
+    // Ironic's cpus, memory_mb, local_gb, cpu_arch and boot_mode come from the last inspection; unset before one.
+    inventoryOf: async (nodeId) => (await inventories.get(nodeId))?.inventory ?? null,
     onProgress: (progress) => bus.emit('ironic.progress', progress),
     log: (level, message, nodeId) => log(level, 'ironic', message, nodeId),
     ...(options.ironicTuning ? { tuning: options.ironicTuning } : {}),

@@ -127,15 +127,24 @@ export class IronicService {
   }
 
   private async handoffNode(view: NodeView, includePassword: boolean): Promise<HandoffNode> {
+    const password = includePassword && view.hasPassword ? this.deps.nodes.passwordOf(view.id) : null;
+    // "auto" goes as what answered at the last connection test; a node never tested goes as IPMI, the older default.
+    const protocol = view.bmcProtocol === 'auto' ? (view.bmcProtocolSeen ?? 'ipmi') : view.bmcProtocol;
+    const bmc: HandoffNode['bmc'] =
+      protocol === 'redfish'
+        ? {
+            protocol,
+            address: `https://${view.bmcAddress}${view.redfishPort === 443 ? '' : `:${view.redfishPort}`}`,
+            systemId: view.redfishSystemId,
+            username: view.bmcUser,
+            password,
+            // A pinned self-signed certificate cannot be expressed to Ironic: it would refuse it if told to verify.
+            verifyCa: view.tlsTrust?.kind === 'ca',
+          }
+        : { protocol, address: view.bmcAddress, port: view.bmcPort, username: view.bmcUser, password };
     return {
       name: view.name,
-      bmc: {
-        protocol: 'ipmi',
-        address: view.bmcAddress,
-        port: view.bmcPort,
-        username: view.bmcUser,
-        password: includePassword && view.hasPassword ? this.deps.nodes.passwordOf(view.id) : null,
-      },
+      bmc,
       mac: view.mac,
       systemGuid: view.systemGuid,
       inventory: await this.deps.inventoryOf(view.id),

@@ -13,8 +13,8 @@ export type BmcAccess =
       protocol: 'redfish';
       /** The BMC's base URL, like https://10.1.2.3 */
       address: string;
-      /** The ComputerSystem's path, like /redfish/v1/Systems/1 */
-      systemId: string;
+      /** The ComputerSystem's path, like /redfish/v1/Systems/1; null: the BMC's only system (Ironic finds it). */
+      systemId: string | null;
       username: string;
       password: string | null;
       verifyCa: boolean;
@@ -104,7 +104,7 @@ function driverInfo(bmc: BmcAccess): Record<string, JsonScalar> {
   }
   return {
     redfish_address: bmc.address,
-    redfish_system_id: bmc.systemId,
+    ...(bmc.systemId !== null ? { redfish_system_id: bmc.systemId } : {}),
     redfish_username: bmc.username,
     redfish_verify_ca: bmc.verifyCa,
     ...(bmc.password !== null ? { redfish_password: bmc.password } : {}),
