@@ -82,7 +82,8 @@ describe.skipIf(skip)('deploy faults in the virtual rack', () => {
 
   const args = async (name: string): Promise<string[]> => [
     '--hwinfo', hwinfo, '--image', image, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda',
-    '--data-dir', await mkdtemp(path.join(dataDir, `${name}-`)),
+    // Each test writes over the one before it: the disk holds its image.
+    '--erase-disk', '--data-dir', await mkdtemp(path.join(dataDir, `${name}-`)),
   ];
 
   it('says when the image transfer stalls on a lossy link and finishes it by resuming with a Range request', async () => {

@@ -44,7 +44,7 @@ describe.skipIf(skip)('deploy modes end to end: UEFI, and proxy DHCP', () => {
 
   async function expectDeployed(args: string[], image: string): Promise<string> {
     const serialFrom = (await stat(server.serialLogPath).catch(() => ({ size: 0 }))).size;
-    const run = await runDeployCli(lab, [...args, '--hwinfo', hwinfo, '--image', image, '--boot-mode', 'uefi', '--disk', '/dev/vda', '--data-dir', await mkdtemp(path.join(dataDir, 'run-'))]);
+    const run = await runDeployCli(lab, [...args, '--hwinfo', hwinfo, '--image', image, '--boot-mode', 'uefi', '--disk', '/dev/vda', '--erase-disk', '--data-dir', await mkdtemp(path.join(dataDir, 'run-'))]);
     expect(run.code, run.output.slice(-4000)).toBe(0);
     const record = run.records.at(-1)!;
     expect(record.status).toBe('deployed');

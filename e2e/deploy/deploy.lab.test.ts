@@ -99,7 +99,7 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
     }
   });
 
-  it('fails in writing-image, before writing, when the disk is smaller than the image', async () => {
+  it('refuses an image bigger than the disk before any byte is written', async () => {
     const server = lab.servers[2]!;
     const tooBig = path.join(dataDir, 'too-big.raw');
     await copyFile(image, tooBig);
@@ -108,10 +108,8 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
     await writeFile(hwinfo, `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`);
     const run = await runDeployCli(lab, ['--hwinfo', hwinfo, '--image', tooBig, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', await mkdtemp(path.join(dataDir, 'verify-'))]);
     expect(run.code).toBe(1);
-    expect(run.records.at(-1)).toMatchObject({
-      status: 'failed',
-      failure: { phase: 'writing-image', reason: expect.stringMatching(/target disk \/dev\/vda has 67108864 bytes, the image needs 83886080: choose a larger disk/) },
-    });
+    expect(run.records.at(-1)).toMatchObject({ status: 'failed', failure: { phase: 'agent-connected', reason: expect.stringMatching(/Refused to write the image: the image needs .* but vda .* holds only/) } });
+    expect(run.records.at(-1)?.history.map((entry) => entry.phase)).not.toContain('writing-image');
   });
 
   it('comes back from kill -9 during the write of a gzip image with the node retryable and its log kept, and the retry deploys it', async () => {
@@ -121,7 +119,7 @@ describe.skipIf(skip)('deploy engine end to end in the virtual rack', () => {
     const hwinfo = path.join(dataDir, 'hardware_info-kill');
     await writeFile(hwinfo, `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`);
     const stateDir = await mkdtemp(path.join(dataDir, 'kill-'));
-    const args = ['--hwinfo', hwinfo, '--image', packed, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--data-dir', stateDir];
+    const args = ['--hwinfo', hwinfo, '--image', packed, ...networkArgs(lab), ...ramdiskArgs(kernel), '--disk', '/dev/vda', '--erase-disk', '--data-dir', stateDir];
     const child = lab.prov.spawn(process.execPath, [CLI, 'deploy', '--json', ...args]);
     await new Promise<void>((resolve) => {
       let output = '';

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootModeSchema, servicesConfigSchema, type DeployRecord, type DeploySettings, type TransferProgress } from '../../shared/deploy';
+import { cleaningSchema, type RootDeviceHints } from '../../shared/inventory';
 import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shared/api';
 import { createCore, type Core } from '../core/core';
 import { parseHardwareInfo } from '../inventory/hardware-info';
@@ -22,7 +23,11 @@ Network (the provisioning interface, already configured):
 Deploy ramdisk (default: the built-in one, Debian 12's kernel with every storage and network driver):
   --ramdisk-kernel FILE and either --ramdisk-initrd FILE (agent appended) or --ramdisk-modules DIR|DEB --busybox FILE
 Options:
-  --disk DEV|auto  --up-marker REGEX (default login:)  --concurrency N  --data-dir DIR  --json (events as JSON lines)`;
+  --disk DEV|auto  --up-marker REGEX (default login:)  --concurrency N  --data-dir DIR  --json (events as JSON lines)
+Disks (every server given):
+  --root-device-hints JSON  Ironic root device hints, like '{"serial":"S3Z2"}' or '{"size":">= 100"}'
+  --erase-disk              the target disk may hold data: erase it (once; the next deploy asks again)
+  --cleaning none|target|all-disks  wipe partition tables and filesystem signatures before the write`;
 
 interface ServerArg {
   address: string;
@@ -71,6 +76,9 @@ async function deploy(argv: string[]): Promise<number> {
       'ramdisk-modules': { type: 'string' },
       busybox: { type: 'string' },
       disk: { type: 'string', default: 'auto' },
+      'root-device-hints': { type: 'string' },
+      'erase-disk': { type: 'boolean', default: false },
+      cleaning: { type: 'string', default: 'none' },
       'up-marker': { type: 'string', default: 'login:' },
       concurrency: { type: 'string', default: '4' },
       'data-dir': { type: 'string' },
@@ -141,6 +149,14 @@ async function deploy(argv: string[]): Promise<number> {
           mac: server.mac,
         }));
       nodeIds.push(node.id);
+      await call(core, 'nodes.update', {
+        id: node.id,
+        changes: {
+          rootDeviceHints: values['root-device-hints'] ? (JSON.parse(values['root-device-hints']) as RootDeviceHints) : null,
+          eraseTargetDisk: values['erase-disk'],
+          cleaning: choice('cleaning', values.cleaning, cleaningSchema.options),
+        },
+      });
     }
     const given = values['image-checksum'];
     const checksum = given === undefined ? undefined : /^[0-9a-fA-F]{64}$/.test(given) ? given : await readFile(given, 'utf8');

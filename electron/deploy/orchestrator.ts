@@ -296,7 +296,7 @@ export class Orchestrator {
       return;
     }
     this.log(nodeId, 'info', 'disk', `Target disk: ${choice.why}.`);
-    const refusal = writeRefusal(choice.disk, job.imageSize, policy.eraseTargetDisk);
+    const refusal = writeRefusal(choice.disk, job.virtualSize, policy.eraseTargetDisk);
     if (refusal) {
       refuse(`Refused to write the image: ${refusal}.`);
       return;

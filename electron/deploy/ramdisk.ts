@@ -16,6 +16,8 @@ import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
 import agentVerifyImage from './agent/verify-image.sh?raw';
 import agentConfigDrive from './agent/config-drive.sh?raw';
+import agentInventory from './agent/inventory.sh?raw';
+import agentWipeMetadata from './agent/wipe-metadata.sh?raw';
 
 const execFileAsync = promisify(execFile);
 
@@ -31,6 +33,8 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/verify-image.sh', data: Buffer.from(agentVerifyImage), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/config-drive.sh', data: Buffer.from(agentConfigDrive), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/inventory.sh', data: Buffer.from(agentInventory), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/wipe-metadata.sh', data: Buffer.from(agentWipeMetadata), mode: 0o755 },
   ];
 }
 
@@ -86,7 +90,7 @@ export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: s
 
 /** Builds once per distinct input and keeps the result under the cache folder. */
 export async function cachedRamdisk(cacheDir: string, key: string[], build: () => Promise<Buffer>): Promise<string> {
-  const hash = createHash('sha256').update(agentInit).update(agentDhcpScript);
+  const hash = createHash('sha256').update(agentInit).update(agentDhcpScript).update(agentFetchImage).update(agentInventory).update(agentWipeMetadata);
   for (const part of key) hash.update(part).update('\0');
   const file = path.join(cacheDir, `ramdisk-${hash.digest('hex').slice(0, 20)}.img`);
   if (!existsSync(file)) await writeFileAtomic(file, await build(), 0o644);
