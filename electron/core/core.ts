@@ -60,6 +60,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const deploy = new DeployService({
     dataDir: options.dataDir,
     nodes,
+    inventories,
     images,
     store: deployStore,
     bmc,
@@ -84,8 +85,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'nodes.inventory': async ({ id }) => inventories.get(id),
     // The engine side of Inspect (boot the agent, collect, power off) comes with the agent's inventory collection.
     'nodes.inspect': async ({ id }) => {
-      nodes.get(id);
-      throw new UserFacingError('inspect-unavailable', 'Inspect is not part of this build yet: it comes with the agent inventory collection.');
+      await deploy.inspect(id);
+      return { started: true as const };
     },
     'nodes.importHardwareInfo': async ({ text }) => {
       const result = await nodes.importHardwareInfo(text);

@@ -2,12 +2,13 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogEvent } from '../../shared/api';
 import { DEFAULT_DEPLOY_SETTINGS, type DeployRecord, type DeploySettings, type ServicesConfig } from '../../shared/deploy';
 import type { NodeView } from '../../shared/nodes';
 import { BmcService } from './bmc-service';
 import { EventBus } from './event-bus';
+import { InventoryStore } from '../inventory/inventory-store';
 import { NodeStore } from '../inventory/node-store';
 import { KeyFileSecretBox } from '../inventory/secret-box';
 import { DeployService } from './deploy-service';
@@ -61,6 +62,7 @@ let imageId: string;
 let ramdiskSettings: DeploySettings;
 let config: ServicesConfig;
 let logs: LogEvent[];
+let inventories: InventoryStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-deploy-service-'));
@@ -73,6 +75,7 @@ beforeEach(async () => {
   service = new DeployService({
     dataDir: dir,
     nodes,
+    inventories: (inventories = await InventoryStore.open(dir, nodes)),
     images,
     store,
     bmc: new BmcService(nodes, bus),
@@ -117,6 +120,12 @@ function askForJob(agent: { url: string; mac: string }, token: string): Promise<
   return fetch(`${agent.url}/agent/v1/job?mac=${agent.mac}&token=${token}`);
 }
 
+/** What the agent sends before it asks for its job: its inventory (one blank 8 GiB virtio disk), the disk chosen from it. */
+async function postInventory(agent: { url: string; mac: string; token: string }): Promise<void> {
+  const report = ['arch=x86_64', 'disk.vda.path=/devices/pci0000:00/0000:00:05.0/virtio1/block/vda', `disk.vda.sectors=${(8 * 1024 ** 3) / 512}`, `nic.eth0.mac=${MAC}`, 'nic.eth0.carrier=1'].join('\n');
+  expect((await fetch(`${agent.url}/agent/v1/inventory?mac=${agent.mac}&token=${agent.token}`, { method: 'POST', body: report })).status).toBe(200);
+}
+
 function reached(phase: DeployRecord['phase']): Promise<DeployRecord> {
   return new Promise((resolve) => {
     const stop = bus.on('deploy.changed', (record) => {
@@ -137,10 +146,14 @@ describe('deploy service', () => {
     expect(agent.mac).toBe(MAC);
 
     const connected = reached('agent-connected');
+    await postInventory(agent);
     const answer = await askForJob(agent, agent.token);
     expect(answer.status).toBe(200);
-    expect(await answer.text()).toContain(`image_url=${agent.url}/images/${imageId}`);
+    const job = await answer.text();
+    expect(job).toContain(`image_url=${agent.url}/images/${imageId}`);
+    expect(job).toContain('disk=/dev/vda');
     expect((await connected).nodeId).toBe(node.id);
+    await vi.waitFor(async () => expect((await inventories.get(node.id))?.inventory.disks.map((disk) => disk.name)).toEqual(['vda']));
   });
 
   it('still serves the agent after the settings were saved several times and the services restarted', async () => {
@@ -152,6 +165,7 @@ describe('deploy service', () => {
     await service.setSettings(ramdiskSettings);
     await service.start([node.id], imageId);
     const agent = await bootedAgent();
+    await postInventory(agent);
     expect((await askForJob(agent, agent.token)).status).toBe(200);
   });
 

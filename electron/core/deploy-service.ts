@@ -13,6 +13,7 @@ import { UserFacingError } from '../lib/user-facing-error';
 import type { EventBus } from './event-bus';
 import { readJsonFile, writeFileAtomic } from '../lib/atomic-file';
 import type { NodeStore } from '../inventory/node-store';
+import type { InventoryStore } from '../inventory/inventory-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../lib/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
@@ -33,6 +34,8 @@ const SETTINGS_FILE = 'deploy-settings.json';
 export interface DeployServiceDeps {
   dataDir: string;
   nodes: NodeStore;
+  /** Where each node's inventory is kept (the agent reports it on every boot, deploy or inspection). */
+  inventories: Pick<InventoryStore, 'save'>;
   images: ImageLibrary;
   store: DeployStore;
   bmc: BmcService;
@@ -154,6 +157,17 @@ export class DeployService {
     return records;
   }
 
+  /** Boots the node into the agent to collect its inventory, then powers it off; nothing is written. */
+  async inspect(nodeId: string): Promise<DeployRecord> {
+    const orchestrator = this.requireOrchestrator();
+    if (!this.settings.ramdisk) {
+      throw new UserFacingError('ramdisk-missing', 'Choose the deploy ramdisk source (kernel and initrd) in the Image step first: Inspect boots it.');
+    }
+    this.deps.nodes.get(nodeId);
+    if (orchestrator.isRunning(nodeId)) throw new UserFacingError('deploy-running', 'A deploy or inspection of this node is running; wait for it or cancel it first.');
+    return orchestrator.inspect(nodeId);
+  }
+
   async cancel(nodeId: string): Promise<void> {
     await this.orchestrator?.cancel(nodeId);
   }
@@ -219,6 +233,16 @@ export class DeployService {
           setMac: async (nodeId, mac) => {
             await this.deps.nodes.recordFacts(nodeId, { mac });
           },
+          diskPolicy: (nodeId) => {
+            const node = this.deps.nodes.get(nodeId);
+            return { hints: node.rootDeviceHints, eraseTargetDisk: node.eraseTargetDisk, cleaning: node.cleaning };
+          },
+          eraseConfirmationUsed: async (nodeId) => {
+            await this.deps.nodes.recordFacts(nodeId, { eraseTargetDisk: false });
+          },
+        },
+        inventory: {
+          record: async (nodeId, inventory) => (await this.deps.inventories.save(nodeId, inventory)).map((change) => change.text),
         },
         power: this.power,
         network: this.requireNetwork(),

@@ -8,7 +8,9 @@ const job: AgentJob = {
   imageUrl: 'http://10.77.0.1:8080/images/abc.img',
   imageFormat: 'raw',
   imageSize: 33554432,
+  action: 'deploy',
   disk: '/dev/vda',
+  clean: [],
 };
 
 function setup(): { api: AgentApi; reports: AgentReport[]; refusals: AgentRefusal[] } {
@@ -30,9 +32,26 @@ describe('agent API', () => {
     const response = api.handle(request('GET', '/agent/v1/job', 'mac=52:54:00:12:34:56&token=tok-123'));
     expect(response).toEqual({
       status: 200,
-      body: 'image_url=http://10.77.0.1:8080/images/abc.img\nimage_format=raw\nimage_size=33554432\ndisk=/dev/vda\n',
+      body: 'action=deploy\nimage_url=http://10.77.0.1:8080/images/abc.img\nimage_format=raw\nimage_size=33554432\ndisk=/dev/vda\nclean=none\n',
     });
     expect(reports).toEqual([{ kind: 'connected' }]);
+  });
+
+  it('takes the inventory first, and holds a deploy job back until Rackboot has chosen its disk from it', () => {
+    const { api, reports, refusals } = setup();
+    api.offer({ ...job, disk: null });
+    const q = 'mac=52:54:00:12:34:56&token=tok-123';
+    expect(api.handle(request('GET', '/agent/v1/job', q))?.status).toBe(409);
+    expect(refusals.at(-1)?.reason).toMatch(/post the inventory first/);
+    expect(api.handle(request('POST', '/agent/v1/inventory', q, 'arch=x86_64\n'))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/inventory', q, '   '))?.status).toBe(400);
+    expect(reports).toEqual([{ kind: 'inventory', report: 'arch=x86_64\n' }]);
+    api.offer({ ...job, disk: '/dev/sdb', clean: ['/dev/sdb', '/dev/sdc'] });
+    expect(api.handle(request('GET', '/agent/v1/job', q))?.body).toMatch(/^disk=\/dev\/sdb\nclean=\/dev\/sdb,\/dev\/sdc$/m);
+  });
+
+  it('gives an inspection job as the action alone', () => {
+    expect(renderJob({ ...job, action: 'inspect', disk: null })).toBe('action=inspect');
   });
 
   it('reports every request it refuses with the MAC it named and why, never echoing what is not a MAC', () => {

@@ -10,12 +10,19 @@ export interface AgentJob {
   imageFormat: 'raw' | 'gzip';
   /** Bytes the agent writes to the disk (for gzip, the size once decompressed). */
   imageSize: number;
-  disk: string;
+  /** `deploy` writes the image; `inspect` only collects the inventory (the image fields are then unused). */
+  action: 'deploy' | 'inspect';
+  /** The device Rackboot chose from the inventory the agent posted; null until it arrives (the job waits for it). */
+  disk: string | null;
+  /** Devices whose partition tables and filesystem signatures the agent wipes before the write. */
+  clean: string[];
 }
 
 /** What an agent reported, in the order it happens. */
 export type AgentReport =
   | { kind: 'connected' }
+  /** The agent's inventory report (agent/inventory.sh), as it came: Rackboot reads it. */
+  | { kind: 'inventory'; report: string }
   | { kind: 'progress'; written: number }
   | { kind: 'log'; line: string }
   | { kind: 'result'; sha256: string }
@@ -42,7 +49,7 @@ export interface AgentRefusal {
   reason: string;
 }
 
-const SAFE_VALUE = /^[A-Za-z0-9:/._%?=&+-]+$/;
+const SAFE_VALUE = /^[A-Za-z0-9:/._%?=&+,-]+$/;
 const MAX_LOG_LINE = 2000;
 
 function sameToken(expected: string, given: string): boolean {
@@ -57,7 +64,10 @@ function text(status: number, body: string): AgentResponse {
 
 /** `key=value` lines, the only format a busybox shell reads without a JSON parser. */
 export function renderJob(job: AgentJob): string {
-  const values = { image_url: job.imageUrl, image_format: job.imageFormat, image_size: String(job.imageSize), disk: job.disk };
+  const values: Record<string, string> =
+    job.action === 'inspect'
+      ? { action: 'inspect' }
+      : { action: 'deploy', image_url: job.imageUrl, image_format: job.imageFormat, image_size: String(job.imageSize), disk: job.disk ?? '', clean: job.clean.length > 0 ? job.clean.join(',') : 'none' };
   for (const [key, value] of Object.entries(values)) {
     if (!SAFE_VALUE.test(value)) throw new Error(`job value ${key} has characters the agent cannot read safely: ${value}`);
   }
@@ -88,7 +98,7 @@ export class AgentApi {
   }
 
   handle(request: AgentRequest): AgentResponse | null {
-    const match = /^\/agent\/v1\/(job|progress|log|result|failed)$/.exec(request.path);
+    const match = /^\/agent\/v1\/(job|inventory|progress|log|result|failed)$/.exec(request.path);
     if (!match) return null;
     const endpoint = match[1]!;
     const mac = (request.query.get('mac') ?? '').toLowerCase();
@@ -102,6 +112,7 @@ export class AgentApi {
 
     if (endpoint === 'job') {
       if (request.method !== 'GET') return refuse(405, 'GET only');
+      if (job.action === 'deploy' && job.disk === null) return refuse(409, 'post the inventory first: the target disk is chosen from it');
       this.onReport(job, { kind: 'connected' });
       return text(200, renderJob(job));
     }
@@ -126,6 +137,8 @@ function parseReport(endpoint: string, body: string): AgentReport | null {
     }
     case 'log':
       return { kind: 'log', line: body.trim().slice(0, MAX_LOG_LINE) };
+    case 'inventory':
+      return body.trim() === '' ? null : { kind: 'inventory', report: body };
     case 'result': {
       const sha256 = field(body, 'sha256')?.toLowerCase() ?? '';
       return /^[0-9a-f]{64}$/.test(sha256) ? { kind: 'result', sha256 } : null;

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,11 +16,11 @@ const haveBusybox = (() => {
   }
 })();
 
-/** One shell function of the agent, as the ramdisk runs it, with its job file moved into the test's folder. */
-function agentFunction(name: string, jobFile: string): string {
+/** One shell function of the agent, as the ramdisk runs it, with its job and inventory files moved into the test's folder. */
+function agentFunction(name: string, jobFile: string, inventoryFile: string): string {
   const body = new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}\\n`, 'm').exec(agentInit)?.[0];
   if (!body) throw new Error(`init.sh has no function ${name}`);
-  return body.replaceAll('/tmp/job', jobFile);
+  return body.replaceAll('/tmp/job', jobFile).replaceAll('/tmp/inventory', inventoryFile);
 }
 
 describe('deploy agent (busybox sh)', () => {
@@ -28,15 +28,26 @@ describe('deploy agent (busybox sh)', () => {
   let server: Server;
   let port: number;
   let requests: string[];
+  let inventories: string[];
   let refusals: number;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-agent-init-'));
     requests = [];
+    inventories = [];
     server = createServer((req, res) => {
+      if (req.method === 'POST') {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          inventories.push(`${req.url} ${body}`);
+          res.writeHead(200).end('ok\n');
+        });
+        return;
+      }
       requests.push(req.url ?? '');
       if (requests.length <= refusals) res.writeHead(404).end('no deploy job for this MAC\n');
-      else res.writeHead(200).end('image_url=http://127.0.0.1/images/x\ndisk=auto\n');
+      else res.writeHead(200).end('image_url=http://127.0.0.1/images/x\ndisk=/dev/vda\n');
     });
     await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve()));
     port = (server.address() as { port: number }).port;
@@ -51,6 +62,8 @@ describe('deploy agent (busybox sh)', () => {
     const bin = path.join(dir, 'bin');
     const jobFile = path.join(dir, 'job');
     const sleeps = path.join(dir, 'sleeps');
+    const inventoryFile = path.join(dir, 'inventory');
+    await writeFile(inventoryFile, 'arch=x86_64\n');
     await mkdir(bin);
     await symlink(execFileSync('sh', ['-c', 'command -v busybox']).toString().trim(), path.join(bin, 'wget'));
     const script = [
@@ -61,7 +74,7 @@ describe('deploy agent (busybox sh)', () => {
       'console() { echo "rackboot-agent: $*"; }',
       // A function, since busybox sh runs its own sleep applet whatever PATH says.
       `sleep() { echo "$1" >> ${sleeps}; }`,
-      agentFunction('fetch_job', jobFile),
+      agentFunction('fetch_job', jobFile, inventoryFile),
       'fetch_job',
     ].join('\n');
     const { stdout } = await execFileAsync('busybox', ['sh', '-c', script], { timeout: 15_000 });
@@ -78,7 +91,10 @@ describe('deploy agent (busybox sh)', () => {
     expect(result.sleeps).toEqual(['2', '4', '8', '16', '30', '30']);
     expect(requests).toHaveLength(7);
     expect(requests[0]).toBe('/agent/v1/job?mac=52:54:00:12:34:56&token=tok');
-    expect(result.job).toBe('image_url=http://127.0.0.1/images/x\ndisk=auto\n');
+    expect(result.job).toBe('image_url=http://127.0.0.1/images/x\ndisk=/dev/vda\n');
+    // The inventory goes first, every time: the job is made from it.
+    expect(inventories).toHaveLength(7);
+    expect(inventories[0]).toBe('/agent/v1/inventory?mac=52:54:00:12:34:56&token=tok arch=x86_64\n');
     expect(result.console).toContain('gave no job for 52:54:00:12:34:56 (no job yet, or the token was refused); asking again in 2 s');
   });
 
@@ -87,7 +103,8 @@ describe('deploy agent (busybox sh)', () => {
     const result = await fetchJob();
     expect(result.sleeps).toEqual([]);
     expect(requests).toHaveLength(1);
-    expect(result.job).toContain('disk=auto');
+    expect(result.job).toContain('disk=/dev/vda');
+    expect(inventories).toHaveLength(1);
   });
 });
 

@@ -7,7 +7,32 @@ import { AgentApi, type AgentJob } from './agent-api';
 import { DeployStore } from './deploy-store';
 import { Orchestrator, type OrchestratorOptions } from './orchestrator';
 import type { DeployLogLine } from './deploy-store';
-import type { BootNetwork, BootPlan, BootSignal, DeployTarget, PowerControl } from './ports';
+import type { Inventory } from '../../shared/inventory';
+import type { BootNetwork, BootPlan, BootSignal, DeployTarget, DiskPolicy, PowerControl } from './ports';
+
+const GIB = 1024 ** 3;
+
+/** An agent's inventory report of one virtio disk, blank or holding an ext4 filesystem labelled "data". */
+function inventoryReport(disk: { sizeBytes: number; holdsData: boolean }): string {
+  const head = Buffer.alloc(4096);
+  if (disk.holdsData) {
+    head.writeUInt16LE(0xef53, 1024 + 56);
+    head.writeUInt32LE(0x40, 1024 + 96);
+    head.write('data', 1024 + 120);
+  }
+  return [
+    'arch=x86_64',
+    'boot=bios',
+    'cpu.threads=2',
+    'memory.kib=1048576',
+    'disk.vda.path=/devices/pci0000:00/0000:00:05.0/virtio1/block/vda',
+    `disk.vda.sectors=${disk.sizeBytes / 512}`,
+    'disk.vda.serial=VDA-1',
+    `disk.vda.head=${head.toString('base64')}`,
+    'nic.eth0.mac=52:54:00:00:00:01',
+    'nic.eth0.carrier=1',
+  ].join('\n');
+}
 
 /** What a BMC that does not answer makes the IPMI layer throw. */
 class SilentBmc extends Error {}
@@ -48,6 +73,11 @@ class FakeRack implements PowerControl, BootNetwork {
   writeStallMs = 0;
   /** The agent keeps reporting the same byte count and never finishes. */
   writeStuck = false;
+  /** What each node's one disk is; by default a blank 8 GiB virtio disk. */
+  disks = new Map<string, { sizeBytes: number; holdsData: boolean }>();
+  /** The job each node's agent was given. */
+  jobs = new Map<string, string>();
+  powerOffs: string[] = [];
 
   async verify(target: DeployTarget) {
     this.active.add(target.nodeId);
@@ -73,7 +103,9 @@ class FakeRack implements PowerControl, BootNetwork {
     if (this.silentNic.has(target.nodeId) || this.bootDevice.get(target.nodeId) !== 'pxe') return;
     setTimeout(() => this.firmware(target.nodeId, mac), 5);
   }
-  async powerOff() {}
+  async powerOff(target: DeployTarget) {
+    this.powerOffs.push(target.nodeId);
+  }
   isTransient(error: unknown) {
     return error instanceof SilentBmc;
   }
@@ -113,7 +145,11 @@ class FakeRack implements PowerControl, BootNetwork {
     const served = (signal: Omit<Extract<BootSignal, { kind: 'http' }>, 'kind' | 'path'>): void => emit({ kind: 'http', path: '/images/img1', ...signal });
     setTimeout(() => {
       if (this.staleToken.has(nodeId)) return void call('GET', 'job');
-      expect(call('GET', 'job')?.status).toBe(200);
+      call('POST', 'inventory', inventoryReport(this.disks.get(nodeId) ?? { sizeBytes: 8 * GIB, holdsData: false }));
+      const job = call('GET', 'job');
+      this.jobs.set(nodeId, job?.body ?? '');
+      // A refused deploy has no job any more: the agent writes nothing.
+      if (job?.status !== 200 || job.body.startsWith('action=inspect')) return;
       served({ phase: 'started', status: 200, bytes: 0, total: 4096 });
       served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
       call('POST', 'progress', 'written=2048');
@@ -141,6 +177,9 @@ let store: DeployStore;
 let changes: DeployRecord[];
 let nodeMacs: Map<string, string | null>;
 let logs: DeployLogLine[];
+let policies: Map<string, DiskPolicy>;
+let inventories: Map<string, Inventory>;
+let erasesUsed: string[];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-orch-'));
@@ -149,6 +188,9 @@ beforeEach(async () => {
   changes = [];
   nodeMacs = new Map();
   logs = [];
+  policies = new Map();
+  inventories = new Map();
+  erasesUsed = [];
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -158,11 +200,21 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
   const engine: Orchestrator = new Orchestrator(
     {
       store,
-      images: { get: () => IMAGE },
+      images: { get: (id) => (id === 'huge' ? { ...IMAGE, id, rawSize: 5_000_000_000 } : IMAGE) },
       nodes: {
         target: (nodeId) => ({ nodeId, name: nodeId, bmc: { address: `10.0.0.${nodeId.slice(1)}`, port: 623, user: 'root', password: 'pw' }, mac: nodeMacs.get(nodeId) ?? null }),
         setMac: async (nodeId, mac) => {
           nodeMacs.set(nodeId, mac);
+        },
+        diskPolicy: (nodeId) => policies.get(nodeId) ?? { hints: null, eraseTargetDisk: false, cleaning: 'none' },
+        eraseConfirmationUsed: async (nodeId) => {
+          erasesUsed.push(nodeId);
+        },
+      },
+      inventory: {
+        record: async (nodeId, inventory) => {
+          inventories.set(nodeId, inventory);
+          return [];
         },
       },
       power: rack,
@@ -206,6 +258,66 @@ async function settled(nodeId: string, withinMs = 4_000): Promise<DeployRecord> 
   }
   throw new Error(`deploy of ${nodeId} did not settle: ${JSON.stringify(store.get(nodeId))}`);
 }
+
+describe('disk choice and the data on it', () => {
+  it('chooses the disk from the inventory the agent posted, logs which and why, and names it in the job', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    await orchestrator().start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    expect(rack.jobs.get('n1')).toMatch(/^disk=\/dev\/vda\nclean=none$/m);
+    expect(logs.map((line) => line.message)).toContain('Target disk: vda (virtio, 8.6 GB, serial VDA-1) is the smallest fixed disk of at least 4 GiB (no root device hints).');
+    expect(inventories.get('n1')?.disks[0]).toMatchObject({ name: 'vda', serial: 'VDA-1', transport: 'virtio' });
+  });
+
+  it('refuses a disk that holds a filesystem unless erasing was confirmed, before the agent gets a job', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.disks.set('n1', { sizeBytes: 8 * GIB, holdsData: true });
+    await orchestrator().start('n1', 'img1');
+    const record = await settled('n1');
+    expect(record.status).toBe('failed');
+    expect(record.failure).toMatchObject({ phase: 'agent-connected', reason: expect.stringMatching(/Refused to write the image: vda holds data \(ext4 ‘data’\); nothing was written/) });
+    expect(rack.jobs.get('n1')).toMatch(/no deploy job/);
+    expect(record.bytesWritten).toBe(0);
+  });
+
+  it('with the erase confirmed, wipes the target first, writes, and spends the confirmation', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.disks.set('n1', { sizeBytes: 8 * GIB, holdsData: true });
+    policies.set('n1', { hints: { serial: 'vda-1' }, eraseTargetDisk: true, cleaning: 'none' });
+    await orchestrator().start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    expect(rack.jobs.get('n1')).toMatch(/^disk=\/dev\/vda\nclean=\/dev\/vda$/m);
+    expect(logs.map((line) => line.message)).toContain('Erasing vda as the operator confirmed: it holds ext4 ‘data’.');
+    expect(erasesUsed).toEqual(['n1']);
+  });
+
+  it('refuses an image bigger than the chosen disk, and a hint no disk matches', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    addNode('n2', '52:54:00:00:00:02', true);
+    rack.disks.set('n1', { sizeBytes: 4 * GIB + 0 * 4096, holdsData: false });
+    policies.set('n1', { hints: { name: 'vda' }, eraseTargetDisk: false, cleaning: 'none' });
+    policies.set('n2', { hints: { serial: 'NOT-THERE' }, eraseTargetDisk: false, cleaning: 'none' });
+    const engine = orchestrator();
+    await engine.start('n1', 'huge');
+    await engine.start('n2', 'img1');
+    expect((await settled('n1')).failure?.reason).toMatch(/the image needs 5.0 GB \(5000000000 bytes\) but vda .* holds only 4294967296 bytes/);
+    expect((await settled('n2')).failure?.reason).toMatch(/No disk to write to, nothing was written: no disk matches the root device hints \(serial=NOT-THERE\): vda: serial is “VDA-1”, not “NOT-THERE”/);
+  });
+});
+
+describe('inspection', () => {
+  it('boots the agent, keeps its inventory, powers the server off and writes nothing', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    await orchestrator().inspect('n1');
+    const record = await settled('n1');
+    expect(record).toMatchObject({ status: 'idle', imageId: null, failure: null });
+    expect(record.history.map((entry) => entry.phase)).toEqual(['enrolled', 'bmc-verified', 'mac-captured', 'booting-pxe', 'dhcp', 'bootloader', 'ramdisk', 'agent-connected']);
+    expect(rack.jobs.get('n1')).toBe('action=inspect\n');
+    expect(inventories.get('n1')?.nics[0]).toMatchObject({ mac: '52:54:00:00:00:01', hasLink: true });
+    expect(rack.powerOffs).toEqual(['n1']);
+    expect(rack.log).not.toContain('n1 bootdev disk persistent');
+  });
+});
 
 describe('orchestrator', () => {
   it('takes a node known only by its BMC through capture, boot, write, verify and reboot to deployed', async () => {

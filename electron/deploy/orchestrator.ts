@@ -1,9 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEPLOY_PHASES, type BootMode, type DeployPhase, type DeployRecord, type Image } from '../../shared/deploy';
+import type { Inventory, InventoryDisk } from '../../shared/inventory';
+import { chooseRootDisk, describeContents, unwritableReason, writeRefusal } from '../../shared/root-device';
 import type { AgentJob, AgentReport } from './agent-api';
+import { parseInventoryReport } from './inventory-report';
 import type { DeployLogLine, DeployStore } from './deploy-store';
 import { PHASE_LIMITS, PhaseTimeout } from './phase-timeouts';
-import type { BootNetwork, BootSignal, CapturedMac, DeployTarget, PowerControl, RamdiskSource, UpCheck } from './ports';
+import type { BootNetwork, BootSignal, CapturedMac, DeployTarget, DiskPolicy, InventoryRecorder, PowerControl, RamdiskSource, UpCheck } from './ports';
 import { StallWatch } from './stall-watch';
 import { initialRecord, retryPhase } from './state-machine';
 
@@ -14,7 +17,7 @@ export interface OrchestratorOptions {
   powerOnSpacingMs: number;
   /** Multiplies every phase limit (tests shorten them). */
   timeoutScale: number;
-  /** Target disk for the agent, or `auto` for the first disk it finds. */
+  /** A disk for every node without root device hints of its own (`/dev/sda`), or `auto`: the hints or the default rule. */
   disk: string;
   /** A wait that sees no progress for this long says so in the deploy log (again after twice as long, …). Default 10 s. */
   stallWarningMs?: number;
@@ -23,7 +26,14 @@ export interface OrchestratorOptions {
 export interface OrchestratorDeps {
   store: DeployStore;
   images: { get(id: string): Image };
-  nodes: { target(nodeId: string): DeployTarget; setMac(nodeId: string, mac: string): Promise<void> };
+  nodes: {
+    target(nodeId: string): DeployTarget;
+    setMac(nodeId: string, mac: string): Promise<void>;
+    diskPolicy(nodeId: string): DiskPolicy;
+    /** The erase confirmation served one deploy: the next one onto a disk with data asks again. */
+    eraseConfirmationUsed(nodeId: string): Promise<void>;
+  };
+  inventory: InventoryRecorder;
   power: PowerControl;
   network: BootNetwork;
   ramdisk: RamdiskSource;
@@ -109,7 +119,12 @@ interface Running {
   controller: AbortController;
   waiter: PhaseWaiter;
   job: AgentJob | null;
-  image: Image;
+  /** Null for an inspection: boot the agent, collect the inventory, power off, write nothing. */
+  image: Image | null;
+  /** The inventory the agent posted on this boot. */
+  inventory: Inventory | null;
+  /** The erase confirmation let this deploy write over a disk that held data (or was given): it is spent once written. */
+  eraseConfirmed: boolean;
   /** Why the agent API last refused this deploy's MAC, and when: the agent did call, whatever the timeout says. */
   agentRefusal: string | null;
   /** Bytes on the disk as the agent last reported them. */
@@ -158,10 +173,22 @@ export class Orchestrator {
       resumable ? previous : initialRecord(nodeId, now),
     );
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, agentRefusal: null, agentWritten: 0, servedUpTo: 0 };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0 };
     run.waiter.mark(from);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, from));
+    return record;
+  }
+
+  /** Boots the node into the agent to collect its inventory, stores it, powers the server off; writes nothing. */
+  async inspect(nodeId: string): Promise<DeployRecord> {
+    if (this.running.has(nodeId)) throw new Error('A deploy or inspection of this node is already running.');
+    const now = new Date().toISOString();
+    const record = await this.deps.store.apply(nodeId, { kind: 'start', deployId: randomUUID(), imageId: null, from: 'enrolled', at: now }, initialRecord(nodeId, now));
+    this.deps.onChange(record);
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image: null, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0 };
+    this.running.set(nodeId, run);
+    void this.whenTurn(() => this.drive(nodeId, run, 'enrolled'));
     return record;
   }
 
@@ -179,6 +206,9 @@ export class Orchestrator {
       case 'connected':
         this.reach(job.nodeId, run, 'agent-connected');
         break;
+      case 'inventory':
+        this.inventoryArrived(job, run, report.report);
+        break;
       case 'progress': {
         // Only new bytes are progress: an agent that keeps reporting the same count is stalled, not working.
         const moved = report.written > run.agentWritten;
@@ -195,14 +225,14 @@ export class Orchestrator {
         this.log(job.nodeId, 'info', 'agent', report.line);
         break;
       case 'result':
-        if (report.sha256 === run.image.rawSha256) {
+        if (run.image && report.sha256 === run.image.rawSha256) {
           this.log(job.nodeId, 'info', 'agent', `Image verified on disk (sha256 ${report.sha256}).`);
           run.waiter.verified = true;
           run.waiter.mark('verifying');
         } else {
           run.waiter.fail(
             new Error(
-              `The disk does not hold the image: sha256 read back ${report.sha256}, expected ${run.image.rawSha256}. The download was cut or the disk is failing; retry, and check the disk if it happens again.`,
+              `The disk does not hold the image: sha256 read back ${report.sha256}, expected ${run.image?.rawSha256 ?? 'no image (inspection)'}. The download was cut or the disk is failing; retry, and check the disk if it happens again.`,
             ),
           );
         }
@@ -211,6 +241,60 @@ export class Orchestrator {
         run.waiter.fail(new Error(`The deploy agent failed: ${report.reason}`));
         break;
     }
+  }
+
+  /**
+   * The agent's inventory: kept with the node, and for a deploy the target disk chosen from it (hints or the default
+   * rule), checked (big enough, nothing on it unless erasing was confirmed) and named in the job before the agent
+   * asks for it. A refusal fails the node here, before any byte is written.
+   */
+  private inventoryArrived(job: AgentJob, run: Running, report: string): void {
+    const { nodeId } = job;
+    let inventory: Inventory;
+    // Failing here takes the job back at once: the agent asks for it right after, and must get no job, not a wait.
+    const refuse = (reason: string): void => {
+      this.deps.agent.withdraw(job.mac);
+      run.waiter.fail(new Error(reason));
+    };
+    try {
+      inventory = parseInventoryReport(report, new Date().toISOString());
+    } catch (error) {
+      refuse(`The agent's inventory could not be read (${error instanceof Error ? error.message : String(error)}); nothing was written. Retry; if it happens again, the ramdisk's agent and this Rackboot do not match.`);
+      return;
+    }
+    run.inventory = inventory;
+    this.reach(nodeId, run, 'agent-connected');
+    this.log(nodeId, 'info', 'inventory', inventorySummary(inventory));
+    void this.deps.inventory.record(nodeId, inventory).then(
+      (changes) => {
+        for (const change of changes) this.log(nodeId, 'info', 'inventory', `Since the last inspection: ${change}`);
+      },
+      (error: unknown) => this.log(nodeId, 'warn', 'inventory', `The inventory could not be stored: ${error instanceof Error ? error.message : String(error)}.`),
+    );
+    if (job.action === 'inspect') {
+      run.waiter.activity();
+      return;
+    }
+    const policy = this.deps.nodes.diskPolicy(nodeId);
+    const hints = policy.hints ?? (this.options.disk === 'auto' ? null : { name: this.options.disk });
+    const choice = chooseRootDisk(inventory.disks, hints);
+    if (!choice.ok) {
+      refuse(`No disk to write to, nothing was written: ${choice.why}`);
+      return;
+    }
+    this.log(nodeId, 'info', 'disk', `Target disk: ${choice.why}.`);
+    const refusal = writeRefusal(choice.disk, job.imageSize, policy.eraseTargetDisk);
+    if (refusal) {
+      refuse(`Refused to write the image: ${refusal}.`);
+      return;
+    }
+    const contents = describeContents(choice.disk);
+    if (contents) this.log(nodeId, 'warn', 'disk', `Erasing ${choice.disk.name} as the operator confirmed: it holds ${contents}.`);
+    run.eraseConfirmed = policy.eraseTargetDisk;
+    const clean = disksToClean(inventory.disks, choice.disk, policy.cleaning, contents !== null);
+    if (clean.length > 0) this.log(nodeId, 'info', 'disk', `Wiping partition tables and filesystem signatures before the write: ${clean.join(', ')}.`);
+    run.job = { ...job, disk: `/dev/${choice.disk.name}`, clean };
+    this.deps.agent.offer(run.job);
   }
 
   /** The agent API refused a request naming this MAC (no job, wrong token, …); the deploy waiting for it keeps why. */
@@ -345,9 +429,9 @@ export class Orchestrator {
 
   /** What a stalled wait for `phase` has seen so far, for the warning. */
   private progressText(run: Running, phase: DeployPhase): string {
-    const imageSize = run.job?.imageSize ?? run.image.rawSize;
+    const imageSize = run.job?.imageSize ?? run.image?.rawSize ?? 0;
     if (phase === 'writing-image' || phase === 'verifying') {
-      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image up to byte ${run.servedUpTo} of ${run.image.size}`;
+      return `the agent reports ${run.agentWritten} of ${imageSize} bytes written; the HTTP server has sent the image up to byte ${run.servedUpTo} of ${run.image?.size ?? 0}`;
     }
     if (phase === 'agent-connected') return 'the deploy kernel was fetched, the agent has not asked for its job yet';
     return `${PHASE_LIMITS[phase]?.missing ?? `no ${phase}`} yet`;
@@ -355,7 +439,7 @@ export class Orchestrator {
 
   /** The boot HTTP server's view of the image going to this node: resumes and breaks are logged, bytes are progress. */
   private imageTransfer(nodeId: string, run: Running, imagePath: string, signal: Extract<BootSignal, { kind: 'http' }>): void {
-    if (signal.path !== imagePath) return;
+    if (signal.path !== imagePath || !run.image) return;
     const start = signal.status === 206 && signal.total !== null ? run.image.size - signal.total : 0;
     if (signal.phase === 'started' && signal.status === 206) {
       this.log(nodeId, 'info', 'http', `The agent resumes the image: serving it from byte ${start} of ${run.image.size} (HTTP Range).`);
@@ -400,11 +484,10 @@ export class Orchestrator {
   /** From the power-on to the image verified on the disk: each phase waited for, a silent stretch reported. */
   private async waitForServer(nodeId: string, run: Running, signal: AbortSignal): Promise<void> {
     const { waiter } = run;
+    const phases = run.image ? (['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const) : (['dhcp', 'bootloader', 'ramdisk', 'agent-connected'] as const);
     const steps: [DeployPhase, () => boolean][] = [
-      ...(['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const).map(
-        (phase): [DeployPhase, () => boolean] => [phase, () => waiter.hasReached(phase)],
-      ),
-      ['verifying', () => waiter.verified],
+      ...phases.map((phase): [DeployPhase, () => boolean] => [phase, () => waiter.hasReached(phase)]),
+      run.image ? ['verifying', () => waiter.verified] : ['agent-connected', () => run.inventory !== null],
     ];
     for (const [phase, done] of steps) {
       const stall = new StallWatch(
@@ -448,7 +531,8 @@ export class Orchestrator {
     let mac = target.mac;
     const cleanups: (() => void)[] = [];
     try {
-      const mode = run.image.bootMode;
+      // An inspection boots as the node's images do; without one known, as UEFI, which most servers now start.
+      const mode = run.image?.bootMode ?? 'uefi';
       // Built (or found in the cache) while the BMC is checked and the MAC captured; awaited when the boot needs it.
       const ramdiskPaths = this.deps.ramdisk.paths(mode);
       ramdiskPaths.catch(() => undefined);
@@ -469,16 +553,19 @@ export class Orchestrator {
       const token = randomBytes(18).toString('base64url');
       const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;
-      const imagePath = this.deps.ramdisk.imageUrlPath(run.image);
+      const imagePath = run.image ? this.deps.ramdisk.imageUrlPath(run.image) : '';
       run.job = {
         nodeId,
         mac: bootMac,
         token,
         // The MAC in the query lets the HTTP server attribute the download without a DHCP lease (proxy mode).
-        imageUrl: `${base}${imagePath}?mac=${bootMac}`,
-        imageFormat: run.image.format,
-        imageSize: run.image.rawSize,
-        disk: this.options.disk,
+        imageUrl: run.image ? `${base}${imagePath}?mac=${bootMac}` : '',
+        imageFormat: run.image?.format ?? 'raw',
+        imageSize: run.image?.rawSize ?? 0,
+        action: run.image ? 'deploy' : 'inspect',
+        // Chosen from the inventory the agent posts before it asks for the job.
+        disk: null,
+        clean: [],
       };
       this.deps.agent.offer(run.job);
       cleanups.push(() => this.deps.agent.withdraw(bootMac));
@@ -509,6 +596,18 @@ export class Orchestrator {
       await this.powerSlot();
       await this.bmcStep(nodeId, bootTarget, 'booting-pxe', 'powering the server on', signal, () => this.deps.power.restart(bootTarget));
       await this.waitForServer(nodeId, run, signal);
+      if (!run.image) {
+        for (const cleanup of cleanups.splice(0)) cleanup();
+        await this.bmcStep(nodeId, bootTarget, 'agent-connected', 'powering the server off after the inspection', signal, () => this.deps.power.powerOff(bootTarget));
+        this.log(nodeId, 'info', 'inventory', 'Inspection done: inventory stored, server powered off, nothing written.');
+        const record = await this.deps.store.apply(nodeId, { kind: 'inspected', at: new Date().toISOString() });
+        this.deps.onChange(record);
+        return;
+      }
+      if (run.eraseConfirmed) {
+        await this.deps.nodes.eraseConfirmationUsed(nodeId);
+        this.log(nodeId, 'info', 'disk', 'The erase confirmation was used by this deploy; a next deploy onto a disk with data asks for it again.');
+      }
 
       await this.reachNow(nodeId, run, 'switching-to-disk');
       await this.bmcStep(nodeId, bootTarget, 'switching-to-disk', 'setting boot from disk', signal, () => this.deps.power.setBootDevice(bootTarget, 'disk', { persistent: true, mode }));
@@ -531,4 +630,27 @@ export class Orchestrator {
       this.running.delete(nodeId);
     }
   }
+}
+
+/** One line a technician reads in the deploy log: what the server is. */
+function inventorySummary(inventory: Inventory): string {
+  const system = [inventory.system.vendor, inventory.system.product, inventory.system.serial && `serial ${inventory.system.serial}`].filter(Boolean).join(' ');
+  const disks = inventory.disks.map((disk) => `${disk.name} ${disk.transport} ${Math.round(disk.sizeBytes / 1e9)} GB`).join(', ');
+  const nics = inventory.nics.map((nic) => `${nic.name} ${nic.mac}${nic.hasLink ? '' : ' (no link)'}${nic.lldp ? ` on ${nic.lldp.systemName ?? nic.lldp.chassisId} port ${nic.lldp.portId}` : ''}`).join(', ');
+  return `Inventory: ${system || 'unknown system'}; ${inventory.cpu.threads} CPU threads, ${Math.round(inventory.memoryBytes / 2 ** 20)} MiB, ${inventory.bootMode.toUpperCase()} boot; disks: ${disks || 'none'}; NICs: ${nics || 'none'}.`;
+}
+
+/**
+ * What the agent wipes before the write (as Ironic's erase_devices_metadata): the target when cleaning asks for it or
+ * when it holds data the operator agreed to erase (a leftover backup GPT at its end would confuse the new OS); every
+ * disk for `all-disks`, except what cannot or should not be written (read-only, virtual media, USB and removable).
+ */
+function disksToClean(disks: readonly InventoryDisk[], target: InventoryDisk, cleaning: DiskPolicy['cleaning'], targetHoldsData: boolean): string[] {
+  const chosen =
+    cleaning === 'all-disks'
+      ? disks.filter((disk) => disk === target || (unwritableReason(disk) === null && disk.transport !== 'usb' && !disk.removable))
+      : cleaning === 'target' || targetHoldsData
+        ? [target]
+        : [];
+  return chosen.map((disk) => `/dev/${disk.name}`);
 }

@@ -1,4 +1,5 @@
 import type { BootMode, Image, MatchedBy } from '../../shared/deploy';
+import type { Cleaning, Inventory, RootDeviceHints } from '../../shared/inventory';
 
 /**
  * What the deploy engine needs from the rest of Rackboot, as narrow interfaces: the IPMI layer, the PXE services,
@@ -78,4 +79,17 @@ export interface UpCheck {
    * the bytes seen so far whenever more arrive, so a silent console can be reported.
    */
   waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string>;
+}
+
+/** What a node says about its disks: which one takes the OS, whether what it holds may go, what to wipe first. */
+export interface DiskPolicy {
+  hints: RootDeviceHints | null;
+  /** The operator confirmed the target disk may be erased; used once, by the next deploy that writes. */
+  eraseTargetDisk: boolean;
+  cleaning: Cleaning;
+}
+
+export interface InventoryRecorder {
+  /** Keeps what the agent found with the node; answers what changed since the inspection before, in sentences. */
+  record(nodeId: string, inventory: Inventory): Promise<string[]>;
 }

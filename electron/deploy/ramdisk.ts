@@ -12,6 +12,8 @@ import type { AgentTools } from './agent-tools';
 import agentInit from './agent/init.sh?raw';
 import agentDhcpScript from './agent/udhcpc.sh?raw';
 import agentFetchImage from './agent/fetch-image.sh?raw';
+import agentInventory from './agent/inventory.sh?raw';
+import agentWipeMetadata from './agent/wipe-metadata.sh?raw';
 
 const execFileAsync = promisify(execFile);
 
@@ -34,6 +36,8 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
     { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/inventory.sh', data: Buffer.from(agentInventory), mode: 0o755 },
+    { kind: 'file', path: 'etc/rackboot/wipe-metadata.sh', data: Buffer.from(agentWipeMetadata), mode: 0o755 },
     { kind: 'file', path: AGENT_DRIVER_LIST, data: Buffer.from(`${DEFAULT_DRIVERS.join('\n')}\n`), mode: 0o644 },
   ];
 }
@@ -141,7 +145,7 @@ function parentFolders(paths: string[]): string[] {
 
 /** Builds once per distinct input and keeps the result under the cache folder. */
 export async function cachedRamdisk(cacheDir: string, key: string[], build: () => Promise<Buffer>): Promise<string> {
-  const hash = createHash('sha256').update(agentInit).update(agentDhcpScript);
+  const hash = createHash('sha256').update(agentInit).update(agentDhcpScript).update(agentFetchImage).update(agentInventory).update(agentWipeMetadata);
   for (const part of key) hash.update(part).update('\0');
   const file = path.join(cacheDir, `ramdisk-${hash.digest('hex').slice(0, 20)}.img`);
   if (!existsSync(file)) await writeFileAtomic(file, await build(), 0o644);

@@ -6,7 +6,9 @@ export type DeployEvent =
   | { kind: 'reached'; phase: DeployPhase; at: string }
   | { kind: 'progress'; bytesWritten: number; bytesTotal: number; at: string }
   | { kind: 'fail'; reason: string; at: string }
-  | { kind: 'cancel'; at: string };
+  | { kind: 'cancel'; at: string }
+  /** An inspection (no image) collected the inventory and powered the server off: nothing runs any more. */
+  | { kind: 'inspected'; at: string };
 
 export class InvalidTransition extends Error {}
 
@@ -81,6 +83,9 @@ export function applyDeployEvent(record: DeployRecord, event: DeployEvent): Depl
     case 'cancel':
       if (record.status !== 'running') return record;
       return { ...record, status: 'cancelled', failure: null, updatedAt: event.at };
+    case 'inspected':
+      if (record.status !== 'running') return record;
+      return { ...record, status: 'idle', failure: null, updatedAt: event.at };
   }
 }
 

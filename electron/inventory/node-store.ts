@@ -132,7 +132,7 @@ export class NodeStore {
   }
 
   /** What Rackboot learned itself (not typed by the operator): the BMC's System GUID, the captured MAC, the inspection. */
-  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; inspectedAt?: string }): Promise<NodeView> {
+  async recordFacts(id: string, facts: { systemGuid?: string | null; mac?: string; inspectedAt?: string; eraseTargetDisk?: false }): Promise<NodeView> {
     return this.mutate(() => {
       const current = this.find(id);
       if (facts.mac && facts.mac !== current.mac) this.assertMacFree(facts.mac, id);

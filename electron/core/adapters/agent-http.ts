@@ -4,12 +4,14 @@ import type { AgentApi } from '../../deploy/agent-api';
 import { readBody } from '../../lib/read-body';
 
 const MAX_BODY = 64 * 1024;
+/** An inventory carries sampled bytes of every disk (about 260 KiB each, base64): room for a server with 100 disks. */
+const MAX_INVENTORY_BODY = 32 * 1024 * 1024;
 
 /** Puts the agent API (docs/agent-api.md) on the boot HTTP server, in the plain text busybox wget sends and reads. */
 export function agentHttpHandler(api: AgentApi): RawHandler {
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!url.pathname.startsWith('/agent/')) return false;
-    const body = req.method === 'POST' ? await readBody(req, MAX_BODY) : '';
+    const body = req.method === 'POST' ? await readBody(req, url.pathname === '/agent/v1/inventory' ? MAX_INVENTORY_BODY : MAX_BODY) : '';
     if (body === null) {
       res.writeHead(413, { 'content-type': 'text/plain' }).end('report too large\n');
       return true;

@@ -2,9 +2,9 @@
 # Rackboot deploy agent: streams the image to the disk and survives a bad link (busybox sh, nc, dd, gunzip).
 # Usage: fetch-image.sh IMAGE_URL FORMAT SIZE DISK, with AGENT_API (…/agent/v1) and AGENT_QUERY (mac=…&token=…) for
 # reports. SIZE is the size on the disk. Exits 0 once the whole image is on the disk; non-zero, with the reason on
-# stdout, only when the server refuses the image. A disk that refuses a write (too small, failing) ends the download
-# with a log line, and the read-back that follows gives the verdict. Log lines go to stderr (the console) and to
-# Rackboot.
+# stdout, when the server refuses the image, the disk refuses a write (too small, failing: dd's exit status), or a gzip
+# stream ends short of SIZE: the node fails while writing, with that reason, not later at the read-back. Log lines go
+# to stderr (the console) and to Rackboot.
 #
 # Busybox wget cannot resume a stream (its -c needs a file it can seek to the end of, and it refuses a 206 it did not
 # ask for), so the request is written by hand and sent with nc. A raw image resumes where it stopped with an HTTP
@@ -97,7 +97,7 @@ attempt_gzip() {
   connect 0 | {
     body 0 || { [ $? = 3 ] && : > "$WORK/refused"; exit 1; }
     gunzip -c && : > "$WORK/gunzip.ok"
-  } | dd of="$DISK" bs=$MIB conv=notrunc 2>"$WORK/dd.err" &
+  } | dd of="$DISK" bs=$MIB iflag=fullblock conv=notrunc 2>"$WORK/dd.err" &
 }
 
 # running PID: true while PID runs (a child that ended but was not reaped yet is not running).
@@ -159,7 +159,7 @@ fetch_raw() {
     wait "$writer"
     status=$?
     case $status in
-      1) log "writing to $DISK failed at byte $offset or later: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0 ;;
+      1) echo "writing to $DISK failed at byte $offset or later: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 1 ;;
       3) echo "the server refused the image at $URL (from byte $offset)"; return 1 ;;
       4)
         log "the server sent another range than bytes $offset-; starting again from byte 0"
@@ -193,9 +193,15 @@ fetch_gzip() {
     writer=$!
     watch "$writer" 0
     hang_up
-    wait "$writer" || { log "writing to $DISK failed: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 0; }
+    wait "$writer" || { echo "writing to $DISK failed: $(grep -v records "$WORK/dd.err" | tail -n 1)"; return 1; }
     [ -e "$WORK/refused" ] && { echo "the server refused the image at $URL"; return 1; }
-    [ -e "$WORK/gunzip.ok" ] && return 0
+    if [ -e "$WORK/gunzip.ok" ]; then
+      # Whole MiBs and the one partial block busybox dd counts (it prints no byte total): the size the image must have.
+      records=$(sed -n 's/^\([0-9]*+[0-9]*\) records out$/\1/p' "$WORK/dd.err")
+      [ "$records" = "$((SIZE / MIB))+$((SIZE % MIB > 0))" ] && return 0
+      echo "the gzip image decompressed to $records MiB records, not the $((SIZE / MIB))+$((SIZE % MIB > 0)) of the $SIZE bytes Rackboot measured: the image file changed or is damaged"
+      return 1
+    fi
     tries=$((tries + 1))
     log "gzip image transfer interrupted; a gzip stream cannot be resumed in its middle, so it starts again from byte 0 (try $((tries + 1)))"
     pause_before_retry "$tries"

@@ -170,11 +170,20 @@ describe.skipIf(!busybox)('agent image download (fetch-image.sh under busybox)',
     expect(rangeRequests()).toEqual([]);
   });
 
-  it('stops at a disk that refuses writes, saying why, and leaves the verdict to the read-back', async () => {
+  it('fails at once at a disk that refuses writes, saying why (the exit status of dd), not later at the read-back', async () => {
     // /dev/full answers every write with "No space left on device", like a disk smaller than the image.
     const result = await download(randomBytes(2 * MIB), 'raw', 2 * MIB, [], '/dev/full');
-    expect(result.code, result.stderr).toBe(0);
-    expect(agentLog).toContainEqual(expect.stringMatching(/^writing to \/dev\/full failed at byte 0 or later: .*No space left on device/));
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toMatch(/^writing to \/dev\/full failed at byte 0 or later: .*No space left on device\n$/);
+    const gzip = await download(gzipSync(randomBytes(2 * MIB)), 'gzip', 2 * MIB, [], '/dev/full');
+    expect(gzip.code).not.toBe(0);
+    expect(gzip.stdout).toMatch(/^writing to \/dev\/full failed: .*No space left on device\n$/);
+  });
+
+  it('fails a gzip image that decompresses to fewer bytes than Rackboot measured', async () => {
+    const result = await download(gzipSync(randomBytes(MIB + 100)), 'gzip', 2 * MIB, []);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toMatch(/^the gzip image decompressed to 1\+1 MiB records, not the 2\+0 of the 2097152 bytes Rackboot measured/);
   });
 
   it('gives up at once when the server refuses the image', async () => {

@@ -99,11 +99,16 @@ ip link set lo up
 ip link set "$IFACE" up
 udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
 
-# Asks until Rackboot hands out the job: a refusal or an unreachable server can pass (Rackboot logs each refusal with
-# its reason), so it asks again after 2, 4, 8, 16, then every 30 s, until Rackboot reboots the server or it gets one.
+# What this server is made of (inventory.sh): collected once, before anything is written, with LLDP heard for 3 s.
+sh /etc/rackboot/inventory.sh 3 > /tmp/inventory 2>/dev/console
+console "inventory collected ($(wc -c < /tmp/inventory) bytes)"
+
+# Sends the inventory, then asks for the job Rackboot makes from it (the target disk is chosen from the inventory);
+# until both pass: a refusal or an unreachable server can pass (Rackboot logs each refusal with its reason), so it
+# tries again after 2, 4, 8, 16, then every 30 s, until Rackboot reboots the server or it gets one.
 fetch_job() {
   pause=2
-  until wget -q -O /tmp/job "$URL/agent/v1/job?$QUERY"; do
+  until wget -q -O /dev/null --post-file /tmp/inventory "$URL/agent/v1/inventory?$QUERY" && wget -q -O /tmp/job "$URL/agent/v1/job?$QUERY"; do
     console "Rackboot at $URL gave no job for $MAC (no job yet, or the token was refused); asking again in $pause s"
     sleep "$pause"
     pause=$((pause * 2))
@@ -112,34 +117,29 @@ fetch_job() {
 }
 fetch_job
 REPORTING=1
+if [ "$(job_value action)" = inspect ]; then
+  log "inspection: inventory sent, nothing to write; waiting to be powered off"
+  halt_forever
+fi
 IMAGE_URL=$(job_value image_url)
 IMAGE_FORMAT=$(job_value image_format)
 IMAGE_SIZE=$(job_value image_size)
 DISK=$(job_value disk)
 log "job received: $IMAGE_FORMAT image of $IMAGE_SIZE bytes to $DISK, over $IFACE"
 
-first_disk() {
-  for name in $(ls /sys/block); do
-    case "$name" in vd* | sd* | nvme*n* | hd* | xvd*) echo "/dev/$name"; return 0 ;; esac
-  done
-  return 1
-}
-
-tries=0
-while [ "$DISK" = auto ] || [ ! -b "$DISK" ]; do
-  [ "$(job_value disk)" = auto ] && DISK=$(first_disk || echo auto)
-  [ "$DISK" != auto ] && [ -b "$DISK" ] && break
-  tries=$((tries + 1))
-  [ $tries -gt 200 ] && fail "target disk $DISK not found (disks: $(ls /sys/block | tr '\n' ' '))"
-  sleep 0.1
-  load_drivers
-done
+# Rackboot chose the disk from the inventory this agent sent; it was there a moment ago.
+[ -b "$DISK" ] || fail "target disk $DISK is gone since the inventory (disks now: $(ls /sys/block | tr '\n' ' '))"
 log "target disk $DISK ($(cat /sys/block/${DISK#/dev/}/size 2>/dev/null) sectors)"
+CLEAN=$(job_value clean)
+if [ -n "$CLEAN" ] && [ "$CLEAN" != none ]; then
+  REASON=$(sh /etc/rackboot/wipe-metadata.sh $(echo "$CLEAN" | tr ',' ' ') 2>/dev/console) || fail "cleaning: $REASON"
+  log "wiped partition tables and filesystem signatures of $(echo "$CLEAN" | tr ',' ' ')"
+fi
 report progress "written=0"
 
 # Streams the image, says when the transfer stalls, and resumes it (fetch-image.sh).
 REFUSAL=$(AGENT_API="$URL/agent/v1" AGENT_QUERY="$QUERY" sh /etc/rackboot/fetch-image.sh "$IMAGE_URL" "$IMAGE_FORMAT" "$IMAGE_SIZE" "$DISK" 2>/dev/console) ||
-  fail "image download: $REFUSAL"
+  fail "writing the image to $DISK: $REFUSAL"
 sync
 echo 3 > /proc/sys/vm/drop_caches
 report progress "written=$IMAGE_SIZE"
