@@ -2,6 +2,7 @@ import { Typography } from '@mui/material';
 import { useEffect } from 'react';
 import type { NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
+import { useDeploy } from '../store/deploy';
 import { loadInventory, useInventories } from '../store/inventories';
 import { diskChoiceText } from './DiskChoice';
 
@@ -9,11 +10,12 @@ import { diskChoiceText } from './DiskChoice';
 export function DiskCell({ node }: { node: NodeView }): React.JSX.Element {
   const client = useClient();
   const cached = useInventories((state) => state.byNode[node.id]);
+  const settingsDisk = useDeploy((state) => state.settings?.disk ?? 'auto');
   useEffect(() => {
     void loadInventory(client, node);
   }, [client, node]);
   const inventory = cached && cached.inspectedAt === node.inspectedAt ? (cached.inventory?.inventory ?? null) : null;
-  const { choice, text } = diskChoiceText(node, inventory);
+  const { choice, text } = diskChoiceText(node, inventory, settingsDisk);
   return (
     <Typography variant="caption" component="div" color={choice && !choice.ok ? 'error' : 'text.secondary'} aria-label={`Disk of ${node.name}`}>
       {text}

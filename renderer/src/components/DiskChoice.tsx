@@ -21,6 +21,7 @@ import type { NodeUpdate, NodeView } from '../../../shared/nodes';
 import { chooseRootDisk, describeHints, type DiskChoice as Choice } from '../../../shared/root-device';
 import { errorText } from '../api/client';
 import { useClient } from '../api/context';
+import { useDeploy } from '../store/deploy';
 import { HINT_TEXT_FIELDS, hintFields, hintsFromFields, type HintFields } from './disk-hints';
 
 const HINT_LABELS: Record<(typeof HINT_TEXT_FIELDS)[number], { label: string; example: string }> = {
@@ -40,13 +41,22 @@ const CLEANING_CHOICES: { value: Cleaning; label: string }[] = [
   { value: 'all-disks', label: 'Wipe every disk of the server (partition tables and signatures)' },
 ];
 
+/**
+ * The hints a deploy of this node goes by, as the engine takes them: the node's own, else the disk named in the deploy
+ * settings for every node ('auto': none, the default rule).
+ */
+function hintsInForce(node: NodeView, settingsDisk: string): RootDeviceHints | null {
+  return node.rootDeviceHints ?? (settingsDisk === 'auto' ? null : { name: settingsDisk });
+}
+
 /** The disk a deploy of this node writes to, in the words the Boot step and the details panel share. */
-export function diskChoiceText(node: NodeView, inventory: Inventory | null): { choice: Choice | null; text: string } {
+export function diskChoiceText(node: NodeView, inventory: Inventory | null, settingsDisk: string): { choice: Choice | null; text: string } {
+  const hints = hintsInForce(node, settingsDisk);
   if (!inventory) {
-    const rule = node.rootDeviceHints ? `the disk matching ${describeHints(node.rootDeviceHints)}` : 'the smallest fixed disk of at least 4 GiB';
+    const rule = hints ? `the disk matching ${describeHints(hints)}` : 'the smallest fixed disk of at least 4 GiB';
     return { choice: null, text: `Chosen once the agent has inspected the server: ${rule}.` };
   }
-  const choice = chooseRootDisk(inventory.disks, node.rootDeviceHints);
+  const choice = chooseRootDisk(inventory.disks, hints);
   return { choice, text: choice.ok ? `Will write to ${choice.disk.name} (${describeDisk(choice.disk)}): ${choice.why}` : `No disk to write to: ${choice.why}` };
 }
 
@@ -62,7 +72,8 @@ export function DiskChoice({ node, inventory }: Props): React.JSX.Element {
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<keyof HintFields, string>>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [confirmingErase, setConfirmingErase] = useState(false);
-  const { choice, text } = diskChoiceText(node, inventory);
+  const settingsDisk = useDeploy((state) => state.settings?.disk ?? 'auto');
+  const { choice, text } = diskChoiceText(node, inventory, settingsDisk);
 
   const update = async (changes: NodeUpdate['changes']): Promise<boolean> => {
     setFailure(null);
@@ -107,7 +118,11 @@ export function DiskChoice({ node, inventory }: Props): React.JSX.Element {
         {text}
       </Alert>
       <Typography variant="body2">
-        {node.rootDeviceHints ? `Root device hints: ${describeHints(node.rootDeviceHints)}` : 'No root device hints: the default rule chooses.'}
+        {node.rootDeviceHints
+          ? `Root device hints: ${describeHints(node.rootDeviceHints)}`
+          : settingsDisk === 'auto'
+            ? 'No root device hints: the default rule chooses.'
+            : `No root device hints: the deploy settings' disk (${settingsDisk}) is used.`}
         {node.rootDeviceHints && (
           <Button size="small" sx={{ ml: 1 }} onClick={() => void setHints(null)}>
             Use the default rule

@@ -29,14 +29,13 @@ import {
   formatDiskSize,
   formatMemory,
 } from '../../../shared/inventory-text';
-import { chooseRootDisk } from '../../../shared/root-device';
 import { errorText } from '../api/client';
 import { useClient } from '../api/context';
 import { useDeploy } from '../store/deploy';
 import { loadInventory, useInventories } from '../store/inventories';
 import { useNodes } from '../store/nodes';
 import { hintsForDisk } from './disk-hints';
-import { DiskChoice } from './DiskChoice';
+import { DiskChoice, diskChoiceText } from './DiskChoice';
 
 function when(iso: string): string {
   return new Date(iso).toLocaleString();
@@ -182,6 +181,7 @@ export function NodeDetails({ nodeId, onClose }: { nodeId: string; onClose(): vo
   const node = useNodes((state) => state.nodes.find((candidate) => candidate.id === nodeId));
   const cached = useInventories((state) => state.byNode[nodeId]);
   const record = useDeploy((state) => state.records[nodeId]);
+  const settingsDisk = useDeploy((state) => state.settings?.disk ?? 'auto');
   const [failure, setFailure] = useState<string | null>(null);
 
   useEffect(() => {
@@ -191,7 +191,7 @@ export function NodeDetails({ nodeId, onClose }: { nodeId: string; onClose(): vo
   if (!node) return null;
   const stored = cached && cached.inspectedAt === node.inspectedAt ? cached : undefined;
   const inventory = stored?.inventory?.inventory ?? null;
-  const choice = inventory ? chooseRootDisk(inventory.disks, node.rootDeviceHints) : null;
+  const choice = inventory ? diskChoiceText(node, inventory, settingsDisk).choice : null;
 
   const inspect = async (): Promise<void> => {
     setFailure(null);
