@@ -5,6 +5,7 @@ import { bootModeSchema, servicesConfigSchema, type DeployRecord, type DeploySet
 import { cleaningSchema, type RootDeviceHints } from '../../shared/inventory';
 import type { LogEvent, MethodInput, MethodName, MethodOutput } from '../../shared/api';
 import { createCore, type Core } from '../core/core';
+import { sha256FingerprintSchema, type BmcProtocol, type TlsTrust } from '../../shared/redfish';
 import { parseHardwareInfo } from '../inventory/hardware-info';
 import { KeyFileSecretBox } from '../inventory/secret-box';
 import { IRONIC_USAGE, ironicCommand } from './ironic';
@@ -13,7 +14,9 @@ import { defaultHeadlessDataDir, timeoutScaleFromEnv } from '../lib/app-paths';
 const USAGE = `Usage: rackboot deploy [servers] --image FILE [network] [ramdisk] [options]
 Servers (one or more):
   --hwinfo FILE             DevStack hardware_info lines: IP MAC USER PASS
-  --bmc USER:PASS@HOST[:PORT]  a server known only by its BMC (its MAC is captured)
+  --bmc [ipmi://|redfish://]USER:PASS@HOST[:PORT]  a server known only by its BMC (its MAC is captured);
+                            without a scheme Redfish (HTTPS 443) is tried first, then IPMI (623)
+  --tls-pin HOST=SHA256     trust the Redfish BMC at HOST by its certificate's SHA-256 fingerprint (AB:CD:…)
 Image:
   --image FILE              raw, gzip, xz, zstd or qcow2 disk image    --boot-mode bios|uefi (default bios)
   --image-checksum HASH|FILE  the image's sha256, or a SHA256SUMS file listing it: a mismatch is refused
@@ -30,17 +33,32 @@ Disks (every server given):
   --cleaning none|target|all-disks  wipe partition tables and filesystem signatures before the write`;
 
 interface ServerArg {
+  protocol: BmcProtocol;
   address: string;
-  port: number;
+  /** The port given after HOST, for the protocol named (IPMI's when none). */
+  port: number | null;
   user: string;
   password: string;
   mac: string | null;
 }
 
 function parseBmcArg(value: string): ServerArg {
-  const match = /^([^:@]+):([^@]*)@([^:]+)(?::(\d+))?$/.exec(value);
-  if (!match) throw new Error(`--bmc ${value.replace(/:[^@]*@/, ':****@')} is not USER:PASS@HOST[:PORT]`);
-  return { user: match[1]!, password: match[2]!, address: match[3]!, port: match[4] ? Number(match[4]) : 623, mac: null };
+  const match = /^(?:(ipmi|redfish):\/\/)?([^:@]+):([^@]*)@([^:]+)(?::(\d+))?$/.exec(value);
+  if (!match) throw new Error(`--bmc ${value.replace(/:[^@]*@/, ':****@')} is not [ipmi://|redfish://]USER:PASS@HOST[:PORT]`);
+  const protocol = (match[1] ?? 'auto') as BmcProtocol;
+  return { protocol, user: match[2]!, password: match[3]!, address: match[4]!, port: match[5] ? Number(match[5]) : null, mac: null };
+}
+
+/** `HOST=SHA256` pairs: the certificate each Redfish BMC is trusted by. */
+function parsePins(values: string[]): Map<string, TlsTrust> {
+  const pins = new Map<string, TlsTrust>();
+  for (const value of values) {
+    const [host, fingerprint] = value.split('=');
+    const parsed = sha256FingerprintSchema.safeParse(fingerprint ?? '');
+    if (!host || !parsed.success) throw new Error(`--tls-pin ${value} is not HOST=SHA256 (32 hex pairs joined by colons)`);
+    pins.set(host, { kind: 'pin', sha256: parsed.data, subject: '', issuer: '', notBefore: '', notAfter: '' });
+  }
+  return pins;
 }
 
 /** The value of a flag that takes one of a few words; anything else is refused before anything is changed. */
@@ -62,6 +80,7 @@ async function deploy(argv: string[]): Promise<number> {
     options: {
       hwinfo: { type: 'string' },
       bmc: { type: 'string', multiple: true, default: [] },
+      'tls-pin': { type: 'string', multiple: true, default: [] },
       image: { type: 'string' },
       'image-checksum': { type: 'string' },
       'boot-mode': { type: 'string', default: 'bios' },
@@ -91,10 +110,13 @@ async function deploy(argv: string[]): Promise<number> {
     return 0;
   }
   const servers: ServerArg[] = values.bmc.map(parseBmcArg);
+  const pins = parsePins(values['tls-pin']);
   if (values.hwinfo) {
     const parsed = parseHardwareInfo(await readFile(values.hwinfo, 'utf8'));
     for (const problem of parsed.problems) console.error(`${values.hwinfo}:${problem.line}: ${problem.reason}`);
-    servers.push(...parsed.entries.map((entry) => ({ address: entry.bmcAddress, port: 623, user: entry.bmcUser, password: entry.bmcPassword, mac: entry.mac })));
+    servers.push(
+      ...parsed.entries.map((entry) => ({ protocol: entry.bmcProtocol, address: entry.bmcAddress, port: null, user: entry.bmcUser, password: entry.bmcPassword, mac: entry.mac })),
+    );
   }
   const [address, prefix] = (values.address ?? '').split('/');
   if (!servers.length || !values.image || !values.interface || !address || !prefix) {
@@ -137,13 +159,18 @@ async function deploy(argv: string[]): Promise<number> {
     const known = await call(core, 'nodes.list', {});
     const nodeIds: string[] = [];
     for (const server of servers) {
-      const existing = known.find((node) => node.bmcAddress === server.address && node.bmcPort === server.port);
+      const ipmiPort = server.protocol !== 'redfish' && server.port !== null ? server.port : 623;
+      const redfishPort = server.protocol === 'redfish' && server.port !== null ? server.port : 443;
+      const existing = known.find((node) => node.bmcAddress === server.address && node.bmcPort === ipmiPort);
       const node =
         existing ??
         (await call(core, 'nodes.add', {
-          name: server.port === 623 ? server.address : `${server.address}:${server.port}`,
+          name: server.port === null ? server.address : `${server.address}:${server.port}`,
           bmcAddress: server.address,
-          bmcPort: server.port,
+          bmcPort: ipmiPort,
+          bmcProtocol: server.protocol,
+          redfishPort,
+          tlsTrust: pins.get(server.address) ?? null,
           bmcUser: server.user,
           bmcPassword: server.password,
           mac: server.mac,

@@ -179,7 +179,7 @@ export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.
               <MenuItem value="redfish">Redfish</MenuItem>
               <MenuItem value="ipmi">IPMI</MenuItem>
             </TextField>
-            <TextField label="IPMI port" sx={{ flex: 1 }} inputMode="numeric" {...field('bmcPort')} />
+            <TextField label="BMC port" sx={{ flex: 1 }} inputMode="numeric" {...field('bmcPort')} helperText={errors.bmcPort ?? 'IPMI (UDP)'} />
             <TextField label="Redfish port" sx={{ flex: 1 }} inputMode="numeric" {...field('redfishPort')} />
           </Stack>
           <Stack direction="row" spacing={2}>
