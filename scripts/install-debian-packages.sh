@@ -13,6 +13,7 @@ PACKAGES=(
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
   sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
+  gpgv debian-archive-keyring         # the built-in ramdisk's build checks bookworm's InRelease signature
 )
 
 missing=()
