@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DEPLOY_PHASES, deployRecordSchema, type DeployRecord } from '../shared/deploy';
-import type { Kernel, Lab, LabServer } from '../e2e/lab';
+import type { Lab, LabServer } from '../e2e/lab';
 
 const CLI = path.resolve('dist/electron/cli.mjs');
 
@@ -18,8 +18,11 @@ export function hardwareInfo(servers: LabServer[]): string {
   return servers.map((server) => `${server.bmc.address} ${server.mac} ${server.bmc.user} ${server.bmc.password}\n`).join('');
 }
 
-/** `rackboot deploy --json` in the lab's laptop namespace; the records carry the timestamps we measure with. */
-export function timedDeploy(lab: Lab, kernel: Kernel, options: { hwinfo: string; image: string; dataDir: string }): Promise<TimedDeploy> {
+/**
+ * `rackboot deploy --json` in the lab's laptop namespace, with the built-in deploy ramdisk (no ramdisk option, as a
+ * technician runs it); the records carry the timestamps we measure with.
+ */
+export function timedDeploy(lab: Lab, options: { hwinfo: string; image: string; dataDir: string }): Promise<TimedDeploy> {
   const args = [
     CLI, 'deploy', '--json',
     '--hwinfo', options.hwinfo,
@@ -28,9 +31,6 @@ export function timedDeploy(lab: Lab, kernel: Kernel, options: { hwinfo: string;
     '--address', `${lab.provAddress}/${lab.prefixLength}`,
     '--mode', 'full',
     '--pool', `${lab.dhcpPool.start}-${lab.dhcpPool.end}`,
-    '--ramdisk-kernel', kernel.vmlinuzPath,
-    '--ramdisk-modules', path.resolve(kernel.modulesDir, '../../..'),
-    '--busybox', '/bin/busybox',
     '--disk', '/dev/vda',
     '--data-dir', options.dataDir,
   ];
@@ -65,4 +65,10 @@ export function deployedAt(record: DeployRecord, output: string): number {
 export function phaseDurations(record: DeployRecord): [string, number][] {
   const entries = record.history.filter((entry) => DEPLOY_PHASES.includes(entry.phase));
   return entries.slice(0, -1).map((entry, index) => [entry.phase, (Date.parse(entries[index + 1]!.at) - Date.parse(entry.at)) / 1000]);
+}
+
+/** Seconds from the power-on order (booting-pxe) to the agent's first request to Rackboot (agent-connected). */
+export function powerOnToAgent(record: DeployRecord): number {
+  const at = (phase: string): number => Date.parse(record.history.find((entry) => entry.phase === phase)?.at ?? '');
+  return (at('agent-connected') - at('booting-pxe')) / 1000;
 }

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PacketCapture, ensureKernel, parsePcap, startLab, type Kernel, type Lab, type LabServer } from '../e2e/lab';
 import { buildTestImage } from '../e2e/deploy/test-image';
+import { builtinRamdiskManifestSchema } from '../shared/deploy';
 import { isRoot } from '../e2e/support/netns';
-import { deployedAt, hardwareInfo, phaseDurations, timedDeploy } from './deploy-cli';
+import { deployedAt, hardwareInfo, phaseDurations, powerOnToAgent, timedDeploy } from './deploy-cli';
 import { startReferenceDeployServer, startRouterAdvertiser, type FloorTiming } from './reference-deploy';
 
 /**
@@ -35,14 +36,17 @@ async function powerOffAndWipe(lab: Lab, servers: LabServer[]): Promise<void> {
   }
 }
 
-/** Runs `rackboot deploy` for `servers`; returns seconds from the CLI's start to the last `deployed` and whether RAs were seen. */
-async function ours(lab: Lab, servers: LabServer[], image: string, kernel: Kernel, label: string): Promise<{ total: number; routerAdvertisements: boolean }> {
+/**
+ * Runs `rackboot deploy` for `servers`; returns seconds from the CLI's start to the last `deployed`, from power-on to
+ * the agent's first request (the slowest server), and whether RAs were seen.
+ */
+async function ours(lab: Lab, servers: LabServer[], image: string, label: string): Promise<{ total: number; toAgent: number; routerAdvertisements: boolean }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-bench-deploy-'));
   const capture = await PacketCapture.start(lab.prov, lab.provInterface, path.join(lab.workDir, `ra-${label}.pcap`), ['icmp6', 'and', 'ip6[40]', '==', '134']);
   try {
     const hwinfo = path.join(dataDir, 'hardware_info');
     await writeFile(hwinfo, hardwareInfo(servers));
-    const run = await timedDeploy(lab, kernel, { hwinfo, image, dataDir });
+    const run = await timedDeploy(lab, { hwinfo, image, dataDir });
     if (run.code !== 0 || run.finals.length !== servers.length) {
       throw new Error(`rackboot deploy exited ${run.code} with ${run.finals.length} node(s):\n${run.output.slice(-3000)}`);
     }
@@ -53,7 +57,8 @@ async function ours(lab: Lab, servers: LabServer[], image: string, kernel: Kerne
       console.log(`${label} ${record.nodeId}: ${fromRecord} s from the record's start; ${phases}`);
     }
     const routerAdvertisements = parsePcap(await readFile(capture.path)).length > 0;
-    return { total: seconds(last - run.spawnedAt), routerAdvertisements };
+    const toAgent = Math.max(...run.finals.map(powerOnToAgent));
+    return { total: seconds(last - run.spawnedAt), toAgent, routerAdvertisements };
   } finally {
     await capture.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -79,8 +84,12 @@ if (!isRoot()) {
   console.error('deploy bench needs root: it runs the virtual rack (network namespaces, ipmi_sim, QEMU).');
   process.exit(1);
 }
-// The CLI under test is the one built from this tree.
+// The CLI under test is the one built from this tree, with the built-in ramdisk it carries (cached by its inputs).
 await execFileAsync(process.execPath, ['scripts/build-main.mjs']);
+await execFileAsync('npx', ['tsx', 'scripts/build-ramdisk.ts']);
+const builtin = builtinRamdiskManifestSchema.parse(JSON.parse(await readFile('dist/ramdisk/manifest.json', 'utf8')));
+const ramdiskMiB = (builtin.kernelBytes + builtin.initrdBytes) / 1048576;
+console.log(`built-in ramdisk: kernel ${builtin.kernelRelease}, ${builtin.drivers} drivers, ${builtin.firmwareFiles} firmware files, kernel + initrd ${ramdiskMiB.toFixed(1)} MiB`);
 const kernel = await ensureKernel();
 const image = await buildTestImage(kernel);
 const lab = await startLab({ servers: 3 });
@@ -88,8 +97,8 @@ const lab = await startLab({ servers: 3 });
 const keepAlive = setInterval(() => undefined, 60_000);
 try {
   const [server] = lab.servers;
-  const single = await ours(lab, [server!], image, kernel, 'deploy');
-  console.log(`rackboot deploy, one server: ${single.total} s from the CLI's start (router advertisements ${single.routerAdvertisements ? 'seen' : 'not seen'})`);
+  const single = await ours(lab, [server!], image, 'deploy');
+  console.log(`rackboot deploy, one server: ${single.total} s from the CLI's start, ${single.toAgent.toFixed(1)} s from power-on to the agent's first request (router advertisements ${single.routerAdvertisements ? 'seen' : 'not seen'})`);
   await powerOffAndWipe(lab, [server!]);
   const floorWithout = await floor(lab, server!, image, kernel, false);
   await powerOffAndWipe(lab, [server!]);
@@ -101,7 +110,7 @@ try {
     const advertiser = await startRouterAdvertiser(lab);
     let withAdvertiser: { total: number };
     try {
-      withAdvertiser = await ours(lab, [server!], image, kernel, 'deploy+ra');
+      withAdvertiser = await ours(lab, [server!], image, 'deploy+ra');
     } finally {
       await advertiser.stop();
     }
@@ -110,11 +119,11 @@ try {
     );
   }
   await powerOffAndWipe(lab, lab.servers);
-  const parallel = await ours(lab, lab.servers, image, kernel, 'parallel3');
+  const parallel = await ours(lab, lab.servers, image, 'parallel3');
   console.log(`rackboot deploy, three servers: ${parallel.total} s from the CLI's start to the last deployed`);
   const round = (value: number): number => Math.round(value * 100) / 100;
   console.log(
-    JSON.stringify({ bench: 'deploy', deploy_s: round(single.total), floor_s: round(floorSeconds), overhead: round(single.total / floorSeconds), parallel3_s: round(parallel.total) }),
+    JSON.stringify({ bench: 'deploy', deploy_s: round(single.total), floor_s: round(floorSeconds), overhead: round(single.total / floorSeconds), parallel3_s: round(parallel.total), ramdisk_mib: round(ramdiskMiB), power_on_to_agent_s: round(single.toAgent) }),
   );
 } finally {
   clearInterval(keepAlive);

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, open, rename, rm, stat, truncate, writeFile } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureKernel, labCacheDir, startLab, type Kernel, type Lab, type LabServer } from '../e2e/lab';
+import { ensureKernel, labCacheDir, startLab, type Lab, type LabServer } from '../e2e/lab';
 import { buildTestImage } from '../e2e/deploy/test-image';
 import { isRoot } from '../e2e/support/netns';
 import { deployedAt, hardwareInfo, phaseDurations, timedDeploy } from './deploy-cli';
@@ -72,12 +72,12 @@ interface Deployed {
   dataSize: number;
 }
 
-async function deploy(lab: Lab, server: LabServer, image: string, kernel: Kernel, label: string): Promise<Deployed> {
+async function deploy(lab: Lab, server: LabServer, image: string, label: string): Promise<Deployed> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-bench-images-'));
   try {
     const hwinfo = path.join(dataDir, 'hardware_info');
     await writeFile(hwinfo, hardwareInfo([server]));
-    const run = await timedDeploy(lab, kernel, { hwinfo, image, dataDir });
+    const run = await timedDeploy(lab, { hwinfo, image, dataDir });
     const record = run.finals[0];
     if (run.code !== 0 || !record) throw new Error(`rackboot deploy of ${label} exited ${run.code}:\n${run.output.slice(-3000)}`);
     const done = deployedAt(record, run.output);
@@ -106,9 +106,9 @@ const lab = await startLab({ servers: 1, diskMiB: 4200 });
 const keepAlive = setInterval(() => undefined, 60_000);
 try {
   const server = lab.servers[0]!;
-  const sparse = await deploy(lab, server, qcow2, kernel, 'qcow2');
+  const sparse = await deploy(lab, server, qcow2, 'qcow2');
   await powerOffAndWipe(lab, server);
-  const full = await deploy(lab, server, raw, kernel, 'raw');
+  const full = await deploy(lab, server, raw, 'raw');
   const round = (value: number): number => Math.round(value * 100) / 100;
   console.log(
     JSON.stringify({

@@ -18,7 +18,8 @@ PACKAGES=(
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
   python3-flask python3-tenacity python3-bcrypt python3-webob python3-requests python3-pbr  # sushy-tools, the Redfish BMC emulator
   redfishtool python3-sushy openssl   # reference Redfish clients (DMTF's CLI, Ironic's library) and the emulator's TLS certificate
-  ironic-api ironic-conductor python3-ironicclient python3-openstackclient python3-bcrypt  # the real Ironic the hand-off enrols into (bcrypt: its htpasswd)
+  ironic-api ironic-conductor python3-ironicclient python3-openstackclient  # the real Ironic the hand-off enrols into (bcrypt: its htpasswd)
+  gpgv debian-archive-keyring         # the built-in ramdisk's build checks bookworm's InRelease signature
 )
 
 missing=()

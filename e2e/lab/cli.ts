@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
       servers: { type: 'string', default: '1' },
       firmware: { type: 'string', default: 'bios' },
       'nic-rom': { type: 'string', default: 'ipxe' },
-      memory: { type: 'string', default: '256' },
+      memory: { type: 'string', default: '512' },
       disk: { type: 'string', default: '64' },
       'persistent-boot': { type: 'boolean', default: false },
       foreground: { type: 'boolean', default: false },

@@ -32,7 +32,7 @@ export interface StartLabOptions {
   firmware?: Firmware;
   /** Default 'ipxe' (QEMU's iPXE ROM on the NIC); 'none' leaves the NIC without a ROM, so OVMF's own PXE boots. */
   nicRom?: NicRom;
-  /** Guest RAM per server, default 256. */
+  /** Guest RAM per server, default 512: the deploy ramdisk (every storage and network driver, their firmware) unpacks into it. */
   memoryMiB?: number;
   /** Size of each server's (sparse) raw disk, default 64. */
   diskMiB?: number;
@@ -85,7 +85,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   const settings: ServerSettings = {
     firmware: options.firmware ?? 'bios',
     nicRom: options.nicRom ?? 'ipxe',
-    memoryMiB: options.memoryMiB ?? 256,
+    memoryMiB: options.memoryMiB ?? 512,
     persistentBootDevice: options.persistentBootDevice ?? false,
     ovmfPath: OVMF_PATH,
     chassisControlPath: join(workDir, 'chassis-control.sh'),

@@ -45,7 +45,7 @@ test.describe('a first-time technician deploys a lab server through the wizard',
   test('from an empty app to a deployed server, with the serial console', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(app.url);
-    await deployThroughWizard(page, lab, kernel, image, 'flow');
+    await deployThroughWizard(page, lab, image, 'flow');
   });
 
   test('in the stepper’s own order: the services start for the capture, the ramdisk is saved while they run', async () => {
@@ -54,7 +54,7 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await page.goto(stepper.url);
-      await deployInStepperOrder(page, lab, kernel, image, 'stepper');
+      await deployInStepperOrder(page, lab, image, 'stepper');
     } finally {
       await stepper.stop();
     }

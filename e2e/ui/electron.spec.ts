@@ -79,7 +79,7 @@ test.describe('desktop shell in the virtual rack', () => {
         env: { ...process.env, RACKBOOT_DATA_DIR: path.join(dir, 'data') },
       });
       try {
-        await deployThroughWizard(await app.firstWindow(), lab, kernel, image, 'electron-flow');
+        await deployThroughWizard(await app.firstWindow(), lab, image, 'electron-flow');
       } finally {
         await app.close();
       }

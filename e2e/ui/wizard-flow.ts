@@ -2,7 +2,7 @@ import { expect, type Page } from '@playwright/test';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DEPLOYED_MARKER, sha256OfPrefix } from '../deploy/test-image';
-import type { Kernel, Lab, LabServer } from '../lab';
+import type { Lab, LabServer } from '../lab';
 import { keepScreenshot } from './screenshots';
 
 /** The wizard steps a technician follows, as tests drive them (in Chromium or in the Electron window). */
@@ -36,14 +36,12 @@ async function networkStep(page: Page, lab: Lab, shots: string): Promise<void> {
   await keepScreenshot(page, `${shots}-02-network`);
 }
 
-/** Image step: the OS image and the deploy ramdisk. */
-async function imageStep(page: Page, kernel: Kernel, image: string, shots: string): Promise<void> {
+/** Image step: the OS image; the deploy ramdisk is the built-in one, nothing under Advanced is touched. */
+async function imageStep(page: Page, image: string, shots: string): Promise<void> {
   await step(page, 'Image');
   await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(image);
   await expect(page.getByRole('table', { name: 'Images' })).toContainText(path.basename(image), { timeout: 120_000 });
-  await page.getByRole('button', { name: /^Advanced/ }).click();
-  await page.getByRole('textbox', { name: 'Kernel (vmlinuz)' }).fill(kernel.vmlinuzPath);
-  await page.getByRole('textbox', { name: 'Kernel modules (folder or .deb)' }).fill(path.resolve(kernel.modulesDir, '../../..'));
+  await expect(page.getByLabel('Built-in ramdisk')).toContainText(/Built-in: Debian 12\.\d+, kernel 6\.1\.\d+, \d+ drivers, \d+ firmware files/);
   await page.getByRole('textbox', { name: 'Target disk' }).fill('/dev/vda');
   await page.getByRole('button', { name: 'Save deploy settings' }).click();
   await expect(page.getByText('Deploy settings saved.')).toBeVisible();
@@ -94,11 +92,11 @@ async function bootStep(page: Page, server: LabServer, image: string, shots: str
  * lab's first server by its BMC, look at the network, add the image and the deploy ramdisk, start the boot services,
  * capture the MAC, deploy and watch the serial console. Screenshots are kept as `<shots>-NN-step.png`.
  */
-export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, image: string, shots: string): Promise<void> {
+export async function deployThroughWizard(page: Page, lab: Lab, image: string, shots: string): Promise<void> {
   const server = lab.servers[0]!;
   await bmcStep(page, server, shots);
   await networkStep(page, lab, shots);
-  await imageStep(page, kernel, image, shots);
+  await imageStep(page, image, shots);
   await macStep(page, lab, server, shots);
   await bootStep(page, server, image, shots);
 }
@@ -107,11 +105,11 @@ export async function deployThroughWizard(page: Page, lab: Lab, kernel: Kernel, 
  * The same flow in the stepper's own order, tab by tab: BMC → MAC (the services start there, for the capture) →
  * Network → Image (the ramdisk is saved while the services run) → Boot.
  */
-export async function deployInStepperOrder(page: Page, lab: Lab, kernel: Kernel, image: string, shots: string): Promise<void> {
+export async function deployInStepperOrder(page: Page, lab: Lab, image: string, shots: string): Promise<void> {
   const server = lab.servers[0]!;
   await bmcStep(page, server, shots);
   await macStep(page, lab, server, shots);
   await networkStep(page, lab, shots);
-  await imageStep(page, kernel, image, shots);
+  await imageStep(page, image, shots);
   await bootStep(page, server, image, shots);
 }

@@ -43,7 +43,8 @@ test('a step that needs another says what it needs and links to that step', asyn
   await step(page, 'Boot');
   const needs = page.getByRole('alert', { name: 'Before deploying' });
   await expect(needs).toContainText('the OS image: add it in the Image step');
-  await expect(needs).toContainText('the deploy ramdisk: choose its source and save it in the Image step');
+  // The built-in ramdisk (dist/ramdisk, made by npm run build) needs no choice.
+  await expect(needs).not.toContainText('the deploy ramdisk');
   await expect(needs).toContainText('the network boot services: start them above');
   await page.getByRole('checkbox', { name: 'Select rack-u1' }).check();
   await expect(page.getByRole('button', { name: /Deploy selected/ })).toBeDisabled();
@@ -51,7 +52,9 @@ test('a step that needs another says what it needs and links to that step', asyn
   await needs.getByRole('button', { name: 'Image step' }).last().click();
   await expect(title).toHaveText('Choose the OS image');
 
+  await expect(page.getByLabel('Built-in ramdisk')).toContainText('Built-in: Debian 12');
   await page.getByRole('button', { name: /^Advanced/ }).click();
+  await page.getByRole('radio', { name: 'Build from kernel modules + busybox' }).check();
   await page.getByRole('textbox', { name: 'Kernel (vmlinuz)' }).fill('/srv/deploy/vmlinuz');
   await page.getByRole('textbox', { name: 'Kernel modules (folder or .deb)' }).fill('/srv/deploy/linux-image');
   await page.getByRole('button', { name: 'Save deploy settings' }).click();

@@ -15,7 +15,7 @@ import { UserFacingError } from '../lib/user-facing-error';
 import { EventBus } from './event-bus';
 import { floodLog } from './log-flood';
 import type { LogEvent } from '../../shared/api';
-import type { BootMode, Image } from '../../shared/deploy';
+import type { Image } from '../../shared/deploy';
 import { NetworkService } from '../network/service';
 import { probeDhcpServers } from '../pxe/dhcp/probe';
 import { isRootProcess, openExecutor } from '../network/open-executor';

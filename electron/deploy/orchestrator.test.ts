@@ -201,7 +201,7 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
   const engine: Orchestrator = new Orchestrator(
     {
       store,
-      images: { get: (id) => (id === 'huge' ? { ...IMAGE, id, rawSize: 5_000_000_000 } : IMAGE) },
+      images: { get: (id) => (id === 'huge' ? { ...IMAGE, id, virtualSize: 5_000_000_000 } : IMAGE) },
       nodes: {
         target: (nodeId) => ({ nodeId, name: nodeId, bmc: { address: `10.0.0.${nodeId.slice(1)}`, port: 623, user: 'root', password: 'pw' }, mac: nodeMacs.get(nodeId) ?? null }),
         setMac: async (nodeId, mac) => {

@@ -87,7 +87,7 @@ describe('headless uploads', () => {
     expect(await readFile(done.path!)).toEqual(file);
 
     const added = await core.call('images.addUpload', { uploadId: started.id, bootMode: 'bios' });
-    expect(added.ok && added.output).toMatchObject({ name: 'disk.raw', rawSha256: sha256, rawSize: file.length });
+    expect(added.ok && added.output).toMatchObject({ name: 'disk.raw', sha256, size: file.length });
   });
 
   it('refuses a file whose checksum is wrong with 422 and leaves nothing of it', async () => {

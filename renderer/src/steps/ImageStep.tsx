@@ -23,7 +23,6 @@ import { RamdiskSettings } from '../components/RamdiskSettings';
 import { formatBytes } from '../format-bytes';
 import { isDesktop, useImageAdding } from '../store/image-adding';
 import { useImages } from '../store/images';
-import { errorText } from '../api/client';
 
 export function ImageStep(): React.JSX.Element {
   const client = useClient();
