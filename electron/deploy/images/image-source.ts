@@ -2,16 +2,19 @@
 // extents (from any byte of the data on, for a resumed transfer) to send them. Nothing of the virtual size is ever
 // written to the laptop's disk: compressed formats are decompressed as a stream, qcow2 is read cluster by cluster.
 import { createReadStream, promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as XzModule from 'xz-decompress';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { XzReadableStream } from 'xz-decompress';
 import { detectImageFormat, MAGIC_BYTES, type ImageFormat } from './detect';
 import { ExtentMapBuilder, type Extent, type ExtentMap } from './extent-map';
 import { ImageFormatError } from './image-format-error';
 import { readQcow2Header, readQcow2Run, readQcow2Runs, type Qcow2Run, type ReadAt } from './qcow2';
 
 const PIECE = 1024 * 1024;
+// xz-decompress is a UMD bundle whose named exports Node's ESM loader cannot see (the headless app is ESM): required.
+const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof XzModule;
 
 /** A stretch of the virtual disk in order: bytes, or a hole of some length. */
 export type VirtualPiece = Buffer | { hole: number };
