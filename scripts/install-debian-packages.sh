@@ -13,6 +13,8 @@ PACKAGES=(
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
   sudo                                # starts the privileged helper for an unprivileged Rackboot in the lab (pkexec needs polkit)
   gcc libc6-dev                       # compiles Rackboot's Node-API addons (interface-bound DHCP socket, TFTP data pump)
+  mmdebstrap e2fsprogs gdisk fdisk qemu-utils  # the lab's Debian cloud image (root tree, ext4, GPT, qcow2 conversion)
+  genisoimage openssh-client          # reads config drives back (isoinfo); logs in to the deployed cloud image
 )
 
 missing=()
