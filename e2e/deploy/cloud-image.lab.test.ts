@@ -84,7 +84,7 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
     await pwExpect(dialog.getByRole('textbox', { name: /SSH public keys/ })).toHaveValue(/^ssh-ed25519 \S+ technician@laptop$/);
     if (network === 'static') {
       await dialog.getByRole('radio', { name: 'Static address' }).check();
-      await dialog.getByRole('textbox', { name: 'Address' }).fill(STATIC_ADDRESS);
+      await dialog.getByRole('textbox', { name: 'Address', exact: true }).fill(STATIC_ADDRESS);
       await dialog.getByRole('textbox', { name: 'Prefix length' }).fill(String(lab.prefixLength));
       await dialog.getByRole('textbox', { name: 'Gateway (optional)' }).fill(lab.provAddress);
       await dialog.getByRole('textbox', { name: 'DNS servers' }).fill(lab.provAddress);
