@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeployTarget, UpCheck } from '../../deploy/ports';
 import { readBanner, ReachableUpCheck } from './reachable-up-check';
@@ -8,7 +8,7 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
 
-function listen(onConnect: (socket: import('node:net').Socket) => void): Promise<number> {
+function listen(onConnect: (socket: Socket) => void): Promise<number> {
   const server = createServer(onConnect);
   servers.push(server);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
