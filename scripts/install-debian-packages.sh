@@ -20,6 +20,8 @@ PACKAGES=(
   redfishtool python3-sushy openssl   # reference Redfish clients (DMTF's CLI, Ironic's library) and the emulator's TLS certificate
   ironic-api ironic-conductor python3-ironicclient python3-openstackclient  # the real Ironic the hand-off enrols into (bcrypt: its htpasswd)
   gpgv debian-archive-keyring         # the built-in ramdisk's build checks bookworm's InRelease signature
+  mmdebstrap fdisk                    # the lab's Debian cloud image (root tree, partition table)
+  openssh-client                      # logs in to the deployed cloud image
 )
 
 missing=()
