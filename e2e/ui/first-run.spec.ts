@@ -215,7 +215,7 @@ test.describe('a first-time technician, from the setup check to a deployed serve
     await page.goto(app.url);
 
     // The laptop of the rack has its wired port up with an address: those two are met, the rest is missing.
-    await expect(checkLine(page, 'A wired network port with link')).toHaveAttribute('aria-label', /ready$/);
+    await expect(checkLine(page, 'A wired network port with link')).toHaveAttribute('aria-label', /ready$/, { timeout: 60_000 });
     await expect(checkLine(page, 'A wired network port with link')).toContainText(lab.provInterface);
     await expect(checkLine(page, 'An address for the servers to reach this laptop')).toContainText(lab.provAddress);
     await expect(checkLine(page, 'A server whose BMC answers')).toHaveAttribute('aria-label', /missing$/);
