@@ -17,7 +17,8 @@ import {
   useMediaQuery,
 } from '@mui/material';
 import { useEffect, useMemo, useState } from 'react';
-import { useClient } from './api/context';
+import { useImages } from './store/images';
+import { useNodes } from './store/nodes';
 import { ImageDropZone } from './components/ImageDropZone';
 import { SetupCheck } from './components/SetupCheck';
 import { BmcStep } from './steps/BmcStep';
@@ -39,16 +40,20 @@ export function App(): React.JSX.Element {
   const active = STEPS.findIndex((entry) => entry.label === activeLabel);
   const setActive = (index: number): void => goTo(STEPS[index]!.label);
   const step = STEPS[active]!;
-  const client = useClient();
   const setupOpen = useWizard((state) => state.setupOpen);
   const showSetup = useWizard((state) => state.showSetup);
+  const nodesLoaded = useNodes((state) => state.loaded);
+  const noServers = useNodes((state) => state.nodes.length === 0);
+  const noImages = useImages((state) => state.images.length === 0);
+  const emptyApp = noServers && noImages;
+  const [firstLoad, setFirstLoad] = useState(true);
 
   // An empty app opens with what a deploy needs; afterwards the check waits for "Check setup".
   useEffect(() => {
-    void client.call('setup.check', {}).then((report) => {
-      if (report.empty) showSetup(true);
-    });
-  }, [client, showSetup]);
+    if (!nodesLoaded || !firstLoad) return;
+    setFirstLoad(false);
+    if (emptyApp) showSetup(true);
+  }, [nodesLoaded, firstLoad, emptyApp, showSetup]);
 
   return (
     <ThemeProvider theme={theme}>

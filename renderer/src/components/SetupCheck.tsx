@@ -36,6 +36,7 @@ function FixButton({ check, onEnrol }: { check: Check; onEnrol(): void }): React
 export function SetupCheck(): React.JSX.Element {
   const client = useClient();
   const showSetup = useWizard((state) => state.showSetup);
+  const onImageStep = useWizard((state) => state.active === 'Image');
   const servers = useNodes((state) => state.nodes.length);
   const images = useImages((state) => state.images.length);
   const servicesRunning = useDeploy((state) => state.services?.running ?? false);
@@ -92,9 +93,12 @@ export function SetupCheck(): React.JSX.Element {
           </ListItem>
         ))}
       </List>
-      <Box sx={{ mt: 1 }}>
-        <ImageAddStatus />
-      </Box>
+      {/* The Image step shows the same progress itself. */}
+      {!onImageStep && (
+        <Box sx={{ mt: 1 }}>
+          <ImageAddStatus />
+        </Box>
+      )}
       {enrolling && <NodeDialog node={null} onClose={() => setEnrolling(false)} />}
     </Paper>
   );
