@@ -234,16 +234,6 @@ test.describe('a first-time technician, from the setup check to a deployed serve
     await expect(checkLine(page, 'An OS image')).toHaveAttribute('aria-label', /ready$/, { timeout: 300_000 });
     await keepScreenshot(page, 'first-run-04-lab-setup');
 
-    // Until the built-in ramdisk is the default, a fresh app has none: the lab's kernel is set as the default through
-    // the API (never through Advanced), exactly as a default would be. With the built-in one this step is skipped.
-    const settings = await callApi(app.url, 'deploy.getSettings', {});
-    if (settings.ramdisk === null) {
-      await callApi(app.url, 'deploy.setSettings', {
-        ...settings,
-        ramdisk: { kind: 'build', kernel: kernel.vmlinuzPath, modules: path.resolve(kernel.modulesDir, '../../..'), busybox: '/bin/busybox' },
-      });
-    }
-
     await (checkLine(page, 'The network boot services')).getByRole('button', { name: 'Start boot services' }).click();
     await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
     await page.getByRole('button', { name: 'Start services' }).click();
