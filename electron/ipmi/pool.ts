@@ -1,4 +1,5 @@
 import { ipmiTargetSchema, type IpmiTarget, type IpmiTargetInput } from '../../shared/ipmi';
+import { ClientCache } from '../lib/client-cache';
 import { IpmiClient } from './client';
 import type { SessionOptions } from './session';
 
@@ -7,37 +8,21 @@ import type { SessionOptions } from './session';
  * session instead of logging in again; BMCs allow only a handful of sessions.
  */
 export class BmcPool {
-  private readonly clients = new Map<string, { client: IpmiClient; target: IpmiTarget }>();
+  private readonly clients = new ClientCache<IpmiTarget, IpmiClient>(sameSettings);
 
   constructor(private readonly options: SessionOptions = {}) {}
 
-  static keyOf(target: Pick<IpmiTarget, 'address' | 'port' | 'user'>): string {
-    return `${target.address}:${target.port}:${target.user}`;
-  }
-
   /** The client for this BMC; a changed password, key, suite or privilege replaces the old session. */
   getClient(input: IpmiTargetInput): IpmiClient {
-    const target = ipmiTargetSchema.parse(input);
-    const key = BmcPool.keyOf(target);
-    const existing = this.clients.get(key);
-    if (existing && sameSettings(existing.target, target)) return existing.client;
-    if (existing) void existing.client.close();
-    const client = new IpmiClient(target, this.options);
-    this.clients.set(key, { client, target });
-    return client;
+    return this.clients.get(ipmiTargetSchema.parse(input), (target) => new IpmiClient(target, this.options));
   }
 
-  async release(target: Pick<IpmiTarget, 'address' | 'port' | 'user'>): Promise<void> {
-    const key = BmcPool.keyOf(target);
-    const existing = this.clients.get(key);
-    this.clients.delete(key);
-    await existing?.client.close();
+  release(target: Pick<IpmiTarget, 'address' | 'port' | 'user'>): Promise<void> {
+    return this.clients.release(target);
   }
 
-  async closeAll(): Promise<void> {
-    const all = [...this.clients.values()];
-    this.clients.clear();
-    await Promise.all(all.map(({ client }) => client.close()));
+  closeAll(): Promise<void> {
+    return this.clients.closeAll();
   }
 
   get size(): number {

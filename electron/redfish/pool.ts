@@ -1,4 +1,5 @@
 import type { TlsTrust } from '../../shared/redfish';
+import { ClientCache } from '../lib/client-cache';
 import { RedfishClient } from './client';
 import { RedfishConnection, type ConnectionOptions, type RedfishEndpoint } from './connection';
 
@@ -11,35 +12,20 @@ export interface RedfishTarget extends RedfishEndpoint {
  * connections; a changed password, trust or system replaces it (and ends the old session).
  */
 export class RedfishPool {
-  private readonly clients = new Map<string, { client: RedfishClient; target: RedfishTarget }>();
+  private readonly clients = new ClientCache<RedfishTarget, RedfishClient>(sameSettings);
 
   constructor(private readonly options: ConnectionOptions = {}) {}
 
-  static keyOf(target: Pick<RedfishTarget, 'address' | 'port' | 'user'>): string {
-    return `${target.address}:${target.port}:${target.user}`;
-  }
-
   client(target: RedfishTarget): RedfishClient {
-    const key = RedfishPool.keyOf(target);
-    const existing = this.clients.get(key);
-    if (existing && sameSettings(existing.target, target)) return existing.client;
-    if (existing) void existing.client.close();
-    const client = new RedfishClient(new RedfishConnection(target, this.options), target.systemId);
-    this.clients.set(key, { client, target });
-    return client;
+    return this.clients.get(target, (fresh) => new RedfishClient(new RedfishConnection(fresh, this.options), fresh.systemId));
   }
 
-  async release(target: Pick<RedfishTarget, 'address' | 'port' | 'user'>): Promise<void> {
-    const key = RedfishPool.keyOf(target);
-    const existing = this.clients.get(key);
-    this.clients.delete(key);
-    await existing?.client.close();
+  release(target: Pick<RedfishTarget, 'address' | 'port' | 'user'>): Promise<void> {
+    return this.clients.release(target);
   }
 
-  async closeAll(): Promise<void> {
-    const all = [...this.clients.values()];
-    this.clients.clear();
-    await Promise.all(all.map(({ client }) => client.close()));
+  closeAll(): Promise<void> {
+    return this.clients.closeAll();
   }
 }
 
