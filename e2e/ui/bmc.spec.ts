@@ -88,3 +88,17 @@ test('the add form tests credentials before saving, and discovery finds the BMC'
   await list.getByRole('button', { name: 'Add 127.0.0.1' }).click();
   await expect(page.getByRole('dialog', { name: 'Add a server' }).getByRole('textbox', { name: 'BMC address' })).toHaveValue('127.0.0.1');
 });
+
+test('an SSH public key file is added from the file picker, and a file that is no public key is refused', async ({ page }) => {
+  await page.goto(app!.url);
+  await page.getByRole('button', { name: 'Add server' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Add a server' });
+  await dialog.getByLabel('Give the installed OS its identity (config drive)').check();
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mS6a0k0y9gqv8hWcS0qz7bWQhVJ7t3ZxA9p3Zp1e tech@laptop';
+  const picker = dialog.getByLabel('SSH public key file');
+  await picker.setInputFiles({ name: 'id_ed25519.pub', mimeType: 'text/plain', buffer: Buffer.from(`${key}\n`) });
+  await expect(dialog.getByRole('textbox', { name: 'SSH public keys (one per line)' })).toHaveValue(key);
+  await picker.setInputFiles({ name: 'id_ed25519', mimeType: 'application/octet-stream', buffer: Buffer.alloc(20_000, 0x41) });
+  await expect(dialog).toContainText('id_ed25519 is 20000 bytes: an SSH public key file (like id_ed25519.pub) is a few hundred');
+  await expect(dialog.getByRole('textbox', { name: 'SSH public keys (one per line)' })).toHaveValue(key);
+});

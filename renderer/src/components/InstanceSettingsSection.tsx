@@ -87,6 +87,9 @@ interface Props {
 }
 
 /** Hostname, SSH keys, network and user-data for the installed OS, written to a config drive at deploy time. */
+/** A public key file is one line of a few hundred bytes; a bigger file is not one (a private key, a log…). */
+const MAX_KEY_FILE_BYTES = 16 * 1024;
+
 export function InstanceSettingsSection({ form, errors, onChange }: Props): React.JSX.Element {
   const client = useClient();
   const [laptopKeys, setLaptopKeys] = useState<LaptopSshKey[] | null>(null);
@@ -104,9 +107,28 @@ export function InstanceSettingsSection({ form, errors, onChange }: Props): Reac
     error: Boolean(errors[key]),
     helperText: errors[key] ?? helper,
   });
-  const addKey = (key: string): void => {
+  const addKeys = (keys: string[]): void => {
     const lines = form.sshKeys.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-    if (!lines.includes(key)) set('sshKeys', [...lines, key].join('\n'));
+    set('sshKeys', [...lines, ...keys.filter((key) => !lines.includes(key))].join('\n'));
+  };
+  const addKey = (key: string): void => addKeys([key]);
+  // A key file from anywhere (the desktop's open dialog, the browser's file picker): read here, as it is a few hundred
+  // bytes of public text; what it holds is checked with the rest of the form when the node is saved.
+  const addKeyFile = async (input: HTMLInputElement): Promise<void> => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    if (file.size > MAX_KEY_FILE_BYTES) {
+      setKeysProblem(`${file.name} is ${file.size} bytes: an SSH public key file (like id_ed25519.pub) is a few hundred. Choose the .pub file, never the private key.`);
+      return;
+    }
+    const keys = (await file.text()).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    if (keys.length === 0) {
+      setKeysProblem(`${file.name} holds no key: choose an SSH public key file (like id_ed25519.pub).`);
+      return;
+    }
+    setKeysProblem(null);
+    addKeys(keys);
   };
 
   return (
@@ -128,6 +150,12 @@ export function InstanceSettingsSection({ form, errors, onChange }: Props): Reac
               ))}
             </Stack>
           )}
+          <Box>
+            <Button size="small" component="label">
+              Add a key file…
+              <input hidden type="file" accept=".pub,text/plain" aria-label="SSH public key file" onChange={(event) => void addKeyFile(event.target)} />
+            </Button>
+          </Box>
           {laptopKeys?.length === 0 && <Typography variant="caption">No public keys in ~/.ssh on this laptop.</Typography>}
           {keysProblem && <Typography variant="caption" color="error">{keysProblem}</Typography>}
           <RadioGroup row value={form.network} onChange={(event) => set('network', event.target.value as InstanceForm['network'])} aria-label="Network of the installed OS">
