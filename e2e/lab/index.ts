@@ -1,5 +1,5 @@
 /** The virtual rack for tests: see e2e/lab/README.md. */
-export { startLab, stopLab, describeLab, type Lab, type LabDescription, type LabServer, type StartLabOptions } from './lab';
+export { SERVER_SIZED_DISK_MIB, startLab, stopLab, describeLab, type Lab, type LabDescription, type LabServer, type StartLabOptions } from './lab';
 export { buildInitramfs, buildMarkerInitramfs, ensureKernel, ensureKernelPackageFile, labCacheDir, ovmfPath, type InitramfsFile, type InitramfsSpec, type Kernel } from './boot-materials';
 export { PacketCapture } from './capture';
 export { ipmitool, type BmcAccess } from './ipmitool';

@@ -26,6 +26,12 @@ import { defaultWorkDir, recordLabCreator, removeLab, removeLabSync } from './te
 
 export type { LabServer } from './rack-servers';
 
+/**
+ * A disk of at least 4 GiB, which Rackboot's default disk choice (Ironic's rule) takes with no root device hint, as a
+ * real server's would be; sparse, so it costs no space.
+ */
+export const SERVER_SIZED_DISK_MIB = 4 * 1024 + 64;
+
 export interface StartLabOptions {
   servers: number;
   /** Default 'bios' (SeaBIOS + iPXE ROM); 'uefi' boots OVMF. */
@@ -34,7 +40,7 @@ export interface StartLabOptions {
   nicRom?: NicRom;
   /** Guest RAM per server, default 512: the deploy ramdisk (every storage and network driver, their firmware) unpacks into it. */
   memoryMiB?: number;
-  /** Size of each server's (sparse) raw disk, default 64. */
+  /** Size of each server's (sparse) raw disk, default 64; SERVER_SIZED_DISK_MIB for a disk Ironic's default rule takes. */
   diskMiB?: number;
   /** Keep a boot device override across power-ons instead of using it once (IPMI's default). */
   persistentBootDevice?: boolean;

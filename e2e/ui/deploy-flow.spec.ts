@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { buildTestImage } from '../deploy/test-image';
-import { ensureKernel, startLab, type Kernel, type Lab } from '../lab';
+import { ensureKernel, SERVER_SIZED_DISK_MIB, startLab, type Kernel, type Lab } from '../lab';
 import { isRoot } from '../support/netns';
 import type { HeadlessApp } from './headless-app';
 import { inNamespace, startHeadlessAppInLab } from './lab-app';
@@ -29,7 +29,7 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     test.setTimeout(600_000);
     kernel = await ensureKernel();
     image = await buildTestImage(kernel);
-    lab = await startLab({ servers: 1 });
+    lab = await startLab({ servers: 1, diskMiB: SERVER_SIZED_DISK_MIB });
     dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-flow-'));
     app = await startHeadlessAppInLab(lab, path.join(dir, 'data'));
     browser = await chromium.launch({ executablePath: await inNamespace(lab.prov, dir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
@@ -48,7 +48,7 @@ test.describe('a first-time technician deploys a lab server through the wizard',
     await deployThroughWizard(page, lab, image, 'flow');
   });
 
-  test('in the stepper’s own order: the services start for the capture, the ramdisk is saved while they run', async () => {
+  test('in the stepper’s own order: the services start for the capture, then the image and the deploy', async () => {
     await app.stop(); // its boot services hold the provisioning ports
     const stepper = await startHeadlessAppInLab(lab, path.join(dir, 'data-stepper'));
     try {

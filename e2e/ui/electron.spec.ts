@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { buildTestImage } from '../deploy/test-image';
-import { ensureKernel, startLab } from '../lab';
+import { ensureKernel, SERVER_SIZED_DISK_MIB, startLab } from '../lab';
 import { isRoot } from '../support/netns';
 import { inNamespace } from './lab-app';
 import { keepScreenshot } from './screenshots';
@@ -70,7 +70,7 @@ test.describe('desktop shell in the virtual rack', () => {
     if (!('path' in binary)) return;
     const kernel = await ensureKernel();
     const image = await buildTestImage(kernel);
-    const lab = await startLab({ servers: 1 });
+    const lab = await startLab({ servers: 1, diskMiB: SERVER_SIZED_DISK_MIB });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-electron-flow-'));
     try {
       const app = await electron.launch({

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import type { UploadStatus } from '../../shared/uploads';
 import { buildTestImage, DEPLOYED_MARKER, sha256OfPrefix } from '../deploy/test-image';
-import { ensureKernel, startLab, type Kernel, type Lab } from '../lab';
+import { ensureKernel, SERVER_SIZED_DISK_MIB, startLab, type Kernel, type Lab } from '../lab';
 import { isRoot } from '../support/netns';
 import { callApi, watchHeadlessApp, type HeadlessApp } from './headless-app';
 import { inNamespace } from './lab-app';
@@ -196,7 +196,7 @@ test.describe('a first-time technician, from the setup check to a deployed serve
     test.setTimeout(900_000);
     kernel = await ensureKernel();
     image = await buildTestImage(kernel);
-    lab = await startLab({ servers: 1 });
+    lab = await startLab({ servers: 1, diskMiB: SERVER_SIZED_DISK_MIB });
     dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-first-deploy-'));
     app = await serve(path.join(dir, 'data'), lab.prov.name);
     browser = await chromium.launch({ executablePath: await inNamespace(lab.prov, dir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
