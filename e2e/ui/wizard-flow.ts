@@ -89,8 +89,7 @@ async function bootStep(page: Page, server: LabServer, image: string, shots: str
  * lab's first server by its BMC, look at the network, add the image and the deploy ramdisk, start the boot services,
  * capture the MAC, deploy and watch the serial console. Screenshots are kept as `<shots>-NN-step.png`.
  */
-export async function deployThroughWizard(page: Page, lab: Lab, image: string, shots: string): Promise<void> {
-  const server = lab.servers[0]!;
+export async function deployThroughWizard(page: Page, lab: Lab, image: string, shots: string, server: LabServer = lab.servers[0]!): Promise<void> {
   await bmcStep(page, server, shots);
   await networkStep(page, lab, shots);
   await imageStep(page, image, shots);
@@ -102,8 +101,7 @@ export async function deployThroughWizard(page: Page, lab: Lab, image: string, s
  * The same flow in the stepper's own order, tab by tab: BMC → MAC (the services start there, for the capture) →
  * Network → Image (the ramdisk is saved while the services run) → Boot.
  */
-export async function deployInStepperOrder(page: Page, lab: Lab, image: string, shots: string): Promise<void> {
-  const server = lab.servers[0]!;
+export async function deployInStepperOrder(page: Page, lab: Lab, image: string, shots: string, server: LabServer = lab.servers[0]!): Promise<void> {
   await bmcStep(page, server, shots);
   await macStep(page, lab, server, shots);
   await networkStep(page, lab, shots);
