@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -40,8 +41,11 @@ export function uniqueName(prefix: string): string {
 export class Netns {
   private constructor(readonly name: string) {}
 
-  static create(prefix: string): Promise<Netns> {
-    return Netns.createNamed(uniqueName(prefix));
+  /** A namespace for this run only: removed by destroy(), or on the way out if the run is killed before. */
+  static async create(prefix: string): Promise<Netns> {
+    const ns = await Netns.createNamed(uniqueName(prefix));
+    removeOnExit(ns);
+    return ns;
   }
 
   /** Creates a namespace with exactly this name (the caller guarantees it is unique). */
@@ -97,6 +101,7 @@ export class Netns {
       }
     }
     await run('ip', ['netns', 'delete', this.name]).catch(() => undefined);
+    runScoped.delete(this);
   }
 
   /** destroy() for process.on('exit'), where nothing asynchronous runs any more. */
@@ -136,4 +141,29 @@ export async function linkNamespaces(a: Netns, aIf: string, b: Netns, bIf: strin
   await b.ip('link', 'set', tmpB, 'name', bIf);
   await a.ip('link', 'set', aIf, 'up');
   await b.ip('link', 'set', bIf, 'up');
+}
+
+/** Namespaces made by Netns.create() and not destroyed yet. */
+const runScoped = new Set<Netns>();
+let exitCleanupInstalled = false;
+
+/**
+ * A test killed mid-way (Ctrl-C, SIGTERM from a CI timeout) never reaches its afterEach: its namespaces are removed
+ * as the process exits. A signal nobody else handles is turned into that exit; where another handler exists (the
+ * lab's), that one exits, and the exit handler still runs.
+ */
+function removeOnExit(ns: Netns): void {
+  runScoped.add(ns);
+  if (exitCleanupInstalled) return;
+  exitCleanupInstalled = true;
+  process.on('exit', () => {
+    for (const scoped of runScoped) scoped.destroySync();
+    runScoped.clear();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const exitOnSignal = (): void => {
+      if (process.listenerCount(signal) === 1) process.exit(128 + constants.signals[signal]);
+    };
+    process.on(signal, exitOnSignal);
+  }
 }
