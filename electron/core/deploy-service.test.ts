@@ -153,6 +153,8 @@ describe('deploy service', () => {
     expect(job).toContain(`image_url=${agent.url}/images/${imageId}`);
     expect(job).toContain('disk=/dev/vda');
     expect((await connected).nodeId).toBe(node.id);
+    // Stored with the node once the agent's LLDP listening ends (no switch spoke here).
+    expect((await fetch(`${agent.url}/agent/v1/lldp?mac=${agent.mac}&token=${agent.token}`, { method: 'POST', body: '' })).status).toBe(200);
     await vi.waitFor(async () => expect((await inventories.get(node.id))?.inventory.disks.map((disk) => disk.name)).toEqual(['vda']));
   });
 

@@ -30,6 +30,8 @@ export type AgentReport =
   | { kind: 'connected' }
   /** The agent's inventory report (agent/inventory.sh), as it came: Rackboot reads it. */
   | { kind: 'inventory'; report: string }
+  /** The LLDP frames the agent heard in its listening window (agent/lldp.sh), as they came; empty when none. */
+  | { kind: 'lldp'; report: string }
   | { kind: 'progress'; written: number }
   | { kind: 'log'; line: string }
   | { kind: 'result'; sha256: string }
@@ -149,7 +151,7 @@ export class AgentApi {
   }
 
   handle(request: AgentRequest): AgentResponse | null {
-    const match = /^\/agent\/v1\/(job|inventory|progress|log|result|failed|config-drive|config-drive-region|config-drive-written)$/.exec(request.path);
+    const match = /^\/agent\/v1\/(job|inventory|lldp|progress|log|result|failed|config-drive|config-drive-region|config-drive-written)$/.exec(request.path);
     if (!match) return null;
     const endpoint = match[1]!;
     const mac = (request.query.get('mac') ?? '').toLowerCase();
@@ -207,6 +209,8 @@ function parseReport(endpoint: string, body: string): AgentReport | null {
       return { kind: 'log', line: body.trim().slice(0, MAX_LOG_LINE) };
     case 'inventory':
       return body.trim() === '' ? null : { kind: 'inventory', report: body };
+    case 'lldp':
+      return { kind: 'lldp', report: body };
     case 'result': {
       const sha256 = field(body, 'sha256')?.toLowerCase() ?? '';
       return /^[0-9a-f]{64}$/.test(sha256) ? { kind: 'result', sha256 } : null;

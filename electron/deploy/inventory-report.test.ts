@@ -7,9 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { byPathOf, InventoryReportError, isVirtualMedia, parseInventoryReport, transportOf } from './inventory-report';
+import type { Inventory } from '../../shared/inventory';
+import { byPathOf, InventoryReportError, isVirtualMedia, parseInventoryReport, transportOf, withLldpReport } from './inventory-report';
 
 const SCRIPT = fileURLToPath(new URL('./agent/inventory.sh', import.meta.url));
+const LLDP_SCRIPT = fileURLToPath(new URL('./agent/lldp.sh', import.meta.url));
 const APPLETS = ['sh', 'cat', 'head', 'sed', 'grep', 'sort', 'wc', 'readlink', 'dd', 'base64', 'od', 'tr', 'uname', 'rm', 'ip'];
 const MIB = 1024 * 1024;
 const root = mkdtempSync(path.join(os.tmpdir(), 'rackboot-inventory-'));
@@ -107,19 +109,24 @@ function buildTree(): void {
   put('proc/meminfo', 'MemTotal:        2010000 kB\n');
 }
 
-/** Runs the script as the ramdisk would, with a stand-in lldp-listen that heard one frame on eth0. */
-function runScript(): string {
+/** Runs the scripts as the ramdisk would: the inventory, and the LLDP report with a stand-in lldp-listen that heard one frame on eth0. */
+function runScripts(): { inventory: string; lldp: string } {
   const bin = path.join(root, 'bin');
   mkdirSync(bin, { recursive: true });
   for (const applet of APPLETS) symlinkSync(busybox, path.join(bin, applet));
   const frame = '0180c200000e001122334455' + '88cc' + '020704001b54aabbcc' + '0408054769312f302f37' + '06020078' + '0a097261636b332d746f72' + '0000';
   writeFileSync(path.join(bin, 'lldp-listen'), `#!${busybox} sh\n[ "$1" = 2 ] && [ "$2" = eth0 ] && echo "eth0 ${frame}"\n`, { mode: 0o755 });
-  return execFileSync(busybox, ['sh', SCRIPT, '2'], { encoding: 'utf8', env: { PATH: bin, INVENTORY_ROOT: root } });
+  const env = { PATH: bin, INVENTORY_ROOT: root };
+  return {
+    inventory: execFileSync(busybox, ['sh', SCRIPT], { encoding: 'utf8', env }),
+    lldp: execFileSync(busybox, ['sh', LLDP_SCRIPT, '2'], { encoding: 'utf8', env }),
+  };
 }
 
 describe.skipIf(busybox === '')('the agent inventory, from sysfs to Rackboot', () => {
   buildTree();
-  const inventory = parseInventoryReport(runScript(), '2026-12-02T07:00:00.000Z');
+  const reports = runScripts();
+  const inventory = withLldpReport(parseInventoryReport(reports.inventory, '2026-12-02T07:00:00.000Z'), reports.lldp);
 
   it('reads system, CPU, memory and boot mode', () => {
     expect(inventory.system).toEqual({ vendor: 'Rackboot Lab', product: 'Virtual R640', serial: 'SN-LAB-7', uuid: 'a1b2c3d4-0000-4000-8000-000000000007' });
@@ -149,7 +156,8 @@ describe.skipIf(busybox === '')('the agent inventory, from sysfs to Rackboot', (
     expect(vda).toMatchObject({ transport: 'virtio', serial: 'VIRT-1', vendor: null, byPath: 'pci-0000:00:05.0', hctl: null, partitions: [], filesystem: null });
   });
 
-  it('reads each physical NIC with its LLDP neighbour, and leaves out loopback', () => {
+  it('reads each physical NIC, and leaves out loopback; the LLDP report adds the switch port heard', () => {
+    expect(parseInventoryReport(reports.inventory, '2026-12-02T07:00:00.000Z').nics.map((nic) => nic.lldp)).toEqual([null]);
     expect(inventory.nics).toEqual([
       { name: 'eth0', mac: '52:54:00:aa:bb:01', driver: 'virtio_net', pciAddress: '0000:00:03.0', hasLink: true, speedMbps: null, lldp: { chassisId: '00:1b:54:aa:bb:cc', portId: 'Gi1/0/7', portDescription: null, systemName: 'rack3-tor', vlans: [] } },
     ]);
@@ -178,5 +186,22 @@ describe('kernel device paths', () => {
   it('names the line it cannot read', () => {
     expect(() => parseInventoryReport('arch=x86_64\ngarbage line', 'now')).toThrow(InventoryReportError);
     expect(() => parseInventoryReport('disk.sda.model=X', 'now')).toThrow(/disk sda has no size/);
+  });
+});
+
+describe('the LLDP report', () => {
+  const blank = (): Inventory => parseInventoryReport('arch=x86_64\nnic.eth0.mac=52:54:00:aa:bb:01\nnic.eth0.carrier=0\nnic.eth1.mac=52:54:00:aa:bb:02\n', '2026-12-02T07:00:00.000Z');
+
+  it('adds nothing when no switch spoke, and counts a NIC that heard one as linked', () => {
+    expect(withLldpReport(blank(), '').nics.map((nic) => nic.lldp)).toEqual([null, null]);
+    const frame = '0180c200000e001122334455' + '88cc' + '020704001b54aabbcc' + '0408054769312f302f37' + '06020078' + '0000';
+    const eth0 = withLldpReport(blank(), `lldp.eth0=${frame}\n`).nics[0];
+    expect(eth0).toMatchObject({ hasLink: true, lldp: { chassisId: '00:1b:54:aa:bb:cc', portId: 'Gi1/0/7' } });
+  });
+
+  it('refuses lines that are not lldp.NIC=HEX, and ignores a frame that is no LLDP', () => {
+    expect(() => withLldpReport(blank(), 'disk.sda.sectors=1\n')).toThrow(/not lldp.NIC=HEX/);
+    expect(() => withLldpReport(blank(), 'lldp.eth0=zz\n')).toThrow(/not lldp.NIC=HEX/);
+    expect(withLldpReport(blank(), 'lldp.eth0=00ff\n').nics[0]).toMatchObject({ hasLink: false, lldp: null });
   });
 });

@@ -166,20 +166,19 @@ function readDisk(name: string, raw: RawFields, kernelPartitions: RawPartition[]
   };
 }
 
-function readNic(name: string, raw: RawFields, lldpHex: string | undefined): InventoryNic | null {
+function readNic(name: string, raw: RawFields): InventoryNic | null {
   const mac = raw.mac ? parseMac(raw.mac.trim()) : null;
   if (!mac || mac === '00:00:00:00:00:00') return null;
-  const hasLink = flag(raw.carrier);
   const speed = raw.speed !== undefined && /^\d+$/.test(raw.speed.trim()) ? Number(raw.speed.trim()) : null;
-  const frame = hasLink && lldpHex && /^([0-9a-f]{2})+$/.test(lldpHex) ? Buffer.from(lldpHex, 'hex') : null;
   return {
     name,
     mac,
     driver: clean(raw.driver),
     pciAddress: raw.device ? pciAddressOf(raw.device) : null,
-    hasLink,
+    hasLink: flag(raw.carrier),
     speedMbps: speed !== null && speed > 0 ? speed : null,
-    lldp: frame ? parseLldpFrame(frame) : null,
+    // Heard later, on its own (agent/lldp.sh): see withLldpReport.
+    lldp: null,
   };
 }
 
@@ -188,7 +187,6 @@ export function parseInventoryReport(report: string, collectedAt: string): Inven
   const disks = new Map<string, RawFields>();
   const partitions = new Map<string, Map<string, RawPartition>>();
   const nics = new Map<string, RawFields>();
-  const lldp = new Map<string, string>();
   const entry = <T>(map: Map<string, T>, key: string, make: () => T): T => {
     const found = map.get(key);
     if (found) return found;
@@ -220,8 +218,6 @@ export function parseInventoryReport(report: string, collectedAt: string): Inven
       }
     } else if ((match = /^nic\.([A-Za-z0-9_@:-]+)\.([a-z_]+)$/.exec(key))) {
       entry(nics, match[1]!, (): RawFields => ({}))[match[2]!] = value;
-    } else if ((match = /^lldp\.([A-Za-z0-9_@:-]+)$/.exec(key))) {
-      lldp.set(match[1]!, value.trim());
     } else {
       top.set(key, value);
     }
@@ -247,9 +243,31 @@ export function parseInventoryReport(report: string, collectedAt: string): Inven
     memoryBytes,
     bootMode: top.get('boot')?.trim() === 'uefi' ? ('uefi' as const) : ('bios' as const),
     disks: [...disks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, raw]) => readDisk(name, raw, [...(partitions.get(name)?.values() ?? [])])),
-    nics: [...nics.entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([name, raw]) => readNic(name, raw, lldp.get(name)) ?? []),
+    nics: [...nics.entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([name, raw]) => readNic(name, raw) ?? []),
   };
   const checked = inventorySchema.safeParse(inventory);
   if (!checked.success) throw new InventoryReportError(`inventory report does not fit the inventory: ${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message}`);
   return checked.data;
+}
+
+/**
+ * The inventory with the LLDP report the agent sends once its listening window ends (agent/lldp.sh: one
+ * `lldp.NIC=HEX` line per NIC that heard a switch; none when no switch spoke). A frame heard proves the link.
+ */
+export function withLldpReport(inventory: Inventory, report: string): Inventory {
+  const heard = new Map<string, Buffer>();
+  for (const line of report.split('\n')) {
+    if (line.trim() === '') continue;
+    const match = /^lldp\.([A-Za-z0-9_@:-]+)=((?:[0-9a-f]{2})+)$/.exec(line.trim());
+    if (!match) throw new InventoryReportError(`LLDP report line is not lldp.NIC=HEX: ${line.slice(0, 80)}`);
+    heard.set(match[1]!, Buffer.from(match[2]!, 'hex'));
+  }
+  return {
+    ...inventory,
+    nics: inventory.nics.map((nic) => {
+      const frame = heard.get(nic.name);
+      const lldp = frame ? parseLldpFrame(frame) : null;
+      return lldp ? { ...nic, hasLink: true, lldp } : nic;
+    }),
+  };
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeployRecord, Image } from '../../shared/deploy';
 import { AgentApi, type AgentJob } from './agent-api';
 import { DeployStore } from './deploy-store';
@@ -11,6 +11,9 @@ import type { Inventory } from '../../shared/inventory';
 import type { BootNetwork, BootPlan, BootSignal, DeployTarget, DiskPolicy, PowerControl } from './ports';
 
 const GIB = 1024 ** 3;
+
+/** An LLDP frame from switch rack3-tor, port Gi1/0/7, as lldp-listen prints it. */
+const LLDP_FRAME = '0180c200000e001122334455' + '88cc' + '020704001b54aabbcc' + '0408054769312f302f37' + '06020078' + '0a097261636b332d746f72' + '0000';
 
 /** An agent's inventory report of one virtio disk, blank or holding an ext4 filesystem labelled "data". */
 function inventoryReport(disk: { sizeBytes: number; holdsData: boolean }): string {
@@ -74,6 +77,8 @@ class FakeRack implements PowerControl, BootNetwork {
   writeStallMs = 0;
   /** The agent keeps reporting the same byte count and never finishes. */
   writeStuck = false;
+  /** The LLDP report each node's agent sends after its job (none for nodes whose deploy ends first); empty by default. */
+  lldpReports = new Map<string, string | null>();
   /** What each node's one disk is; by default a blank 8 GiB virtio disk. */
   disks = new Map<string, { sizeBytes: number; holdsData: boolean }>();
   /** The job each node's agent was given. */
@@ -149,6 +154,8 @@ class FakeRack implements PowerControl, BootNetwork {
       call('POST', 'inventory', inventoryReport(this.disks.get(nodeId) ?? { sizeBytes: 8 * GIB, holdsData: false }));
       const job = call('GET', 'job');
       this.jobs.set(nodeId, job?.body ?? '');
+      const lldp = this.lldpReports.has(nodeId) ? this.lldpReports.get(nodeId)! : '';
+      if (job?.status === 200 && lldp !== null) setTimeout(() => call('POST', 'lldp', lldp), 1);
       // A refused deploy has no job any more: the agent writes nothing.
       if (job?.status !== 200 || job.body.startsWith('action=inspect')) return;
       served({ phase: 'started', status: 200, bytes: 0, total: 4096 });
@@ -270,6 +277,15 @@ describe('disk choice and the data on it', () => {
     expect(inventories.get('n1')?.disks[0]).toMatchObject({ name: 'vda', serial: 'VDA-1', transport: 'virtio' });
   });
 
+  it('keeps the inventory of a deploy that ended before the agent reported LLDP: the write does not wait for the switch', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.lldpReports.set('n1', null);
+    await orchestrator().start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    await vi.waitFor(() => expect(inventories.get('n1')?.nics[0]).toMatchObject({ name: 'eth0', lldp: null }));
+    expect(logs.map((line) => line.message).filter((message) => message.startsWith('LLDP'))).toEqual([]);
+  });
+
   it('refuses a disk that holds a filesystem unless erasing was confirmed, before the agent gets a job', async () => {
     addNode('n1', '52:54:00:00:00:01', true);
     rack.disks.set('n1', { sizeBytes: 8 * GIB, holdsData: true });
@@ -307,14 +323,16 @@ describe('disk choice and the data on it', () => {
 });
 
 describe('inspection', () => {
-  it('boots the agent, keeps its inventory, powers the server off and writes nothing', async () => {
+  it('boots the agent, keeps its inventory with the switch port it heard, powers the server off and writes nothing', async () => {
     addNode('n1', '52:54:00:00:00:01', true);
+    rack.lldpReports.set('n1', `lldp.eth0=${LLDP_FRAME}\n`);
     await orchestrator().inspect('n1');
     const record = await settled('n1');
     expect(record).toMatchObject({ status: 'idle', imageId: null, failure: null });
     expect(record.history.map((entry) => entry.phase)).toEqual(['enrolled', 'bmc-verified', 'mac-captured', 'booting-pxe', 'dhcp', 'bootloader', 'ramdisk', 'agent-connected']);
     expect(rack.jobs.get('n1')).toBe('action=inspect\n');
-    expect(inventories.get('n1')?.nics[0]).toMatchObject({ mac: '52:54:00:00:00:01', hasLink: true });
+    expect(inventories.get('n1')?.nics[0]).toMatchObject({ mac: '52:54:00:00:00:01', hasLink: true, lldp: { systemName: 'rack3-tor', portId: 'Gi1/0/7' } });
+    expect(logs.map((line) => line.message)).toContain('LLDP: eth0 on switch port Gi1/0/7 on rack3-tor.');
     expect(rack.powerOffs).toEqual(['n1']);
     expect(rack.log).not.toContain('n1 bootdev disk persistent');
   });

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DEPLOY_PHASES, type BootMode, type DeployPhase, type DeployRecord, type Image } from '../../shared/deploy';
 import type { Inventory, InventoryDisk } from '../../shared/inventory';
 import { chooseRootDisk, describeContents, unwritableReason, writeRefusal } from '../../shared/root-device';
+import { describeSwitchPort } from '../../shared/inventory-text';
 import type { AgentDisk, AgentJob, AgentReport, ConfigDrivePlan } from './agent-api';
-import { parseInventoryReport } from './inventory-report';
+import { parseInventoryReport, withLldpReport } from './inventory-report';
 import { ConfigDriveJob } from './config-drive/config-drive-job';
 import { readImageHead } from './config-drive/image-head';
 import { ConfigDriveRefusal } from './config-drive/partition-table';
@@ -124,8 +125,12 @@ interface Running {
   job: AgentJob | null;
   /** Null for an inspection: boot the agent, collect the inventory, power off, write nothing. */
   image: Image | null;
-  /** The inventory the agent posted on this boot. */
+  /** The inventory the agent posted on this boot (with the LLDP neighbours once their report came). */
   inventory: Inventory | null;
+  /** The agent's LLDP report came: its listening window ended, whether a switch spoke or not. */
+  lldpReported: boolean;
+  /** Storing the inventory with the node: once per boot, when the LLDP report comes or when the run ends without it. */
+  inventoryStored: Promise<void> | null;
   /** The erase confirmation let this deploy write over a disk that held data (or was given): it is spent once written. */
   eraseConfirmed: boolean;
   /** Why the agent API last refused this deploy's MAC, and when: the agent did call, whatever the timeout says. */
@@ -178,7 +183,7 @@ export class Orchestrator {
       resumable ? previous : initialRecord(nodeId, now),
     );
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
     run.waiter.mark(from);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, from));
@@ -191,7 +196,7 @@ export class Orchestrator {
     const now = new Date().toISOString();
     const record = await this.deps.store.apply(nodeId, { kind: 'start', deployId: randomUUID(), imageId: null, from: 'enrolled', at: now }, initialRecord(nodeId, now));
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image: null, inventory: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
+    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image: null, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, 'enrolled'));
     return record;
@@ -213,6 +218,9 @@ export class Orchestrator {
         break;
       case 'inventory':
         this.inventoryArrived(job, run, report.report);
+        break;
+      case 'lldp':
+        this.lldpArrived(job.nodeId, run, report.report);
         break;
       case 'progress': {
         // Only new bytes are progress: an agent that keeps reporting the same count is stalled, not working.
@@ -278,12 +286,6 @@ export class Orchestrator {
     run.inventory = inventory;
     this.reach(nodeId, run, 'agent-connected');
     this.log(nodeId, 'info', 'inventory', inventorySummary(inventory));
-    void this.deps.inventory.record(nodeId, inventory).then(
-      (changes) => {
-        for (const change of changes) this.log(nodeId, 'info', 'inventory', `Since the last inspection: ${change}`);
-      },
-      (error: unknown) => this.log(nodeId, 'warn', 'inventory', `The inventory could not be stored: ${error instanceof Error ? error.message : String(error)}.`),
-    );
     if (job.action === 'inspect') {
       run.waiter.activity();
       return;
@@ -504,12 +506,44 @@ export class Orchestrator {
   }
 
   /** From the power-on to the image verified on the disk: each phase waited for, a silent stretch reported. */
+  /**
+   * The switch ports the agent heard over LLDP, which it reports apart once its listening window ends so that no
+   * deploy waits for a silent switch: added to this boot's inventory, which is then stored with the node.
+   */
+  private lldpArrived(nodeId: string, run: Running, report: string): void {
+    if (!run.inventory || run.lldpReported) return;
+    run.lldpReported = true;
+    try {
+      run.inventory = withLldpReport(run.inventory, report);
+    } catch (error) {
+      this.log(nodeId, 'warn', 'inventory', `The agent's LLDP report could not be read (${error instanceof Error ? error.message : String(error)}); the inventory is stored without switch ports.`);
+    }
+    const heard = run.inventory.nics.filter((nic) => nic.lldp);
+    this.log(nodeId, 'info', 'inventory', heard.length > 0 ? `LLDP: ${heard.map((nic) => `${nic.name} on switch port ${describeSwitchPort(nic.lldp!)}`).join(', ')}.` : 'LLDP: no switch announced itself within 3 s.');
+    void this.storeInventory(nodeId, run);
+    // An inspection waits for this report; to a deploy it is no progress of the write.
+    if (!run.image) run.waiter.activity();
+  }
+
+  /** Stores this boot's inventory with the node once, logging what changed since the last one. */
+  private storeInventory(nodeId: string, run: Running): Promise<void> {
+    const { inventory } = run;
+    if (!inventory) return Promise.resolve();
+    run.inventoryStored ??= this.deps.inventory.record(nodeId, inventory).then(
+      (changes) => {
+        for (const change of changes) this.log(nodeId, 'info', 'inventory', `Since the last inspection: ${change}`);
+      },
+      (error: unknown) => this.log(nodeId, 'warn', 'inventory', `The inventory could not be stored: ${error instanceof Error ? error.message : String(error)}.`),
+    );
+    return run.inventoryStored;
+  }
+
   private async waitForServer(nodeId: string, run: Running, signal: AbortSignal): Promise<void> {
     const { waiter } = run;
     const phases = run.image ? (['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const) : (['dhcp', 'bootloader', 'ramdisk', 'agent-connected'] as const);
     const steps: [DeployPhase, () => boolean][] = [
       ...phases.map((phase): [DeployPhase, () => boolean] => [phase, () => waiter.hasReached(phase)]),
-      run.image ? ['verifying', () => waiter.verified] : ['agent-connected', () => run.inventory !== null],
+      run.image ? ['verifying', () => waiter.verified] : ['agent-connected', () => run.lldpReported],
     ];
     for (const [phase, done] of steps) {
       const stall = new StallWatch(
@@ -636,6 +670,7 @@ export class Orchestrator {
       await this.bmcStep(nodeId, bootTarget, 'booting-pxe', 'powering the server on', signal, () => this.deps.power.restart(bootTarget));
       await this.waitForServer(nodeId, run, signal);
       if (!run.image) {
+        await this.storeInventory(nodeId, run);
         for (const cleanup of cleanups.splice(0)) cleanup();
         await this.bmcStep(nodeId, bootTarget, 'agent-connected', 'powering the server off after the inspection', signal, () => this.deps.power.powerOff(bootTarget));
         this.log(nodeId, 'info', 'inventory', 'Inspection done: inventory stored, server powered off, nothing written.');
@@ -665,6 +700,8 @@ export class Orchestrator {
       this.log(nodeId, signal.aborted ? 'warn' : 'error', 'deploy', signal.aborted ? 'Deploy cancelled.' : `Deploy failed in ${record.failure?.phase}: ${record.failure?.reason}`);
       this.deps.onChange(record);
     } finally {
+      // A run that ends before the agent's LLDP report still keeps what the agent found.
+      void this.storeInventory(nodeId, run);
       for (const cleanup of cleanups) cleanup();
       this.running.delete(nodeId);
     }

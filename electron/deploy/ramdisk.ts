@@ -18,8 +18,21 @@ import agentVerifyImage from './agent/verify-image.sh?raw';
 import agentConfigDrive from './agent/config-drive.sh?raw';
 import agentInventory from './agent/inventory.sh?raw';
 import agentWipeMetadata from './agent/wipe-metadata.sh?raw';
+import agentLldp from './agent/lldp.sh?raw';
 
 const execFileAsync = promisify(execFile);
+
+/** The agent's scripts by their path in the ramdisk. */
+const AGENT_SCRIPTS: Record<string, string> = {
+  init: agentInit,
+  'etc/rackboot/udhcpc.sh': agentDhcpScript,
+  'etc/rackboot/fetch-image.sh': agentFetchImage,
+  'etc/rackboot/verify-image.sh': agentVerifyImage,
+  'etc/rackboot/config-drive.sh': agentConfigDrive,
+  'etc/rackboot/inventory.sh': agentInventory,
+  'etc/rackboot/lldp.sh': agentLldp,
+  'etc/rackboot/wipe-metadata.sh': agentWipeMetadata,
+};
 
 /** The agent's own files, as a cpio archive the kernel can unpack on top of any initramfs. */
 export function agentEntries(tools: AgentTools): CpioEntry[] {
@@ -28,13 +41,7 @@ export function agentEntries(tools: AgentTools): CpioEntry[] {
     ...tools.entries,
     { kind: 'dir', path: 'etc' },
     { kind: 'dir', path: 'etc/rackboot' },
-    { kind: 'file', path: 'init', data: Buffer.from(agentInit), mode: 0o755 },
-    { kind: 'file', path: 'etc/rackboot/udhcpc.sh', data: Buffer.from(agentDhcpScript), mode: 0o755 },
-    { kind: 'file', path: 'etc/rackboot/fetch-image.sh', data: Buffer.from(agentFetchImage), mode: 0o755 },
-    { kind: 'file', path: 'etc/rackboot/verify-image.sh', data: Buffer.from(agentVerifyImage), mode: 0o755 },
-    { kind: 'file', path: 'etc/rackboot/config-drive.sh', data: Buffer.from(agentConfigDrive), mode: 0o755 },
-    { kind: 'file', path: 'etc/rackboot/inventory.sh', data: Buffer.from(agentInventory), mode: 0o755 },
-    { kind: 'file', path: 'etc/rackboot/wipe-metadata.sh', data: Buffer.from(agentWipeMetadata), mode: 0o755 },
+    ...Object.entries(AGENT_SCRIPTS).map(([file, script]): CpioEntry => ({ kind: 'file', path: file, data: Buffer.from(script), mode: 0o755 })),
   ];
 }
 
@@ -90,7 +97,8 @@ export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: s
 
 /** Builds once per distinct input and keeps the result under the cache folder. */
 export async function cachedRamdisk(cacheDir: string, key: string[], build: () => Promise<Buffer>): Promise<string> {
-  const hash = createHash('sha256').update(agentInit).update(agentDhcpScript).update(agentFetchImage).update(agentInventory).update(agentWipeMetadata);
+  const hash = createHash('sha256');
+  for (const [file, script] of Object.entries(AGENT_SCRIPTS)) hash.update(file).update('\0').update(script).update('\0');
   for (const part of key) hash.update(part).update('\0');
   const file = path.join(cacheDir, `ramdisk-${hash.digest('hex').slice(0, 20)}.img`);
   if (!existsSync(file)) await writeFileAtomic(file, await build(), 0o644);

@@ -90,10 +90,13 @@ load_drivers
 IFACE=$(find_interface) || { console "no network interface with MAC $MAC: is its driver in the ramdisk?"; halt_forever; }
 ip link set lo up
 ip link set "$IFACE" up
+# The switch's LLDP is listened for in the background (3 s at most) while the agent gets its lease, takes the inventory
+# and writes: it is reported on its own (report_lldp), so no deploy waits for a switch that never speaks.
+( sh /etc/rackboot/lldp.sh 3 > /tmp/lldp.partial 2>/dev/null; mv /tmp/lldp.partial /tmp/lldp ) &
 udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
 
-# What this server is made of (inventory.sh): collected once, before anything is written, with LLDP heard for 3 s.
-sh /etc/rackboot/inventory.sh 3 > /tmp/inventory 2>/dev/console
+# What this server is made of (inventory.sh): collected once, before anything is written.
+sh /etc/rackboot/inventory.sh > /tmp/inventory 2>/dev/console
 console "inventory collected ($(wc -c < /tmp/inventory) bytes)"
 
 # Sends the inventory, then asks for the job Rackboot makes from it (the target disk is chosen from the inventory);
@@ -108,12 +111,20 @@ fetch_job() {
     [ "$pause" -gt 30 ] && pause=30
   done
 }
+# The LLDP frames heard (none when no switch spoke), once the listening window has ended.
+report_lldp() {
+  while [ ! -e /tmp/lldp ]; do sleep 0.2; done
+  wget -q -O /dev/null --post-file /tmp/lldp "$URL/agent/v1/lldp?$QUERY" 2>/dev/null
+}
+
 fetch_job
 REPORTING=1
 if [ "$(job_value action)" = inspect ]; then
-  log "inspection: inventory sent, nothing to write; waiting to be powered off"
+  report_lldp
+  log "inspection: inventory and LLDP sent, nothing to write; waiting to be powered off"
   halt_forever
 fi
+report_lldp &
 IMAGE_URL=$(job_value image_url)
 IMAGE_MAP_URL=$(job_value image_map_url)
 IMAGE_FORMAT=$(job_value image_format)

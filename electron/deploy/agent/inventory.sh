@@ -1,11 +1,10 @@
 #!/bin/sh
 # Prints what this server is made of as key=value lines (docs/agent-api.md, "Inventory report"): raw facts from sysfs
-# and procfs, sampled bytes of every disk (base64) and the LLDP frames heard (hex). Rackboot reads them
-# (electron/deploy/inventory-report.ts): partition tables, filesystems and LLDP are parsed there, not here.
-# Usage: inventory.sh [LLDP_SECONDS]. INVENTORY_ROOT points it at a fake tree (tests); the ramdisk uses /.
+# and procfs and sampled bytes of every disk (base64). Rackboot reads them (electron/deploy/inventory-report.ts):
+# partition tables and filesystems are parsed there, not here. The switch's LLDP comes apart (agent/lldp.sh).
+# INVENTORY_ROOT points it at a fake tree (tests); the ramdisk uses /.
 ROOT=${INVENTORY_ROOT:-}
 SYS=$ROOT/sys
-LLDP_SECONDS=${1:-3}
 
 # key=value from the first line of a file, when the file exists and reads.
 fact() {
@@ -22,23 +21,11 @@ sample() { # sample DEVICE SKIP_SECTORS COUNT_SECTORS
 
 hex() { od -An -tx1 -v "$1" 2>/dev/null | tr -d ' \n'; }
 
-# Physical NICs only (a device behind them): brought up so their link and a switch's LLDP can be seen.
+# Physical NICs only (a device behind them): agent/lldp.sh has brought them up, so their link shows.
 NICS=
 for dir in "$SYS"/class/net/*; do
-  [ -e "$dir/device" ] || continue
-  NICS="$NICS ${dir##*/}"
-  [ -z "$ROOT" ] && ip link set "${dir##*/}" up 2>/dev/null
+  [ -e "$dir/device" ] && NICS="$NICS ${dir##*/}"
 done
-
-# LLDP listening runs while the disks are read; it ends early once every NIC has heard its switch.
-LLDP_OUT=/tmp/rackboot-lldp.$$
-: > "$LLDP_OUT"
-LLDP_PID=
-if [ -n "$NICS" ] && [ "$LLDP_SECONDS" -gt 0 ] && command -v lldp-listen >/dev/null 2>&1; then
-  # shellcheck disable=SC2086
-  lldp-listen "$LLDP_SECONDS" $NICS > "$LLDP_OUT" 2>/dev/null &
-  LLDP_PID=$!
-fi
 
 echo "arch=$(uname -m)"
 if [ -d "$SYS/firmware/efi" ]; then echo "boot=uefi"; else echo "boot=bios"; fi
@@ -107,9 +94,3 @@ for nic in $NICS; do
   fact "nic.$nic.carrier" "$dir/carrier"
   fact "nic.$nic.speed" "$dir/speed"
 done
-
-[ -n "$LLDP_PID" ] && wait "$LLDP_PID"
-while read -r nic frame; do
-  [ -n "$frame" ] && echo "lldp.$nic=$frame"
-done < "$LLDP_OUT"
-rm -f "$LLDP_OUT"
