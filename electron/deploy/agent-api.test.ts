@@ -53,6 +53,15 @@ describe('agent API', () => {
     expect(api.handle(request('GET', '/agent/v1/job', q))?.body).toMatch(/^disk=\/dev\/sdb\nclean=\/dev\/sdb,\/dev\/sdc$/m);
   });
 
+  it('takes the LLDP report apart from the inventory, empty when no switch spoke, only from the agent with the token', () => {
+    const { api, reports } = setup();
+    expect(api.handle(request('POST', '/agent/v1/lldp', 'mac=52:54:00:12:34:56&token=tok-123', ''))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/lldp', 'mac=52:54:00:12:34:56&token=tok-123', 'lldp.eth0=0180c2\n'))?.status).toBe(200);
+    expect(api.handle(request('POST', '/agent/v1/lldp', 'mac=52:54:00:12:34:56&token=wrong', 'lldp.eth0=0180c2\n'))?.status).toBe(403);
+    expect(api.handle(request('GET', '/agent/v1/lldp', 'mac=52:54:00:12:34:56&token=tok-123'))?.status).toBe(405);
+    expect(reports).toEqual([{ kind: 'lldp', report: '' }, { kind: 'lldp', report: 'lldp.eth0=0180c2\n' }]);
+  });
+
   it('gives an inspection job as the action alone', () => {
     expect(renderJob({ ...job, action: 'inspect', disk: null })).toBe('action=inspect');
   });
