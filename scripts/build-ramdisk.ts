@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { builtinRamdiskManifestSchema, type BuiltinRamdiskManifest } from '../shared/deploy';
 import { BUILTIN_FILES } from '../electron/deploy/builtin-ramdisk';
-import { writeCpio } from '../electron/deploy/cpio';
+import { writeCpio, type CpioEntry } from '../electron/deploy/cpio';
 import { deployModules } from '../electron/deploy/driver-set';
 import { ramdiskContents } from '../electron/deploy/ramdisk-tree';
 import { kernelBehind, type PackageEntry } from './ramdisk/debian-archive';
@@ -40,7 +40,7 @@ const FIRMWARE_PACKAGES = [
 /** What the build is made of besides the packages: a change to any of them is a new ramdisk. */
 const BUILDER_SOURCES = [
   'scripts/build-ramdisk.ts', 'electron/deploy/driver-set.ts', 'electron/deploy/firmware.ts', 'electron/deploy/module-info.ts',
-  'electron/deploy/modules-dep.ts', 'electron/deploy/ramdisk-tree.ts', 'electron/deploy/cpio.ts',
+  'electron/deploy/modules-dep.ts', 'electron/deploy/ramdisk-tree.ts', 'electron/deploy/cpio.ts', 'electron/deploy/builtin-ramdisk.ts',
 ];
 
 const cacheRoot = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'rackboot', 'ramdisk');
@@ -113,9 +113,10 @@ async function build(inputs: Inputs, target: string): Promise<BuiltinRamdiskMani
       busybox: path.join(busyboxDir, 'bin/busybox'),
       firmwareDir: firmwareRoot,
     });
-    const initrd = gzipSync(writeCpio(contents.entries), { level: 9 });
+    const initrd = gzipSync(writeCpio(contents.base), { level: 9 });
     await mkdir(target, { recursive: true });
     await writeFile(path.join(target, BUILTIN_FILES.initrd), initrd);
+    const driversBytes = await writeTree(path.join(target, BUILTIN_FILES.drivers), contents.drivers);
     await copyFile(path.join(kernelDir, 'boot', `vmlinuz-${release}`), path.join(target, BUILTIN_FILES.kernel));
     const modulesDep = await readFile(path.join(kernelDir, 'lib/modules', release, 'modules.dep'), 'utf8');
     const manifest: BuiltinRamdiskManifest = {
@@ -129,6 +130,7 @@ async function build(inputs: Inputs, target: string): Promise<BuiltinRamdiskMani
       firmwareMissing: contents.firmware.missing,
       kernelBytes: (await stat(path.join(target, BUILTIN_FILES.kernel))).size,
       initrdBytes: initrd.length,
+      driversBytes,
       packages: [inputs.kernel, inputs.busybox, ...inputs.firmware].map(({ name, version, sha256 }) => ({ name, version, sha256 })),
       signatureChecked: inputs.signatureChecked,
     };
@@ -137,6 +139,21 @@ async function build(inputs: Inputs, target: string): Promise<BuiltinRamdiskMani
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Writes the drivers' folders, files and links under `root`; returns the bytes of the files. */
+async function writeTree(root: string, entries: CpioEntry[]): Promise<number> {
+  let bytes = 0;
+  for (const entry of entries) {
+    const where = path.join(root, entry.path);
+    if (entry.kind === 'dir') await mkdir(where, { recursive: true });
+    else if (entry.kind === 'file') {
+      await writeFile(where, entry.data, { mode: entry.mode ?? 0o644 });
+      bytes += entry.data.length;
+    } else if (entry.kind === 'symlink') await symlink(entry.target, where);
+    else throw new Error(`the drivers hold a ${entry.kind} (${entry.path}), which a folder cannot`);
+  }
+  return bytes;
 }
 
 /** The newest complete build in the cache, for a build machine that cannot reach the archive right now. */
@@ -156,7 +173,7 @@ async function publish(source: string): Promise<BuiltinRamdiskManifest> {
     const staging = `${outDir}.${process.pid}.partial`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
-    for (const file of Object.values(BUILTIN_FILES)) await copyFile(path.join(source, file), path.join(staging, file));
+    for (const file of Object.values(BUILTIN_FILES)) await cp(path.join(source, file), path.join(staging, file), { recursive: true, verbatimSymlinks: true });
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
   }

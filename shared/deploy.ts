@@ -108,7 +108,10 @@ export const builtinRamdiskManifestSchema = z.object({
   /** Firmware names the modules give that no package taken holds. */
   firmwareMissing: z.array(z.string()),
   kernelBytes: z.number().int().min(0),
+  /** The initrd the server boots: busybox and the module index. */
   initrdBytes: z.number().int().min(0),
+  /** The driver modules and firmware files; each server is sent those its devices match. */
+  driversBytes: z.number().int().min(0),
   packages: z.array(z.object({ name: z.string(), version: z.string(), sha256: z.string() })),
   /** Whether the archive's InRelease signature was checked with the Debian archive keyring (gpgv). */
   signatureChecked: z.boolean(),

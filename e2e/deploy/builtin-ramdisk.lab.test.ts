@@ -1,6 +1,6 @@
 // The built-in deploy ramdisk as the app ships it (npm run ramdisk → dist/ramdisk): what its module index holds for
-// real servers' RAID/HBA and NIC drivers and their firmware, and that it deploys the lab servers under BIOS and UEFI
-// with no ramdisk setting at all.
+// real servers' RAID/HBA and NIC drivers and their firmware (in the drivers folder each server is sent its own from),
+// and that it deploys the lab servers under BIOS and UEFI with no ramdisk setting at all.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ describe('the built-in deploy ramdisk', () => {
   let manifest: BuiltinRamdiskManifest;
   let root: string;
   let tree: string;
+  let drivers: string;
 
   beforeAll(() => {
     // Cached by its inputs under ~/.cache/rackboot/ramdisk: quick unless Debian published a new kernel.
@@ -29,6 +30,7 @@ describe('the built-in deploy ramdisk', () => {
     root = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
     execFileSync('sh', ['-c', 'gzip -dc "$1" | (cd "$2" && cpio -id --quiet)', 'sh', path.join(RAMDISK_DIR, 'initrd.cpio.gz'), root]);
     tree = path.join(root, 'lib/modules', manifest.kernelRelease);
+    drivers = path.join(RAMDISK_DIR, 'drivers');
   }, 900_000);
 
   afterAll(async () => {
@@ -44,9 +46,9 @@ describe('the built-in deploy ramdisk', () => {
       expect(line, `${driver} in modules.dep`).toBeDefined();
       expect(alias, `${driver} in modules.alias`).toMatch(new RegExp(` ${driver}\n`));
       const file = line!.slice(0, line!.indexOf(':'));
-      named[driver] = moduleFirmware(await readFile(path.join(tree, file)));
+      named[driver] = moduleFirmware(await readFile(path.join(drivers, 'lib/modules', manifest.kernelRelease, file)));
       for (const firmware of named[driver]!) {
-        await expect(stat(path.join(root, 'lib/firmware', firmware)), `${driver} names ${firmware}`).resolves.toBeDefined();
+        await expect(stat(path.join(drivers, 'lib/firmware', firmware)), `${driver} names ${firmware}`).resolves.toBeDefined();
       }
     }
     // The two of them that load firmware from the disk: Broadcom's tg3 (TSO images) and Intel's ice (DDP package).
@@ -54,6 +56,13 @@ describe('the built-in deploy ramdisk', () => {
     expect(named.ice).toContain('intel/ice/ddp/ice.pkg');
     expect(manifest.drivers).toBeGreaterThan(300);
     expect(manifest.firmwareFiles).toBeGreaterThan(50);
+  });
+
+  it('boots with the index alone: no module or firmware file is in the initrd, each server is sent its own', () => {
+    const listing = execFileSync('sh', ['-c', 'gzip -dc "$1" | cpio -t --quiet', 'sh', path.join(RAMDISK_DIR, 'initrd.cpio.gz')], { encoding: 'utf8' });
+    expect(listing).not.toMatch(/\.ko$|^lib\/firmware\//m);
+    expect(manifest.initrdBytes).toBeLessThan(4 * 1024 * 1024);
+    expect(manifest.driversBytes).toBeGreaterThan(20 * 1024 * 1024);
   });
 
   it('leaves out wireless, graphics and sound drivers', async () => {
@@ -84,7 +93,10 @@ describe.skipIf(skip).each<Firmware>(['bios', 'uefi'])('the built-in ramdisk dep
       expect(await sha256OfPrefix(server.diskPath, imageSize)).toBe(await sha256OfPrefix(image, imageSize));
       await waitForSerial(server, new RegExp(DEPLOYED_MARKER), { timeoutMs: 5_000 });
       // The agent ran, from the ramdisk served with no ramdisk option: the built-in one.
-      expect(await readFile(server.serialLogPath, 'utf8')).toContain(`rackboot-agent: starting for ${server.mac}`);
+      const serial = await readFile(server.serialLogPath, 'utf8');
+      expect(serial).toContain(`rackboot-agent: starting for ${server.mac}`);
+      // Its NIC's drivers came with iPXE, the disk's from Rackboot after the lease: virtio_blk among them.
+      expect(serial).toMatch(/rackboot-agent: drivers loaded: .*\bvirtio_blk\b/);
     } finally {
       await lab.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -17,6 +17,9 @@ import type { InventoryStore } from '../inventory/inventory-store';
 import { ProvisioningServices, type ProvisioningEvent } from '../pxe/provisioning-services';
 import type { PrivilegedUdpSource } from '../lib/udp-bind';
 import { agentHttpHandler } from './adapters/agent-http';
+import { driversHttpHandler } from './adapters/drivers-http';
+import { BuiltinDrivers } from '../deploy/builtin-drivers';
+import { findBuiltinRamdisk } from '../deploy/builtin-ramdisk';
 import { BootPlans } from './adapters/boot-plans';
 import { HttpRamdiskSource } from './adapters/http-ramdisk';
 import { BmcPowerControl } from './adapters/bmc-power';
@@ -60,6 +63,8 @@ export class DeployService {
   private network: BootNetwork | null = null;
   private orchestrator: Orchestrator | null = null;
   private settings: DeploySettings = DEFAULT_DEPLOY_SETTINGS;
+  /** The built-in ramdisk's drivers by the folder they were read from: opened once, on the first server that asks. */
+  private drivers: { dir: string; opened: Promise<BuiltinDrivers> } | null = null;
   private config: ServicesConfig | null = null;
   private readonly power: PowerControl;
   /**
@@ -133,6 +138,12 @@ export class DeployService {
       },
     );
     services.http.addRawHandler(agentHttpHandler(this.agent));
+    services.http.addRawHandler(
+      driversHttpHandler(
+        () => this.builtinDrivers(),
+        (message) => this.deps.log('error', 'deploy', `The built-in ramdisk's drivers could not be sent (${message}): run npm run ramdisk to build it again.`),
+      ),
+    );
     this.services = services;
     this.network = plans.network(services);
     this.config = config;
@@ -222,6 +233,21 @@ export class DeployService {
       throw new UserFacingError('services-stopped', 'Start the network boot services first (MAC or Boot step → Start services on the provisioning interface).');
     }
     return this.network;
+  }
+
+  /** The built-in ramdisk's drivers while the settings use it; null for a ramdisk that carries its own. */
+  private async builtinDrivers(): Promise<BuiltinDrivers | null> {
+    if (this.settings.ramdisk.kind !== 'builtin') return null;
+    const builtin = await findBuiltinRamdisk();
+    if (!('dir' in builtin)) return null;
+    if (this.drivers?.dir !== builtin.drivers) {
+      const opened = BuiltinDrivers.open(builtin.drivers);
+      this.drivers = { dir: builtin.drivers, opened };
+      opened.catch(() => {
+        if (this.drivers?.opened === opened) this.drivers = null;
+      });
+    }
+    return this.drivers.opened;
   }
 
   private requireOrchestrator(): Orchestrator {

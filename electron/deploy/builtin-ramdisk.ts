@@ -3,8 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinRamdiskManifestSchema, type BuiltinRamdiskStatus } from '../../shared/deploy';
 
-/** The files of the built-in ramdisk in its folder (scripts/build-ramdisk.ts writes them). */
-export const BUILTIN_FILES = { kernel: 'vmlinuz', initrd: 'initrd.cpio.gz', manifest: 'manifest.json' } as const;
+/**
+ * The files of the built-in ramdisk in its folder (scripts/build-ramdisk.ts writes them): the kernel, the initrd it
+ * boots (busybox and the module index, no drivers), and the drivers' folder (lib/modules, lib/firmware) from which
+ * each server is sent the drivers its devices match (builtin-drivers.ts).
+ */
+export const BUILTIN_FILES = { kernel: 'vmlinuz', initrd: 'initrd.cpio.gz', drivers: 'drivers', manifest: 'manifest.json' } as const;
 
 /** From the sources and from the bundles alike, the build leaves it in dist/ramdisk. */
 const builtDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/ramdisk');
@@ -23,6 +27,7 @@ export interface BuiltinRamdisk {
   dir: string;
   kernel: string;
   initrd: string;
+  drivers: string;
   status: BuiltinRamdiskStatus & { available: true };
 }
 
@@ -34,10 +39,11 @@ export async function findBuiltinRamdisk(dirs = builtinRamdiskDirs()): Promise<B
     const parsed = builtinRamdiskManifestSchema.safeParse(JSON.parse(await fs.readFile(manifestFile, 'utf8').catch(() => 'null')));
     const kernel = path.join(dir, BUILTIN_FILES.kernel);
     const initrd = path.join(dir, BUILTIN_FILES.initrd);
-    if (!parsed.success || !existsSync(kernel) || !existsSync(initrd)) {
+    const drivers = path.join(dir, BUILTIN_FILES.drivers);
+    if (!parsed.success || !existsSync(kernel) || !existsSync(initrd) || !existsSync(drivers)) {
       return { available: false, reason: `The built-in deploy ramdisk in ${dir} is incomplete: run npm run ramdisk to build it again, or choose a ramdisk under Advanced.` };
     }
-    return { dir, kernel, initrd, status: { available: true, manifest: parsed.data } };
+    return { dir, kernel, initrd, drivers, status: { available: true, manifest: parsed.data } };
   }
   return {
     available: false,

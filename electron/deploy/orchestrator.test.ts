@@ -230,7 +230,7 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
       ramdisk: {
         paths: async () => {
           rack.ramdiskRequests.push(rack.log.length);
-          return { kernelUrlPath: '/boot/vmlinuz', initrdUrlPath: '/boot/initrd' };
+          return { kernelUrlPath: '/boot/vmlinuz', initrdUrlPath: '/boot/initrd', nicDriversUrlPath: null };
         },
         imageUrlPaths: async () => ({ dataUrlPath: '/images/img1/data', mapUrlPath: '/images/img1/extents' }),
       },

@@ -622,7 +622,7 @@ export class Orchestrator {
         this.log(nodeId, 'info', 'deploy', `Config drive for ${instance.hostname} (${instance.network.kind === 'dhcp' ? 'DHCP' : `static ${instance.network.address}/${instance.network.prefixLength}`}, ${instance.sshKeys.length} SSH key${instance.sshKeys.length === 1 ? '' : 's'}) goes into a new partition of the image's ${run.configDrive.tableKind.toUpperCase()} at the disk's end.`);
       }
       const token = randomBytes(18).toString('base64url');
-      const { kernelUrlPath, initrdUrlPath } = await ramdiskPaths;
+      const { kernelUrlPath, initrdUrlPath, nicDriversUrlPath } = await ramdiskPaths;
       const base = this.deps.network.agentBaseUrl;
       const { dataUrlPath: imagePath, mapUrlPath } = run.image ? await this.deps.ramdisk.imageUrlPaths(run.image) : { dataUrlPath: '', mapUrlPath: '' };
       run.job = {
@@ -647,6 +647,7 @@ export class Orchestrator {
         mode,
         kernelUrlPath,
         initrdUrlPath,
+        nicDriversUrlPath,
         kernelArgs: [`rackboot.url=${base}`, `rackboot.token=${token}`, `rackboot.mac=${bootMac}`, 'quiet', 'console=tty0', 'console=ttyS0,115200'],
       });
       cleanups.push(() => this.deps.network.release(bootMac));

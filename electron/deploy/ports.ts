@@ -54,6 +54,8 @@ export interface BootPlan {
   mode: BootMode;
   kernelUrlPath: string;
   initrdUrlPath: string;
+  /** The initrd of the boot NIC's drivers (fetched by iPXE with the NIC's bus id), for a ramdisk that sends drivers. */
+  nicDriversUrlPath: string | null;
   kernelArgs: string[];
 }
 
@@ -70,8 +72,11 @@ export interface BootNetwork {
 }
 
 export interface RamdiskSource {
-  /** URL paths (on the boot HTTP server) of the kernel and of the initrd carrying the agent. */
-  paths(mode: BootMode): Promise<{ kernelUrlPath: string; initrdUrlPath: string }>;
+  /**
+   * URL paths (on the boot HTTP server) of the kernel, of the initrd carrying the agent, and for the built-in ramdisk
+   * (whose drivers are sent to each server by what it holds) of the boot NIC's drivers.
+   */
+  paths(mode: BootMode): Promise<{ kernelUrlPath: string; initrdUrlPath: string; nicDriversUrlPath: string | null }>;
   /**
    * URL paths of an image's data extents (one after the other, with Range) and of its extent map; refuses an image
    * whose file changed since it was measured.

@@ -14,7 +14,10 @@ export interface KernelTree {
 
 /** What a ramdisk built from a kernel holds besides the agent, for the technician and the tests. */
 export interface RamdiskContents {
-  entries: CpioEntry[];
+  /** Busybox, the folders the agent needs, and the module index (`modules.dep`, `modules.alias`) of the drivers. */
+  base: CpioEntry[];
+  /** The driver modules and their firmware files, under lib/modules/VERSION and lib/firmware. */
+  drivers: CpioEntry[];
   /** Module files (paths under lib/modules/VERSION) of the deploy drivers and what they depend on. */
   modules: string[];
   firmware: FirmwareSet;
@@ -25,7 +28,8 @@ export interface RamdiskContents {
  * (driver-set.ts) as a module tree of their own (`lib/modules/VERSION` with `modules.dep` and `modules.alias` cut down
  * to what it holds), and the firmware files those modules name that `firmwareDir` holds. The agent loads only the
  * drivers whose aliases match a device the kernel found (busybox modprobe resolves modaliases), so a server pays for
- * its own two or three drivers, not for every one shipped.
+ * its own two or three drivers, not for every one shipped. `base` and `drivers` together are that tree; the built-in
+ * ramdisk boots `base` alone and sends each server the drivers its devices match (builtin-drivers.ts).
  */
 export async function ramdiskContents(options: { kernel: KernelTree; busybox: string; firmwareDir?: string }): Promise<RamdiskContents> {
   const tree = `lib/modules/${options.kernel.version}`;
@@ -46,7 +50,8 @@ export async function ramdiskContents(options: { kernel: KernelTree; busybox: st
     ? await collectFirmware(options.firmwareDir, [...modules.values()])
     : { entries: [], files: [], missing: [] };
   const busybox = await fs.readFile(options.busybox);
-  const entries: CpioEntry[] = [
+  const index = moduleIndex(modulesDep, modulesAlias, order);
+  const base: CpioEntry[] = [
     ...['sbin', 'usr', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run'].map(
       (dir): CpioEntry => ({ kind: 'dir', path: dir }),
     ),
@@ -54,21 +59,24 @@ export async function ramdiskContents(options: { kernel: KernelTree; busybox: st
     { kind: 'dir', path: 'bin' },
     { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
-  ];
-  const files = [`${tree}/modules.dep`, ...order.map((file) => `${tree}/${file}`), ...firmware.entries.map((entry) => entry.path)];
-  for (const dir of parentFolders(files)) entries.push({ kind: 'dir', path: dir });
-  for (const [file, data] of modules) entries.push({ kind: 'file', path: `${tree}/${file}`, data });
-  const index = moduleIndex(modulesDep, modulesAlias, order);
-  entries.push(
+    ...parentFolders([`${tree}/modules.dep`]).map((dir): CpioEntry => ({ kind: 'dir', path: dir })),
     { kind: 'file', path: `${tree}/modules.dep`, data: Buffer.from(index.modulesDep) },
     { kind: 'file', path: `${tree}/modules.alias`, data: Buffer.from(index.modulesAlias) },
+  ];
+  const files = [`${tree}/modules.dep`, ...order.map((file) => `${tree}/${file}`), ...firmware.entries.map((entry) => entry.path)];
+  const drivers: CpioEntry[] = [
+    ...parentFolders(files).map((dir): CpioEntry => ({ kind: 'dir', path: dir })),
+    // The index again, for whoever picks from this half alone (builtin-drivers.ts).
+    { kind: 'file', path: `${tree}/modules.dep`, data: Buffer.from(index.modulesDep) },
+    { kind: 'file', path: `${tree}/modules.alias`, data: Buffer.from(index.modulesAlias) },
+    ...[...modules].map(([file, data]): CpioEntry => ({ kind: 'file', path: `${tree}/${file}`, data })),
     ...firmware.entries,
-  );
-  return { entries, modules: order, firmware };
+  ];
+  return { base, drivers, modules: order, firmware };
 }
 
 /** Every folder above the given files, parents first, as a cpio archive must list them. */
-function parentFolders(paths: string[]): string[] {
+export function parentFolders(paths: string[]): string[] {
   const folders = new Set<string>();
   for (const file of paths) {
     const parts = file.split('/');

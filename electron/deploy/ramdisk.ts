@@ -92,7 +92,7 @@ async function describeKernelTree(root: string, source: string): Promise<KernelT
 /** A complete deploy ramdisk: `ramdiskContents` and the agent, as one gzipped cpio archive. */
 export async function buildFullRamdisk(options: { kernel: KernelTree; busybox: string; tools: AgentTools; firmwareDir?: string }): Promise<Buffer> {
   const contents = await ramdiskContents(options);
-  return gzipSync(writeCpio([...contents.entries, ...agentEntries(options.tools).filter((entry) => entry.path !== 'bin')]), { level: 1 });
+  return gzipSync(writeCpio([...contents.base, ...contents.drivers, ...agentEntries(options.tools).filter((entry) => entry.path !== 'bin')]), { level: 1 });
 }
 
 /** Builds once per distinct input and keeps the result under the cache folder. */

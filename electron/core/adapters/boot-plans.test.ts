@@ -4,7 +4,7 @@ import type { BootPlan, BootSignal } from '../../deploy/ports';
 import { BootPlans, type BootServices } from './boot-plans';
 
 const MAC = '52:54:00:12:34:56';
-const plan: BootPlan = { mac: MAC, mode: 'bios', kernelUrlPath: '/deploy/vmlinuz', initrdUrlPath: '/deploy/initrd', kernelArgs: ['console=ttyS0', 'quiet'] };
+const plan: BootPlan = { mac: MAC, mode: 'bios', kernelUrlPath: '/deploy/vmlinuz', initrdUrlPath: '/deploy/initrd', nicDriversUrlPath: null, kernelArgs: ['console=ttyS0', 'quiet'] };
 
 /** Services that report whatever activity the test feeds them. */
 function fakeServices(): BootServices & { report(mac: string, activity: BootActivity): void } {
@@ -36,6 +36,8 @@ describe('the deploy plans as the PXE services booter', () => {
     const plans = new BootPlans(() => false);
     plans.network(fakeServices()).prepare(plan);
     expect(plans.bootSpec(MAC)).toEqual({ kernelUrl: '/deploy/vmlinuz', initrdUrls: ['/deploy/initrd'], cmdline: 'console=ttyS0 quiet' });
+    plans.network(fakeServices()).prepare({ ...plan, nicDriversUrlPath: '/deploy/nic-drivers.cpio' });
+    expect(plans.bootSpec(MAC)).toMatchObject({ bootNicDriversUrl: '/deploy/nic-drivers.cpio' });
   });
 
   it('asks the node list which MACs are claimed', () => {

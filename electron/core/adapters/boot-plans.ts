@@ -28,7 +28,9 @@ export class BootPlans implements Booter {
 
   bootSpec(mac: string): BootSpec | null {
     const plan = this.plans.get(mac);
-    return plan ? { kernelUrl: plan.kernelUrlPath, initrdUrls: [plan.initrdUrlPath], cmdline: plan.kernelArgs.join(' ') } : null;
+    if (!plan) return null;
+    const spec: BootSpec = { kernelUrl: plan.kernelUrlPath, initrdUrls: [plan.initrdUrlPath], cmdline: plan.kernelArgs.join(' ') };
+    return plan.nicDriversUrlPath ? { ...spec, bootNicDriversUrl: plan.nicDriversUrlPath } : spec;
   }
 
   isClaimed(mac: string): boolean {

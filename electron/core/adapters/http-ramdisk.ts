@@ -12,6 +12,7 @@ import type { RamdiskSource } from '../../deploy/ports';
 import { loadAgentTools, type AgentTools } from '../../deploy/agent-tools';
 import { findBuiltinRamdisk } from '../../deploy/builtin-ramdisk';
 import { appendAgent, buildFullRamdisk, cachedRamdisk, openKernelTree } from '../../deploy/ramdisk';
+import { NIC_DRIVERS_PATH } from './drivers-http';
 
 /** What one ramdisk setting is made from: the kernel to serve, and the inputs whose identity keys the built initrd. */
 interface RamdiskInputs {
@@ -35,7 +36,7 @@ export class HttpRamdiskSource implements RamdiskSource {
     private readonly images: Pick<ImageLibrary, 'extents' | 'extentMapPath'>,
   ) {}
 
-  async paths(): Promise<{ kernelUrlPath: string; initrdUrlPath: string }> {
+  async paths(): Promise<{ kernelUrlPath: string; initrdUrlPath: string; nicDriversUrlPath: string | null }> {
     const inputs = await this.inputs();
     const tools = await loadAgentTools();
     const key = [this.setting.kind, tools.digest, ...inputs.key];
@@ -53,7 +54,8 @@ export class HttpRamdiskSource implements RamdiskSource {
     const initrdUrlPath = `/deploy/${path.basename(initrd)}`;
     this.http.serveFile(kernelUrlPath, inputs.kernel);
     this.http.serveFile(initrdUrlPath, initrd);
-    return { kernelUrlPath, initrdUrlPath };
+    // The built-in ramdisk boots without drivers: iPXE fetches the boot NIC's, the agent the rest (drivers-http.ts).
+    return { kernelUrlPath, initrdUrlPath, nicDriversUrlPath: this.setting.kind === 'builtin' ? NIC_DRIVERS_PATH : null };
   }
 
   private async inputs(): Promise<RamdiskInputs> {

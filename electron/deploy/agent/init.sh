@@ -68,6 +68,23 @@ load_drivers() {
   done
 }
 
+# The built-in ramdisk boots with no driver but its boot NIC's (iPXE fetched those by the NIC's bus id): the drivers of
+# every other device come from Rackboot, chosen by the modaliases the kernel shows, until no new device turns up. A
+# ramdisk that carries its own drivers gets 404, and the agent goes on with them.
+fetch_drivers() {
+  asked=
+  while :; do
+    cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u > /tmp/modaliases
+    [ "$(cat /tmp/modaliases)" = "$asked" ] && return 0
+    asked=$(cat /tmp/modaliases)
+    wget -q -O /tmp/drivers.cpio --post-file /tmp/modaliases "$URL/deploy/drivers.cpio?mac=$MAC" 2>/dev/null || return 0
+    (cd / && cpio -i -d -u < /tmp/drivers.cpio 2>/dev/null)
+    rm -f /tmp/drivers.cpio
+    DEVICES_SEEN=
+    load_drivers
+  done
+}
+
 # Waits up to 30 s in short steps: the NIC usually appears the moment its driver loads.
 find_interface() {
   tries=0
@@ -90,10 +107,12 @@ load_drivers
 IFACE=$(find_interface) || { console "no network interface with MAC $MAC: is its driver in the ramdisk?"; halt_forever; }
 ip link set lo up
 ip link set "$IFACE" up
-# The switch's LLDP is listened for in the background (3 s at most) while the agent gets its lease, takes the inventory
-# and writes: it is reported on its own (report_lldp), so no deploy waits for a switch that never speaks.
-( sh /etc/rackboot/lldp.sh 3 > /tmp/lldp.partial 2>/dev/null; mv /tmp/lldp.partial /tmp/lldp ) &
 udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
+fetch_drivers
+console "drivers loaded: $(cut -d ' ' -f 1 /proc/modules | tr '\n' ' ')"
+# The switch's LLDP is listened for in the background (3 s at most) on every NIC that now has its driver, while the
+# agent takes the inventory and writes: it is reported on its own (report_lldp), so no deploy waits for a silent switch.
+( sh /etc/rackboot/lldp.sh 3 > /tmp/lldp.partial 2>/dev/null; mv /tmp/lldp.partial /tmp/lldp ) &
 
 # What this server is made of (inventory.sh): collected once, before anything is written.
 sh /etc/rackboot/inventory.sh > /tmp/inventory 2>/dev/console

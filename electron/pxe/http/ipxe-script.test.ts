@@ -10,6 +10,12 @@ const target: BootTarget = {
 };
 
 describe('renderNodeScript', () => {
+  it('asks our server for the boot NIC\'s drivers by the bus id iPXE knows, as one more initrd', () => {
+    const result = renderNodeScript({ mac, target: { kernelUrl: '/deploy/vmlinuz', initrdUrls: ['/deploy/agent.img'], bootNicDriversUrl: '/deploy/nic-drivers.cpio', cmdline: 'quiet' }, serverOrigin: origin });
+    expect(result.ok && result.script).toContain('initrd=initrd0 initrd=nicdrivers quiet');
+    expect(result.ok && result.script).toContain('initrd --name nicdrivers http://10.77.0.1:8080/deploy/nic-drivers.cpio?mac=52-54-00-12-34-56&busid=${netX/busid:hexraw} || goto failed');
+  });
+
   it('loads the kernel with its arguments and each named initrd, then boots, retrying on failure', () => {
     const result = renderNodeScript({ mac, target, serverOrigin: origin });
     expect(result).toEqual({

@@ -8,6 +8,11 @@ export interface BootTarget {
   /** Absolute URL (http, https, tftp), or a path on our HTTP boot server starting with '/'. */
   kernelUrl: string;
   initrdUrls: string[];
+  /**
+   * An initrd our server makes for the NIC iPXE booted from (its drivers): the URL gets that NIC's bus id as iPXE
+   * knows it (`busid=${netX/busid:hexraw}`: bus type, PCI vendor and device).
+   */
+  bootNicDriversUrl?: string;
   /** Kernel command line; `initrd=` arguments for each initrd are added when it has none. */
   cmdline: string;
 }
@@ -39,6 +44,11 @@ export function renderNodeScript(input: NodeScriptInput): ScriptResult {
   try {
     const kernel = url(input.target.kernelUrl, 'kernel');
     const initrds = input.target.initrdUrls.map((u, i) => ({ name: `initrd${i}`, url: url(u, `initrd #${i + 1}`) }));
+    if (input.target.bootNicDriversUrl !== undefined) {
+      // Appended after the URL is encoded: iPXE must expand this one.
+      const drivers = url(input.target.bootNicDriversUrl, 'boot NIC drivers');
+      initrds.push({ name: 'nicdrivers', url: `${drivers}${drivers.includes('?') ? '&' : '?'}${BUSID_QUERY}` });
+    }
     const args = cmdlineTokens(input.target.cmdline);
     if (!args.some((a) => a.startsWith('initrd='))) args.unshift(...initrds.map((i) => `initrd=${i.name}`));
     const lines = [
@@ -81,6 +91,8 @@ export function renderUnknownNodeScript(mac: string): string {
 }
 
 class ScriptInputError extends Error {}
+
+const BUSID_QUERY = 'busid=${netX/busid:hexraw}';
 
 const URL_SAFE = /[A-Za-z0-9\-._~:/?&=%+,;@!*'()[\]]/;
 
