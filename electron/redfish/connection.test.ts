@@ -120,7 +120,13 @@ describe('sessions and Basic', () => {
     const good = connect(server.port, pinOf('a'));
     await good.login();
     expect(good.authKind).toBe('basic');
-    await expect(connect(server.port, pinOf('a'), 'nope').login()).rejects.toBeInstanceOf(RedfishWrongPasswordError);
+    // Basic has nothing to log in to: no request is spent on it, the first real one carries the credentials.
+    expect(server.requests.map((request) => request.path)).toEqual(['/redfish/v1/']);
+    expect(await good.expectOk('GET', '/redfish/v1/Systems', 'listing the systems')).toMatchObject({ status: 200 });
+    const wrong = new RedfishClient(connect(server.port, pinOf('a'), 'nope'), null);
+    const error = await wrong.read().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RedfishWrongPasswordError);
+    expect((error as Error).message).toMatch(/rejected user root: wrong password/);
   });
 
   it('retries a busy BMC and reports each retry; says who does not answer', async () => {

@@ -193,7 +193,10 @@ export class RedfishConnection {
     return root.value;
   }
 
-  /** Logs in: a session when the service offers one, else HTTP Basic, checked on the systems collection. */
+  /**
+   * Logs in: a session when the service offers one (a wrong password fails here), else HTTP Basic (checked by the
+   * first request that carries it).
+   */
   async login(): Promise<void> {
     this.loggingIn ??= this.doLogin().finally(() => {
       this.loggingIn = null;
@@ -218,14 +221,10 @@ export class RedfishConnection {
         throw this.failure(response, 'logging in');
       }
     }
-    // No SessionService (or one that hands out no token): every request carries HTTP Basic credentials.
+    // No SessionService (or one that hands out no token): every request carries HTTP Basic credentials. There is
+    // nothing to log in to, so no request is spent on it: the first real request answers 401 to a wrong password,
+    // and `request` names it (a separate check was a quarter of a Test connection's requests).
     this.auth = { kind: 'basic' };
-    const check = await this.send('GET', root.systemsPath ?? '/redfish/v1/Systems', undefined, this.authHeaders(), 'logging in');
-    if (check.status === 401) {
-      this.auth = null;
-      throw new RedfishWrongPasswordError(this.bmc, user);
-    }
-    if (check.status === 403) throw new RedfishPrivilegeError(this.bmc, user, 'reading the systems');
   }
 
   /** A request with the login's credentials; a 401 on a session logs in again once (sessions time out). */
