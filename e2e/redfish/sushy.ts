@@ -51,6 +51,8 @@ export interface Sushy {
   keyPath: string;
   pin: TlsTrust;
   workDir: string;
+  /** The emulator's process (inside the namespace, when one was given), e.g. to read the CPU time it spent. */
+  pid: number | undefined;
   log(): string;
   stop(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startSushy(options: SushyOptions): Promise<Sushy> {
     keyPath,
     pin: pinOf(certPath),
     workDir,
+    pid: child.pid,
     log: () => log,
     stop: async () => {
       if (child.exitCode === null) {
