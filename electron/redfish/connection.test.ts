@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TlsTrust } from '../../shared/redfish';
 import { RedfishClient } from './client';
 import { RedfishConnection } from './connection';
-import { RedfishUnreachableError, RedfishWrongPasswordError, TlsCertificateChangedError, TlsUntrustedError } from './errors';
+import { RedfishUnreachableError, RedfishWrongPasswordError, TlsCertificateChangedError, TlsRejectedError, TlsUntrustedError } from './errors';
 import { probeRedfish } from './probe';
 import { startFakeBmc, testCertificate, type FakeAnswer, type FakeHandler, type SeenRequest } from './testing/fake-bmc';
 import { IDRAC_SYSTEM, SERVICE_ROOT_WITH_SESSIONS, SERVICE_ROOT_WITHOUT_SESSIONS, SUPERMICRO_SYSTEM, SYSTEMS, TASK_DONE, TASK_RUNNING } from './testing/recorded';
@@ -70,6 +70,15 @@ describe('TLS trust before credentials', () => {
     expect((error as Error).message).toMatch(/TLS certificate changed/);
     expect((error as TlsCertificateChangedError).certificate.sha256).toBe((pinOf('b') as { sha256: string }).sha256);
     expect(server.requests).toEqual([]);
+  });
+
+  it('with a CA bundle instead of a pin: a chain it signs is trusted, any other refused before a request', async () => {
+    const server = await bmc(() => ({ status: 200, body: SERVICE_ROOT_WITHOUT_SESSIONS }));
+    const trusted = await connect(server.port, { kind: 'ca', pem: testCertificate('a').cert.toString('utf8') }).serviceRoot();
+    expect(trusted.redfishVersion).toBe('1.5.0');
+    const error = await connect(server.port, { kind: 'ca', pem: testCertificate('b').cert.toString('utf8') }).login().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TlsRejectedError);
+    expect(server.requests.filter(hasCredentials)).toEqual([]);
   });
 
   it('a probe reads the root and the certificate anonymously, never with credentials', async () => {
