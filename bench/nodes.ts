@@ -10,10 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
-import type { MethodInput, MethodName, MethodOutput, WsMessage } from '../shared/api';
 import type { NodeView } from '../shared/nodes';
-import { startHeadlessApp } from '../e2e/ui/headless-app';
+import { connectApi, startHeadlessApp } from '../e2e/ui/headless-app';
 import { NodeStore } from '../electron/inventory/node-store';
 import type { SecretBox } from '../electron/inventory/secret-box';
 import { applyNodeDelta } from '../renderer/src/store/nodes';
@@ -21,32 +19,6 @@ import { applyNodeDelta } from '../renderer/src/store/nodes';
 const STORE_SIZE = 10_000;
 const ADDS = 30;
 const INFO_EVERY_MS = 20;
-
-/** A client on one WebSocket, as a page keeps it: calls answered by id, events ignored. */
-async function connect(pageUrl: string): Promise<{ call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>; close(): void }> {
-  const url = new URL(pageUrl);
-  const socket = new WebSocket(`ws://${url.host}/api?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`);
-  await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
-  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let nextId = 1;
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as WsMessage;
-    if (message.kind !== 'result') return;
-    const waiter = waiting.get(message.id);
-    waiting.delete(message.id);
-    if (message.ok) waiter?.resolve(message.output);
-    else waiter?.reject(new Error(message.error.message));
-  });
-  return {
-    call: (method, input) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        socket.send(JSON.stringify({ id, method, input }));
-      }),
-    close: () => socket.close(),
-  };
-}
 
 /** `count` distinct hardware_info lines, numbered from `first`. */
 function hardwareInfo(first: number, count: number): string {
@@ -74,8 +46,8 @@ const round = (value: number): number => Math.round(value * 10) / 10;
 
 async function throughTheServer(dataDir: string): Promise<{ add: number[]; info: number[]; importSeconds: number; imported: number }> {
   const app = await startHeadlessApp(dataDir);
-  const actor = await connect(app.url);
-  const watcher = await connect(app.url);
+  const actor = await connectApi(app.url);
+  const watcher = await connectApi(app.url);
   try {
     const seeded = await actor.call('nodes.importHardwareInfo', { text: hardwareInfo(0, STORE_SIZE) });
     if (seeded.added !== STORE_SIZE) throw new Error(`seeding added ${seeded.added} of ${STORE_SIZE}`);

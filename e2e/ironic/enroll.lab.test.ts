@@ -1,13 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory, InventoryDisk } from '../../shared/inventory';
 import type { IronicNodeProgress } from '../../shared/ironic';
+import { InventoryStore } from '../../electron/inventory/inventory-store';
 import { NodeStore } from '../../electron/inventory/node-store';
 import { KeyFileSecretBox } from '../../electron/inventory/secret-box';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { startLab, type Lab } from '../lab';
+import { startSushy, sushyMissing, type Sushy } from '../redfish/sushy';
 import { isRoot } from '../support/netns';
 import { inNamespace, startHeadlessAppInLab } from '../ui/lab-app';
 import { ironicInstalled, startIronic, type IronicServer } from './ironic-server';
@@ -15,14 +19,64 @@ import { ironicInstalled, startIronic, type IronicServer } from './ironic-server
 /**
  * The hand-off against a real Ironic (Debian's ironic-api + ironic-conductor), standalone in the lab's laptop namespace:
  * Rackboot's CLI enrols the lab's servers, Ironic's own ipmitool checks the same ipmi_sim BMCs, and Ironic's own client
- * (`baremetal`) is the witness of what arrived. Redfish is not exercised here: the sushy-tools emulator harness of the
- * Redfish work had not landed when this was written.
+ * (`baremetal`) is the witness of what arrived. A fourth server, rf1, has a Redfish BMC: the sushy-tools emulator over
+ * TLS (self-signed certificate, pinned in Rackboot) in the same namespace, which Ironic's redfish driver (python3-sushy)
+ * checks; rf1 also has a stored inventory, whose properties and disk choice must reach Ironic.
  */
 
 const CLI = path.resolve('dist/electron/cli.mjs');
 const skip = !isRoot() || !ironicInstalled();
 if (!isRoot()) console.log('skipped: the Ironic hand-off needs root (the virtual rack uses network namespaces and ipmi_sim)');
 else if (!ironicInstalled()) console.log('skipped: Ironic is not installed (npm run lab:setup installs ironic-api, ironic-conductor, python3-ironicclient)');
+const redfishMissing = skip ? null : sushyMissing();
+if (redfishMissing) console.log(`Redfish hand-off tests skipped: ${redfishMissing}.`);
+
+const RF_USER = 'rfadmin';
+const RF_PASSWORD = `Rf-${Math.random().toString(36).slice(2, 10)}`;
+const RF_UUID = randomUUID();
+const RF_MAC = '52:54:00:7f:00:01';
+const GiB = 1024 ** 3;
+
+function disk(name: string, serial: string, sizeBytes: number, more: Partial<InventoryDisk> = {}): InventoryDisk {
+  return {
+    name,
+    byPath: null,
+    model: 'QEMU HARDDISK',
+    vendor: 'QEMU',
+    serial,
+    wwn: null,
+    hctl: null,
+    sizeBytes,
+    rotational: false,
+    transport: 'virtio',
+    removable: false,
+    readOnly: false,
+    virtualMedia: false,
+    partitionTable: null,
+    partitions: [],
+    filesystem: null,
+    ...more,
+  };
+}
+
+/**
+ * What the agent would have collected on rf1: 2 sockets × 4 cores × 2 threads, 24 GiB, UEFI, a 20 GiB and a 50 GiB
+ * disk and a USB stick. The operator chose the 50 GiB disk by its serial: Ironic's default (the smallest fixed disk)
+ * would be the 20 GiB one, so local_gb shows which disk the choice took.
+ */
+const RF_INVENTORY: Inventory = {
+  collectedAt: '2026-12-01T10:00:00.000Z',
+  system: { vendor: 'Sushy Emulator', product: 'Fake', serial: 'RF-0001', uuid: RF_UUID },
+  cpu: { model: 'Intel(R) Xeon(R) Silver 4314', arch: 'x86_64', sockets: 2, cores: 8, threads: 16 },
+  memoryBytes: 24 * GiB,
+  bootMode: 'uefi',
+  disks: [
+    disk('vda', 'RF-DISK-SMALL', 20 * GiB),
+    disk('vdb', 'RF-DISK-BIG', 50 * GiB),
+    disk('sda', 'USB-STICK', 16 * GiB, { transport: 'usb', removable: true }),
+  ],
+  nics: [{ name: 'eth0', mac: RF_MAC, driver: 'virtio_net', pciAddress: '0000:00:03.0', hasLink: true, speedMbps: 1000, lldp: null }],
+};
 
 interface CliRun {
   code: number;
@@ -77,6 +131,7 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
   let ironic: IronicServer;
   let dir: string;
   let dataDir: string;
+  let redfishBmc: Sushy | undefined;
 
   // `baremetal … list --fields` refuses updated_at, so each record is read with `show`, which gives every field.
   const nodeRows = async (): Promise<IronicNodeRow[]> => {
@@ -115,9 +170,28 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
       });
       await store.recordFacts(node.id, { systemGuid: server.uuid });
     }
+    if (!redfishMissing) {
+      // The Redfish BMC lives beside Ironic in the laptop namespace; Rackboot trusts its certificate by the pin.
+      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      redfishBmc = await startSushy({ listenIp: '127.0.0.1', port, netns: lab.prov, user: RF_USER, password: RF_PASSWORD, systems: [{ uuid: RF_UUID, name: 'rf1', mac: RF_MAC }] });
+      const node = await store.add({
+        name: 'rf1',
+        bmcAddress: '127.0.0.1',
+        bmcUser: RF_USER,
+        bmcPassword: RF_PASSWORD,
+        bmcProtocol: 'redfish',
+        redfishPort: port,
+        tlsTrust: redfishBmc.pin,
+        mac: RF_MAC,
+        rootDeviceHints: { serial: 'RF-DISK-BIG' },
+      });
+      await store.recordFacts(node.id, { systemGuid: RF_UUID });
+      await (await InventoryStore.open(dataDir, store)).save(node.id, RF_INVENTORY);
+    }
   }, 600_000);
 
   afterAll(async () => {
+    await redfishBmc?.stop();
     await ironic?.stop();
     await lab?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -227,6 +301,7 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
       await panel.getByLabel('Ironic API URL').fill(ironic.noauthUrl);
       await panel.getByLabel('Send server1').uncheck();
       await panel.getByLabel('Send server2').uncheck();
+      if (!redfishMissing) await panel.getByLabel('Send rf1').uncheck();
       await panel.getByRole('button', { name: 'Enrol in Ironic' }).click();
       const row = panel.getByRole('row', { name: 'Ironic hand-off of server3' });
       await row.getByText('Ironic checks the BMC').waitFor({ timeout: 60_000 });
@@ -268,5 +343,84 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
         rootDeviceHints: index === 0 ? { name: 'vda' } : null,
       })),
     );
+  });
+
+  // Enrolled by the Redfish test first in a full run; each test below also stands alone (`-t`).
+  const enrolRf1 = async (): Promise<CliRun> => {
+    const run = await runCli(lab, ['enroll', '--url', ironic.noauthUrl, '--nodes', 'rf1', '--json', '--data-dir', dataDir]);
+    expect(run.code, run.output).toBe(0);
+    expect(finalStates(run).get('rf1')).toMatchObject({ step: 'manageable', provisionState: 'manageable' });
+    return run;
+  };
+
+  it.skipIf(redfishMissing !== null)('enrols a Redfish server: Ironic’s redfish driver checks the emulator over TLS and makes it manageable', async () => {
+    const before = (redfishBmc!.log().match(/GET \/redfish\/v1\/Systems\/\S+ HTTP/g) ?? []).length;
+    const run = await enrolRf1();
+    expect(run.progress.filter((entry) => entry.name === 'rf1').map((entry) => entry.step)).toEqual(expect.arrayContaining(['sending', 'verifying', 'manageable']));
+    expect(run.output).not.toContain(RF_PASSWORD);
+    const node = (await nodeRows()).find((row) => row.name === 'rf1')!;
+    const port = new URL(redfishBmc!.url).port;
+    expect(node).toMatchObject({
+      driver: 'redfish',
+      provision_state: 'manageable',
+      last_error: null,
+      // A pinned self-signed certificate cannot be told to Ironic (docs/decisions.md, "Redfish nodes in Ironic").
+      driver_info: { redfish_address: `https://127.0.0.1:${port}`, redfish_username: RF_USER, redfish_password: '******', redfish_verify_ca: false },
+      extra: { system_uuid: RF_UUID },
+    });
+    expect(node.driver_info).not.toHaveProperty('redfish_system_id');
+    const ports = (await portRows()).filter((row) => row.node_uuid === node.uuid);
+    expect(ports.map(({ address, pxe_enabled }) => ({ address, pxe_enabled }))).toEqual([{ address: RF_MAC, pxe_enabled: true }]);
+    // Ironic itself read the system from the emulator (the emulator's access log is the witness).
+    expect((redfishBmc!.log().match(/GET \/redfish\/v1\/Systems\/\S+ HTTP/g) ?? []).length).toBeGreaterThan(before);
+  });
+
+  it.skipIf(redfishMissing !== null)('the stored inventory reaches Ironic: cpus, memory_mb, local_gb and root_device of the chosen disk, cpu_arch, boot_mode', async () => {
+    await enrolRf1();
+    const shown = JSON.parse(await ironic.baremetal('node', 'show', 'rf1', '-f', 'json', '-c', 'properties')) as { properties: Record<string, unknown> };
+    expect(shown.properties).toMatchObject({
+      cpus: 16,
+      memory_mb: 24 * 1024,
+      // The 50 GiB disk the serial hint chose, less one GiB for partitioning (as Ironic's inspection counts it).
+      local_gb: 49,
+      cpu_arch: 'x86_64',
+      capabilities: 'boot_mode:uefi',
+      root_device: { serial: 'RF-DISK-BIG' },
+    });
+  });
+
+  it.skipIf(redfishMissing !== null)('a Redfish server’s exported file, fed to baremetal create, yields the same node and port, which Ironic then manages', async () => {
+    await enrolRf1();
+    const direct = (await nodeRows()).find((row) => row.name === 'rf1')!;
+    const directPorts = (await portRows()).filter((row) => row.node_uuid === direct.uuid);
+    const file = path.join(dir, 'rf1.json');
+    const exported = await runCli(lab, ['export', '--out', file, '--nodes', 'rf1', '--include-passwords', '--data-dir', dataDir]);
+    expect(exported.code, exported.output).toBe(0);
+    const fileNode = (JSON.parse(await readFile(file, 'utf8')) as { nodes: { name: string; driver_info: Record<string, unknown>; properties: Record<string, unknown> }[] }).nodes;
+    expect(fileNode.map((node) => node.name)).toEqual(['rf1']);
+    expect(fileNode[0]!.driver_info).toMatchObject({ redfish_password: RF_PASSWORD, redfish_verify_ca: false });
+
+    await ironic.baremetal('node', 'delete', 'rf1');
+    await ironic.baremetal('create', file);
+    const created = (await nodeRows()).find((row) => row.name === 'rf1')!;
+    const createdPorts = (await portRows()).filter((row) => row.node_uuid === created.uuid);
+    const keys = Object.keys(fileNode[0]!.properties);
+    expect(keys).toEqual(expect.arrayContaining(['cpus', 'memory_mb', 'local_gb', 'cpu_arch', 'capabilities', 'root_device']));
+    const shape = (node: IronicNodeRow, ports: IronicPortRow[]) => ({
+      driver: node.driver,
+      driver_info: node.driver_info,
+      extra: node.extra,
+      properties: Object.fromEntries(keys.map((key) => [key, node.properties[key]])),
+      ports: ports.map(({ address, pxe_enabled }) => ({ address, pxe_enabled })),
+    });
+    expect(created.uuid).not.toBe(direct.uuid);
+    expect(created.provision_state).toBe('enroll');
+    expect(shape(created, createdPorts)).toEqual(shape(direct, directPorts));
+
+    // Rackboot takes over the node the file made (same record) and Ironic's check passes on it as well.
+    const run = await runCli(lab, ['enroll', '--url', ironic.noauthUrl, '--nodes', 'rf1', '--json', '--data-dir', dataDir]);
+    expect(run.code, run.output).toBe(0);
+    expect(finalStates(run).get('rf1')).toMatchObject({ step: 'manageable', change: 'updated' });
+    expect((await nodeRows()).find((row) => row.name === 'rf1')!.uuid).toBe(created.uuid);
   });
 });

@@ -123,7 +123,7 @@ export async function startIronic(ns: Netns, dir: string): Promise<IronicServer>
   const processes: ChildProcess[] = [];
   const launch = (program: string, configPath: string, logName: string): void => {
     const log = openSync(join(dir, logName), 'a');
-    processes.push(ns.spawn(program, ['--config-file', configPath], { stdio: ['ignore', log, log], detached: true }));
+    processes.push(ns.spawn(program, ['--config-file', configPath], { stdio: ['ignore', log, log], detached: true, env: serviceEnvironment() }));
     closeSync(log);
   };
   launch('ironic-conductor', noauthConfig, 'conductor.out');
@@ -169,6 +169,19 @@ export async function startIronic(ns: Netns, dir: string): Promise<IronicServer>
     throw error;
   }
   return { noauthUrl, basicUrl, basicUser, basicPassword, dir, startSeconds: (Date.now() - started) / 1000, baremetal, stop };
+}
+
+/**
+ * The environment of Ironic's processes: this one's, less the CA bundle variables a developer's shell may set
+ * (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE). python3-requests lets them override a session's `verify=False`, so with them a
+ * node's `redfish_verify_ca: false` is ignored and Ironic refuses the BMC's self-signed certificate; a service started
+ * by systemd has neither.
+ */
+function serviceEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['REQUESTS_CA_BUNDLE'];
+  delete env['CURL_CA_BUNDLE'];
+  return env;
 }
 
 async function waitUntilReady(ns: Netns, dir: string, url: string, processes: ChildProcess[]): Promise<void> {

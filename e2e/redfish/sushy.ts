@@ -43,6 +43,8 @@ export interface SushyOptions {
   netns?: Netns;
   /** Reuse this certificate and key (to restart the same BMC); a new pair otherwise. */
   certificate?: { certPath: string; keyPath: string };
+  /** How long Python may take to start it (default 20 s; many at once on a loaded machine take longer). */
+  startLimitMs?: number;
 }
 
 export interface Sushy {
@@ -51,6 +53,8 @@ export interface Sushy {
   keyPath: string;
   pin: TlsTrust;
   workDir: string;
+  /** The emulator's process (inside the namespace, when one was given), e.g. to read the CPU time it spent. */
+  pid: number | undefined;
   log(): string;
   stop(): Promise<void>;
 }
@@ -99,11 +103,12 @@ export async function startSushy(options: SushyOptions): Promise<Sushy> {
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `https://${options.listenIp}:${options.port}`;
-  const deadline = Date.now() + 20_000;
+  const startLimitMs = options.startLimitMs ?? 20_000;
+  const deadline = Date.now() + startLimitMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sushy-tools exited: ${log.slice(-2000)}`);
     if (/Running on|Debugger|Press CTRL\+C/.test(log)) break;
-    if (Date.now() > deadline) throw new Error(`sushy-tools did not start in 20 s: ${log.slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`sushy-tools did not start in ${startLimitMs / 1000} s: ${log.slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -112,6 +117,7 @@ export async function startSushy(options: SushyOptions): Promise<Sushy> {
     keyPath,
     pin: pinOf(certPath),
     workDir,
+    pid: child.pid,
     log: () => log,
     stop: async () => {
       if (child.exitCode === null) {

@@ -6,6 +6,8 @@ import type { MethodInput, MethodName, MethodOutput, WsMessage } from '../../sha
 /** A running `npm run serve` equivalent on a free loopback port, with its own data folder. */
 export interface HeadlessApp {
   url: string;
+  /** The server process, where this harness started it. */
+  pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function watchHeadlessApp(child: ChildProcess, startupLimitMs = 20_
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -75,4 +78,30 @@ export async function callApi<M extends MethodName>(pageUrl: string, method: M, 
   } finally {
     socket.close();
   }
+}
+
+/** A client on one WebSocket, as a page keeps it: calls answered by id, events ignored. */
+export async function connectApi(pageUrl: string): Promise<{ call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>; close(): void }> {
+  const url = new URL(pageUrl);
+  const socket = new WebSocket(`ws://${url.host}/api?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`);
+  await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
+  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+  socket.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as WsMessage;
+    if (message.kind !== 'result') return;
+    const waiter = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.ok) waiter?.resolve(message.output);
+    else waiter?.reject(new Error(message.error.message));
+  });
+  return {
+    call: (method, input) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        socket.send(JSON.stringify({ id, method, input }));
+      }),
+    close: () => socket.close(),
+  };
 }

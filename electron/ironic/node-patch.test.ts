@@ -40,6 +40,20 @@ describe('nodePatch', () => {
     ]);
   });
 
+  it('keeps a CA bundle path the operator gave Ironic as redfish_verify_ca; a boolean is Rackboot’s to set', () => {
+    const redfish: IronicNodeSpec = {
+      name: 'r2',
+      driver: 'redfish',
+      driver_info: { redfish_address: 'https://10.0.0.2', redfish_username: 'root', redfish_verify_ca: false },
+      properties: {},
+      extra: {},
+    };
+    const record = (verifyCa: unknown): IronicNodeRecord => ({ uuid: 'u2', name: 'r2', driver: 'redfish', driver_info: { ...redfish.driver_info, redfish_verify_ca: verifyCa }, properties: {}, extra: {} });
+    expect(nodePatch(record('/etc/ironic/bmc-r2.pem'), redfish, { sendPasswords: false })).toEqual([]);
+    expect(nodePatch(record(true), redfish, { sendPasswords: false })).toEqual([{ op: 'add', path: '/driver_info/redfish_verify_ca', value: false }]);
+    expect(nodePatch(record('True'), redfish, { sendPasswords: false })).toEqual([{ op: 'add', path: '/driver_info/redfish_verify_ca', value: false }]);
+  });
+
   it('escapes JSON pointer characters in keys', () => {
     const operations = nodePatch({ ...current, extra: {} }, { ...wanted, extra: { 'a/b~c': 1 } }, { sendPasswords: false });
     expect(operations).toEqual([{ op: 'add', path: '/extra/a~1b~0c', value: 1 }]);

@@ -21,10 +21,19 @@ export function nodePatch(current: IronicNodeRecord, wanted: IronicNodeSpec, opt
       if (section !== 'driver_info' || !SECRET_DRIVER_INFO_KEYS.has(key)) {
         if (sameJson(have[key], value)) continue;
       }
+      if (section === 'driver_info' && key === 'redfish_verify_ca' && isCaBundlePath(have[key])) continue;
       operations.push({ op: 'add', path: `/${section}/${pointerEscape(key)}`, value });
     }
   }
   return operations;
+}
+
+/**
+ * A redfish_verify_ca that names a CA bundle on Ironic's host: the operator put the BMC's certificate (or its CA) there,
+ * which is stronger than Rackboot's true/false (a pin cannot be told to Ironic), so a hand-off never undoes it.
+ */
+function isCaBundlePath(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '' && !/^(true|false|yes|no|on|off|1|0|t|f|y|n)$/i.test(value.trim());
 }
 
 /** RFC 6901: `~` and `/` in a key. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TlsTrust } from '../../shared/redfish';
 import { RedfishClient } from './client';
 import { RedfishConnection } from './connection';
-import { RedfishUnreachableError, RedfishWrongPasswordError, TlsCertificateChangedError, TlsUntrustedError } from './errors';
+import { RedfishUnreachableError, RedfishWrongPasswordError, TlsCertificateChangedError, TlsRejectedError, TlsUntrustedError } from './errors';
 import { probeRedfish } from './probe';
 import { startFakeBmc, testCertificate, type FakeAnswer, type FakeHandler, type SeenRequest } from './testing/fake-bmc';
 import { IDRAC_SYSTEM, SERVICE_ROOT_WITH_SESSIONS, SERVICE_ROOT_WITHOUT_SESSIONS, SUPERMICRO_SYSTEM, SYSTEMS, TASK_DONE, TASK_RUNNING } from './testing/recorded';
@@ -72,6 +72,15 @@ describe('TLS trust before credentials', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('with a CA bundle instead of a pin: a chain it signs is trusted, any other refused before a request', async () => {
+    const server = await bmc(() => ({ status: 200, body: SERVICE_ROOT_WITHOUT_SESSIONS }));
+    const trusted = await connect(server.port, { kind: 'ca', pem: testCertificate('a').cert.toString('utf8') }).serviceRoot();
+    expect(trusted.redfishVersion).toBe('1.5.0');
+    const error = await connect(server.port, { kind: 'ca', pem: testCertificate('b').cert.toString('utf8') }).login().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TlsRejectedError);
+    expect(server.requests.filter(hasCredentials)).toEqual([]);
+  });
+
   it('a probe reads the root and the certificate anonymously, never with credentials', async () => {
     const server = await bmc(() => ({ status: 200, body: SERVICE_ROOT_WITHOUT_SESSIONS }));
     const probe = await probeRedfish('127.0.0.1', server.port);
@@ -120,7 +129,13 @@ describe('sessions and Basic', () => {
     const good = connect(server.port, pinOf('a'));
     await good.login();
     expect(good.authKind).toBe('basic');
-    await expect(connect(server.port, pinOf('a'), 'nope').login()).rejects.toBeInstanceOf(RedfishWrongPasswordError);
+    // Basic has nothing to log in to: no request is spent on it, the first real one carries the credentials.
+    expect(server.requests.map((request) => request.path)).toEqual(['/redfish/v1/']);
+    expect(await good.expectOk('GET', '/redfish/v1/Systems', 'listing the systems')).toMatchObject({ status: 200 });
+    const wrong = new RedfishClient(connect(server.port, pinOf('a'), 'nope'), null);
+    const error = await wrong.read().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RedfishWrongPasswordError);
+    expect((error as Error).message).toMatch(/rejected user root: wrong password/);
   });
 
   it('retries a busy BMC and reports each retry; says who does not answer', async () => {

@@ -17,9 +17,12 @@ function oneLine(name: string): string {
 
 /** What a DER certificate says about itself, for the operator to compare and pin. */
 export function describeCertificate(der: Uint8Array): TlsCertificate {
-  const certificate = new X509Certificate(der);
+  return describeX509(new X509Certificate(der));
+}
+
+export function describeX509(certificate: X509Certificate): TlsCertificate {
   return {
-    sha256: fingerprint(der),
+    sha256: fingerprint(certificate.raw),
     subject: oneLine(certificate.subject),
     issuer: oneLine(certificate.issuer),
     notBefore: new Date(certificate.validFrom).toISOString(),
