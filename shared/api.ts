@@ -29,7 +29,8 @@ import {
   bmcCredentialsSchema,
   bmcTestResultSchema,
   nodeBootDeviceRequestSchema,
-  discoverySubnetSchema,
+  discoveredBmcSchema,
+  discoverRequestSchema,
   consoleOutputSchema,
   powerRequestSchema,
 } from './bmc';
@@ -43,7 +44,7 @@ import {
   ironicImportResultSchema,
   ironicNodeProgressSchema,
 } from './ironic';
-import { discoveredBmcSchema, discoveryProgressSchema } from './ipmi';
+import { discoveryProgressSchema } from './ipmi';
 import {
   networkApplyResultSchema,
   networkInterfaceSchema,
@@ -109,7 +110,7 @@ export const methods = {
   'bmc.powerState': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({ powerOn: z.boolean() }) },
   'bmc.setBootDevice': { input: nodeBootDeviceRequestSchema, output: z.object({}) },
   'bmc.discover': {
-    input: z.object({ cidr: discoverySubnetSchema, port: z.number().int().min(1).max(65535).default(623) }),
+    input: discoverRequestSchema,
     output: z.array(discoveredBmcSchema),
   },
   'console.open': { input: z.object({ nodeId: z.string().min(1) }), output: z.object({}) },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ipv4CidrSchema } from './ipv4';
-import { bootDeviceRequestSchema, chassisActionSchema, deviceIdSchema } from './ipmi';
+import { bootDeviceRequestSchema, chassisActionSchema, deviceIdSchema, discoveredIpmiBmcSchema } from './ipmi';
 import { bmcAddressSchema, bmcPasswordSchema, bmcUserSchema, portSchema } from './nodes';
-import { bmcProtocolSchema, redfishSystemIdSchema, tlsCertificateSchema, tlsTrustSchema } from './redfish';
+import { bmcProtocolSchema, bmcProtocolSeenSchema, redfishSystemIdSchema, tlsCertificateSchema, tlsTrustSchema } from './redfish';
 
 export const ipmiTestResultSchema = z.object({
   protocol: z.literal('ipmi'),
@@ -63,6 +63,34 @@ export const nodeBootDeviceRequestSchema = bootDeviceRequestSchema.extend({ node
 
 /** A subnet to scan for BMCs: no larger than a /16, as discovery tries every address in it. */
 export const discoverySubnetSchema = ipv4CidrSchema({ min: 16, max: 32 }, '10.1.91.0/24');
+
+export const discoverRequestSchema = z.object({
+  cidr: discoverySubnetSchema,
+  /** IPMI's UDP port. */
+  port: portSchema.default(623),
+  /** Where Redfish (HTTPS) is asked for its service root. */
+  redfishPort: portSchema.default(443),
+});
+
+/** What a Redfish service told a discovery scan: its anonymous service root, and the certificate it showed (not trusted yet). */
+export const discoveredRedfishSchema = z.object({
+  port: z.number().int(),
+  redfishVersion: z.string().nullable(),
+  vendor: z.string().nullable(),
+  product: z.string().nullable(),
+  certificate: tlsCertificateSchema.nullable(),
+});
+export type DiscoveredRedfish = z.infer<typeof discoveredRedfishSchema>;
+
+/** One BMC address a discovery scan found, with each protocol that answered there. */
+export const discoveredBmcSchema = z.object({
+  address: z.string(),
+  /** The protocols that answered, Redfish first (the order `auto` tries them). */
+  protocols: z.array(bmcProtocolSeenSchema).min(1),
+  ipmi: discoveredIpmiBmcSchema.omit({ address: true }).nullable(),
+  redfish: discoveredRedfishSchema.nullable(),
+});
+export type DiscoveredBmc = z.infer<typeof discoveredBmcSchema>;
 
 export const consoleOutputSchema = z.object({ nodeId: z.string(), data: z.string() });
 export type ConsoleOutput = z.infer<typeof consoleOutputSchema>;

@@ -149,7 +149,8 @@ export const ipmiErrorInfoSchema = z.object({
 });
 export type IpmiErrorInfo = z.infer<typeof ipmiErrorInfoSchema>;
 
-export const discoveredBmcSchema = z.object({
+/** What an IPMI BMC told a discovery scan, before any login. */
+export const discoveredIpmiBmcSchema = z.object({
   address: z.string(),
   port: z.number().int(),
   /** Answered the RMCP presence ping (some BMCs answer only IPMI). */
@@ -164,7 +165,7 @@ export const discoveredBmcSchema = z.object({
   /** RMCP+ cipher suite ids the BMC lists; empty when it does not answer Get Channel Cipher Suites. */
   cipherSuites: z.array(z.number().int()),
 });
-export type DiscoveredBmc = z.infer<typeof discoveredBmcSchema>;
+export type DiscoveredIpmiBmc = z.infer<typeof discoveredIpmiBmcSchema>;
 
 export const discoveryProgressSchema = z.object({
   probed: z.number().int(),

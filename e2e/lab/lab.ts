@@ -44,6 +44,11 @@ export interface StartLabOptions {
   diskMiB?: number;
   /** Keep a boot device override across power-ons instead of using it once (IPMI's default). */
   persistentBootDevice?: boolean;
+  /**
+   * Servers (0-based indexes) whose BMC address gets no ipmi_sim: nothing answers on 623 there, for a BMC the test
+   * plays with another emulator on the same address (e2e/redfish/redfish-bmc.ts: sushy-tools and its notifier hook).
+   */
+  withoutIpmiSim?: readonly number[];
   /** Default: $TMPDIR/rackboot-lab-ID. */
   workDir?: string;
   /** Leave the lab running when this process exits (`lab up`); `lab down` removes it. */
@@ -113,9 +118,11 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     // Before the BMCs: each ipmi_sim connects its SOL to the relay when it starts.
     await startSerialRelay(rack, plan.servers, workDir);
     const servers = await Promise.all(
-      plan.servers.map((server) => startServer(rack, server, workDir, settings, options.diskMiB ?? 64)),
+      plan.servers.map((server, index) =>
+        startServer(rack, server, workDir, settings, options.diskMiB ?? 64, !options.withoutIpmiSim?.includes(index)),
+      ),
     );
-    await Promise.all(servers.map((server) => waitForBmc(prov, server)));
+    await Promise.all(servers.filter((server) => server.ipmiSim).map((server) => waitForBmc(prov, server)));
     const lab = new RunningLab(plan.id, rack, prov, uplink, uplinkCapturePath, servers, workDir, remove);
     await writeFile(join(workDir, 'lab.json'), `${JSON.stringify(describeLab(lab), null, 2)}\n`);
     return lab;

@@ -31,6 +31,10 @@ export interface LabServer extends SerialSource {
    */
   solPort: number;
   firmware: Firmware;
+  /** ipmi_sim answers at bmc.address:623 (false: the test puts another BMC emulator there). */
+  ipmiSim: boolean;
+  /** The script that powers the server's QEMU on and off and sets its boot device (chassis-control.sh). */
+  chassisControlPath: string;
   /** The server's files: lan.conf, server.env, qemu.log, bmc.log, boot-device. */
   dir: string;
 }
@@ -69,6 +73,7 @@ export async function startServer(
   workDir: string,
   settings: ServerSettings,
   diskMiB: number,
+  ipmiSim = true,
 ): Promise<LabServer> {
   const dir = join(workDir, 'servers', server.name);
   const files: ServerFiles = { dir, diskPath: join(dir, 'disk.raw'), serialLogPath: join(dir, 'serial.log') };
@@ -81,12 +86,14 @@ export async function startServer(
   await writeFile(join(dir, 'server.env'), serverEnv(server, files, settings));
 
   // ipmi_sim runs in the rack namespace, so the QEMU that chassis control starts lands there too.
-  const log = openSync(join(dir, 'bmc.log'), 'a');
-  try {
-    const args = ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'bmc-state'), '-n'];
-    rack.spawn('ipmi_sim', args, { cwd: dir, detached: true, stdio: ['ignore', log, log] }).unref();
-  } finally {
-    closeSync(log);
+  if (ipmiSim) {
+    const log = openSync(join(dir, 'bmc.log'), 'a');
+    try {
+      const args = ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'bmc-state'), '-n'];
+      rack.spawn('ipmi_sim', args, { cwd: dir, detached: true, stdio: ['ignore', log, log] }).unref();
+    } finally {
+      closeSync(log);
+    }
   }
   return {
     name: server.name,
@@ -99,6 +106,8 @@ export async function startServer(
     eventsLogPath: join(dir, 'events.log'),
     solPort: server.solPort,
     firmware: settings.firmware,
+    ipmiSim,
+    chassisControlPath: settings.chassisControlPath,
     dir,
   };
 }

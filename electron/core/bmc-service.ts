@@ -1,9 +1,10 @@
-import type { ChassisAction, DiscoveredBmc, SettableBootDevice } from '../../shared/ipmi';
-import type { BmcTestResult, ConsoleOutput, RedfishTestResult } from '../../shared/bmc';
+import type { ChassisAction, SettableBootDevice } from '../../shared/ipmi';
+import type { BmcTestResult, ConsoleOutput, DiscoveredBmc, RedfishTestResult } from '../../shared/bmc';
 import type { BmcProtocol, BmcProtocolSeen, TlsTrust } from '../../shared/redfish';
 import type { NodeStore } from '../inventory/node-store';
-import { BmcPool, discoverBmcs, SolConsole, type IpmiClient } from '../ipmi';
+import { BmcPool, cidrHosts, discoverBmcs, SolConsole, type IpmiClient } from '../ipmi';
 import {
+  discoverRedfish,
   isPoweredOn,
   probeRedfish,
   RedfishPool,
@@ -13,6 +14,7 @@ import {
   type RedfishClient,
   type RedfishTarget,
 } from '../redfish';
+import { DiscoveryTally, mergeDiscoveries } from './bmc-discovery';
 import type { EventBus } from './event-bus';
 import { UserFacingError } from '../lib/user-facing-error';
 
@@ -184,11 +186,16 @@ export class BmcService {
     await this.client(nodeId).setBootDevice({ device, persistent, efi });
   }
 
-  discover(cidr: string, port: number): Promise<DiscoveredBmc[]> {
-    return discoverBmcs(cidr, {
-      port,
-      onProgress: (progress) => this.bus.emit('bmc.discovery', { cidr, ...progress }),
-    });
+  /** Scans a subnet for IPMI BMCs (RMCP+, UDP `port`) and Redfish services (HTTPS `redfishPort`) at once. */
+  async discover(cidr: string, port: number, redfishPort: number): Promise<DiscoveredBmc[]> {
+    const hosts = cidrHosts(cidr);
+    const tally = new DiscoveryTally(hosts.length, 2);
+    const probed = (address: string, found: unknown): void => this.bus.emit('bmc.discovery', { cidr, ...tally.record(address, found !== null) });
+    const [ipmi, redfish] = await Promise.all([
+      discoverBmcs(hosts, { port, onProbed: probed }),
+      discoverRedfish(hosts, { port: redfishPort, onProbed: probed }),
+    ]);
+    return mergeDiscoveries(ipmi, redfish);
   }
 
   /** Opens the node's serial console (SOL); its output is pushed as `console.output` events until closed. */

@@ -249,7 +249,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       log('info', 'ipmi', `Boot device ${device}${persistent ? ' (persistent)' : ' (next boot)'}${efi ? ', UEFI' : ''}.`, nodeId);
       return {};
     },
-    'bmc.discover': async ({ cidr, port }) => bmc.discover(cidr, port),
+    'bmc.discover': async ({ cidr, port, redfishPort }) => bmc.discover(cidr, port, redfishPort),
     'console.open': async ({ nodeId }) => {
       await bmc.openConsole(nodeId);
       return {};

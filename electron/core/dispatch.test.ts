@@ -25,7 +25,7 @@ describe('the core call', () => {
     const call = callThrough(echoHandlers());
     expect(await call('bmc.discover', { cidr: '192.0.2.0/30' })).toEqual({
       ok: true,
-      output: { method: 'bmc.discover', input: { cidr: '192.0.2.0/30', port: 623 } },
+      output: { method: 'bmc.discover', input: { cidr: '192.0.2.0/30', port: 623, redfishPort: 443 } },
     });
   });
 

@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import type { DiscoveredBmc, DiscoveryProgress } from '../../shared/ipmi';
+import type { DiscoveredIpmiBmc, DiscoveryProgress } from '../../shared/ipmi';
 import {
   decodeChannelAuthCapabilities,
   getChannelAuthCapabilitiesRequest,
@@ -21,7 +21,9 @@ export interface DiscoveryOptions {
   readonly retries?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: DiscoveryProgress) => void;
-  readonly onFound?: (bmc: DiscoveredBmc) => void;
+  readonly onFound?: (bmc: DiscoveredIpmiBmc) => void;
+  /** Each address once its probe ended, with what answered there (null: no IPMI BMC). */
+  readonly onProbed?: (address: string, bmc: DiscoveredIpmiBmc | null) => void;
 }
 
 const MAX_HOSTS = 65_536;
@@ -61,7 +63,7 @@ function decodeAnswer(datagram: Buffer): Answer | null {
  * ping and Get Channel Authentication Capabilities, then asks IPMI 2.0 ones for their cipher suites.
  * One socket for the whole scan, paced to `ratePerSecond`.
  */
-export async function discoverBmcs(range: string | readonly string[], options: DiscoveryOptions = {}): Promise<DiscoveredBmc[]> {
+export async function discoverBmcs(range: string | readonly string[], options: DiscoveryOptions = {}): Promise<DiscoveredIpmiBmc[]> {
   const hosts = typeof range === 'string' ? cidrHosts(range) : [...range];
   const port = options.port ?? 623;
   const interval = 1000 / Math.max(1, options.ratePerSecond ?? 200);
@@ -107,7 +109,7 @@ export async function discoverBmcs(range: string | readonly string[], options: D
   const cipherSuites = async (address: string): Promise<number[]> =>
     (await listCipherSuites(async (index) => (await ask(address, getChannelCipherSuitesRequest(index), 'v2.0', false))?.response ?? null)) ?? [];
 
-  const probe = async (address: string): Promise<DiscoveredBmc | null> => {
+  const probe = async (address: string): Promise<DiscoveredIpmiBmc | null> => {
     const reply = await ask(address, getChannelAuthCapabilitiesRequest(PrivilegeLevel.Administrator), 'v1.5', true);
     if (!reply || reply.response.completionCode !== 0) return null;
     const capabilities = decodeChannelAuthCapabilities(reply.response.data);
@@ -115,7 +117,7 @@ export async function discoverBmcs(range: string | readonly string[], options: D
     return describe(address, port, reply.pong, capabilities.value, capabilities.value.ipmi20 ? await cipherSuites(address) : []);
   };
 
-  const found: DiscoveredBmc[] = [];
+  const found: DiscoveredIpmiBmc[] = [];
   let probed = 0;
   try {
     const probes: Array<Promise<void>> = [];
@@ -124,6 +126,7 @@ export async function discoverBmcs(range: string | readonly string[], options: D
       probes.push(
         probe(address).then((bmc) => {
           probed += 1;
+          options.onProbed?.(address, bmc);
           if (bmc) {
             found.push(bmc);
             options.onFound?.(bmc);
@@ -140,7 +143,7 @@ export async function discoverBmcs(range: string | readonly string[], options: D
   return found.sort((a, b) => compareAddresses(a.address, b.address));
 }
 
-function describe(address: string, port: number, pong: boolean, caps: ChannelAuthCapabilities, cipherSuites: number[]): DiscoveredBmc {
+function describe(address: string, port: number, pong: boolean, caps: ChannelAuthCapabilities, cipherSuites: number[]): DiscoveredIpmiBmc {
   return {
     address,
     port,

@@ -17,3 +17,4 @@ export {
   TlsRejectedError,
   TlsUntrustedError,
 } from './errors';
+export { discoverRedfish, type DiscoveredRedfishService, type RedfishDiscoveryOptions } from './discovery';

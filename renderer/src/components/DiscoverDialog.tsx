@@ -14,21 +14,42 @@ import {
   Typography,
 } from '@mui/material';
 import { useEffect, useState } from 'react';
-import type { DiscoveredBmc } from '../../../shared/ipmi';
+import type { DiscoveredBmc } from '../../../shared/bmc';
+import type { BmcProtocol } from '../../../shared/redfish';
 import { useClient } from '../api/context';
 import { errorText } from '../api/client';
 
 interface Props {
   enrolled: Set<string>;
-  onAdd(address: string): void;
+  /** Opens the add form with the address and the protocol that answered (auto where both did). */
+  onAdd(address: string, protocol: BmcProtocol): void;
   onClose(): void;
 }
 
-/** Scans a subnet for BMCs (RMCP ping and IPMI capabilities) and offers to enrol what it finds. */
+/** The protocol a new node starts with: the one that answered, or auto (Redfish first) where both did. */
+function protocolOf(bmc: DiscoveredBmc): BmcProtocol {
+  return bmc.protocols.length === 1 ? bmc.protocols[0]! : 'auto';
+}
+
+function describeBmc(bmc: DiscoveredBmc): string {
+  const parts: string[] = [];
+  if (bmc.redfish) {
+    const name = [bmc.redfish.vendor, bmc.redfish.product].filter(Boolean).join(' ');
+    parts.push(`Redfish ${bmc.redfish.redfishVersion ?? ''} (HTTPS ${bmc.redfish.port})${name ? `, ${name}` : ''}`);
+  }
+  if (bmc.ipmi) parts.push(`IPMI ${bmc.ipmi.ipmiVersion}${bmc.ipmi.cipherSuites.length ? `, cipher suites ${bmc.ipmi.cipherSuites.join(', ')}` : ''}`);
+  return parts.join(' · ');
+}
+
+/**
+ * Scans a subnet for BMCs — IPMI (RMCP ping and channel capabilities) and Redfish (the HTTPS service root), no
+ * password sent — and offers to enrol what it finds with the protocol that answered.
+ */
 export function DiscoverDialog({ enrolled, onAdd, onClose }: Props): React.JSX.Element {
   const client = useClient();
   const [cidr, setCidr] = useState('');
   const [port, setPort] = useState('623');
+  const [redfishPort, setRedfishPort] = useState('443');
   const [progress, setProgress] = useState<{ probed: number; total: number; found: number } | null>(null);
   const [found, setFound] = useState<DiscoveredBmc[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -40,7 +61,7 @@ export function DiscoverDialog({ enrolled, onAdd, onClose }: Props): React.JSX.E
     setFound(null);
     setProgress({ probed: 0, total: 1, found: 0 });
     try {
-      setFound(await client.call('bmc.discover', { cidr, port: Number(port) }));
+      setFound(await client.call('bmc.discover', { cidr, port: Number(port), redfishPort: Number(redfishPort) }));
     } catch (failure) {
       setError(errorText(failure));
     } finally {
@@ -55,7 +76,8 @@ export function DiscoverDialog({ enrolled, onAdd, onClose }: Props): React.JSX.E
         <Stack spacing={2} sx={{ pt: 1 }}>
           <Stack direction="row" spacing={2}>
             <TextField label="Subnet to scan" placeholder="10.1.91.0/24" value={cidr} onChange={(event) => setCidr(event.target.value)} sx={{ flex: 3 }} />
-            <TextField label="UDP port" value={port} onChange={(event) => setPort(event.target.value)} sx={{ flex: 1 }} inputMode="numeric" />
+            <TextField label="UDP port" helperText="IPMI" value={port} onChange={(event) => setPort(event.target.value)} sx={{ flex: 1 }} inputMode="numeric" />
+            <TextField label="HTTPS port" helperText="Redfish" value={redfishPort} onChange={(event) => setRedfishPort(event.target.value)} sx={{ flex: 1 }} inputMode="numeric" />
           </Stack>
           {progress && (
             <div>
@@ -71,28 +93,25 @@ export function DiscoverDialog({ enrolled, onAdd, onClose }: Props): React.JSX.E
           )}
           {error && <Alert severity="error">{error}</Alert>}
           {found && found.length === 0 && (
-            <Alert severity="info">No BMC answered. Check that the BMCs’ LAN ports are cabled to this network and enabled.</Alert>
+            <Alert severity="info">No BMC answered IPMI or Redfish. Check that the BMCs’ LAN ports are cabled to this network and enabled.</Alert>
           )}
           {found && found.length > 0 && (
             <List dense aria-label="Discovered BMCs">
               {found.map((bmc) => (
                 <ListItem
-                  key={`${bmc.address}:${bmc.port}`}
+                  key={bmc.address}
                   aria-label={bmc.address}
                   secondaryAction={
                     enrolled.has(bmc.address) ? (
                       <Typography variant="caption">enrolled</Typography>
                     ) : (
-                      <Button size="small" aria-label={`Add ${bmc.address}`} onClick={() => onAdd(bmc.address)}>
+                      <Button size="small" aria-label={`Add ${bmc.address}`} onClick={() => onAdd(bmc.address, protocolOf(bmc))}>
                         Add
                       </Button>
                     )
                   }
                 >
-                  <ListItemText
-                    primary={bmc.address}
-                    secondary={`IPMI ${bmc.ipmiVersion}${bmc.cipherSuites.length ? `, cipher suites ${bmc.cipherSuites.join(', ')}` : ''}`}
-                  />
+                  <ListItemText primary={bmc.address} secondary={describeBmc(bmc)} />
                 </ListItem>
               ))}
             </List>

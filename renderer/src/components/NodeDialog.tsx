@@ -12,6 +12,8 @@ interface Props {
   node: NodeView | null;
   /** A BMC address to start a new node with (from discovery). */
   initialAddress?: string | undefined;
+  /** The protocol discovery saw answer at that address. */
+  initialProtocol?: BmcProtocol | undefined;
   onClose(): void;
 }
 
@@ -29,12 +31,12 @@ interface FormValues {
 
 type FieldErrors = Partial<Record<keyof FormValues, string>>;
 
-function initialValues(node: NodeView | null, initialAddress: string | undefined): FormValues {
+function initialValues(node: NodeView | null, initialAddress: string | undefined, initialProtocol: BmcProtocol | undefined): FormValues {
   return {
     name: node?.name ?? '',
     bmcAddress: node?.bmcAddress ?? initialAddress ?? '',
     bmcPort: String(node?.bmcPort ?? 623),
-    bmcProtocol: node?.bmcProtocol ?? 'auto',
+    bmcProtocol: node?.bmcProtocol ?? initialProtocol ?? 'auto',
     redfishPort: String(node?.redfishPort ?? 443),
     bmcUser: node?.bmcUser ?? '',
     bmcPassword: '',
@@ -60,10 +62,10 @@ function validate(values: FormValues, editing: boolean, tlsTrust: TlsTrust | nul
   });
 }
 
-export function NodeDialog({ node, initialAddress, onClose }: Props): React.JSX.Element {
+export function NodeDialog({ node, initialAddress, initialProtocol, onClose }: Props): React.JSX.Element {
   const client = useClient();
   const editing = node !== null;
-  const [values, setValues] = useState<FormValues>(() => initialValues(node, initialAddress));
+  const [values, setValues] = useState<FormValues>(() => initialValues(node, initialAddress, initialProtocol));
   const [connection, setConnection] = useState<ConnectionTest | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);

@@ -2,14 +2,33 @@ import { Alert, Box, Button, Stack, Typography } from '@mui/material';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
+import type { NodeView } from '../../../shared/nodes';
 import { useClient } from '../api/context';
 import { errorText } from '../api/client';
 
+/** A node driven over Redfish (chosen, or what `auto` found) has no console here: SOL is IPMI. */
+export function drivenOverRedfish(node: Pick<NodeView, 'bmcProtocol' | 'bmcProtocolSeen'>): boolean {
+  return node.bmcProtocol === 'redfish' || (node.bmcProtocol === 'auto' && node.bmcProtocolSeen === 'redfish');
+}
+
 /**
  * The node's serial console over IPMI Serial-over-LAN: what the server prints streams in, and keystrokes typed here go
- * to the server, as on a crash cart.
+ * to the server, as on a crash cart. A node driven over Redfish gets the reason it has none instead.
  */
-export function SerialConsole({ nodeId, nodeName }: { nodeId: string; nodeName: string }): React.JSX.Element {
+export function SerialConsole({ node }: { node: NodeView }): React.JSX.Element {
+  if (drivenOverRedfish(node)) {
+    return (
+      <Alert severity="info" aria-label={`No serial console for ${node.name}`}>
+        No serial console for {node.name}: the console is IPMI Serial-over-LAN, and this server’s BMC is driven over Redfish.
+        To see it, enable IPMI over LAN on the BMC and set the server’s BMC protocol to auto or IPMI in the BMC step. Its
+        deploy is judged by the BMC’s boot progress, or by SSH when the installed OS has SSH settings.
+      </Alert>
+    );
+  }
+  return <SolConsole nodeId={node.id} nodeName={node.name} />;
+}
+
+function SolConsole({ nodeId, nodeName }: { nodeId: string; nodeName: string }): React.JSX.Element {
   const client = useClient();
   const host = useRef<HTMLDivElement>(null);
   const [open, setOpen] = useState(false);

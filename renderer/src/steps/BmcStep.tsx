@@ -1,7 +1,7 @@
 import { Alert, Box, Button, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
 import type { NodeView } from '../../../shared/nodes';
-import type { TlsCertificate } from '../../../shared/redfish';
+import type { BmcProtocol, TlsCertificate } from '../../../shared/redfish';
 import { useClient } from '../api/context';
 import { ExportDialog } from '../components/ExportDialog';
 import { ImportDialog } from '../components/ImportDialog';
@@ -16,7 +16,7 @@ import { errorText } from '../api/client';
 
 type DialogState =
   | { kind: 'closed' }
-  | { kind: 'node'; node: NodeView | null; address?: string }
+  | { kind: 'node'; node: NodeView | null; address?: string; protocol?: BmcProtocol }
   | { kind: 'import' }
   | { kind: 'export' }
   | { kind: 'details'; nodeId: string }
@@ -98,12 +98,12 @@ export function BmcStep(): React.JSX.Element {
         />
       )}
       {dialog.kind === 'node' && (
-        <NodeDialog node={dialog.node} initialAddress={dialog.address} onClose={() => setDialog({ kind: 'closed' })} />
+        <NodeDialog node={dialog.node} initialAddress={dialog.address} initialProtocol={dialog.protocol} onClose={() => setDialog({ kind: 'closed' })} />
       )}
       {dialog.kind === 'discover' && (
         <DiscoverDialog
           enrolled={new Set(nodes.map((node) => node.bmcAddress))}
-          onAdd={(address) => setDialog({ kind: 'node', node: null, address })}
+          onAdd={(address, protocol) => setDialog({ kind: 'node', node: null, address, protocol })}
           onClose={() => setDialog({ kind: 'closed' })}
         />
       )}

@@ -67,7 +67,7 @@ export function BootStep(): React.JSX.Element {
             </ButtonGroup>
           </Stack>
           {error && <Alert severity="error">{error}</Alert>}
-          <SerialConsole key={node.id} nodeId={node.id} nodeName={node.name} />
+          <SerialConsole key={node.id} node={node} />
         </Stack>
       ) : (
         <Typography color="text.secondary">
