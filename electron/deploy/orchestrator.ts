@@ -148,6 +148,18 @@ function failureReason(error: unknown, run: Running): string {
 
 const seconds = (ms: number): number => Math.round(ms / 1000);
 
+/** Why a deploy stopped when the boot services did: how far the image got, when it was being written. */
+function servicesStoppedReason(run: Running): string {
+  const again = run.image ? 'start the boot services and deploy again' : 'start the boot services and inspect again';
+  if (run.image && run.waiter.hasReached('writing-image')) {
+    return (
+      `The image server (Rackboot's boot services) was stopped while the image was being written: ${run.servedUpTo} of ${run.image.dataSize} bytes ` +
+      `had been sent and the agent reported ${run.agentWritten} written, so the disk holds a partial image. To finish, ${again}.`
+    );
+  }
+  return `The network boot services were stopped before ${run.image ? 'the image was written' : 'the inspection finished'}: the server can no longer boot the agent or reach Rackboot. To finish, ${again}.`;
+}
+
 /** Drives many nodes from BMC credentials to a running installed OS, each through the state machine. */
 export class Orchestrator {
   private readonly running = new Map<string, Running>();
@@ -201,6 +213,16 @@ export class Orchestrator {
     const run = this.running.get(nodeId);
     if (!run) return;
     run.controller.abort();
+  }
+
+  /**
+   * The boot services are being stopped (the operator, or a settings change that restarts them): every deploy or
+   * inspection that still needs them — DHCP, the deploy kernel, the agent API, the image — fails now with the reason,
+   * instead of waiting out its phase limit with stall warnings. One past the write (rebooting into its OS) needs none
+   * of them and waits on this no more: it finishes.
+   */
+  servicesStopping(): void {
+    for (const run of this.running.values()) run.waiter.fail(new Error(servicesStoppedReason(run)));
   }
 
   /** The agent API hands every accepted report here. */
