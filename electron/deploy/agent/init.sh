@@ -82,6 +82,39 @@ find_interface() {
   return 1
 }
 
+# A USB mass-storage interface (class 08) the kernel has made no disk for yet: usb-storage binds only once the stick
+# has enumerated, then waits delay_use (1 s) before it scans.
+usb_storage_pending() {
+  for class in /sys/bus/usb/devices/*:*/bInterfaceClass; do
+    [ "$(cat "$class" 2>/dev/null)" = 08 ] || continue
+    interface=${class%/bInterfaceClass}
+    ls -d "$interface"/host*/target*/*/block/* >/dev/null 2>&1 || return 0
+  done
+  return 1
+}
+
+# Disks that show up after the NIC (a USB stick; an HBA still scanning its ports) belong in the inventory: waits until
+# no new device or disk has turned up for about a second and no USB disk is still being scanned, 15 s at most.
+settle_disks() {
+  quiet=0
+  waited=0
+  disks=$(ls /sys/block)
+  while [ $waited -lt 150 ]; do
+    before=$DEVICES_SEEN
+    load_drivers
+    now=$(ls /sys/block)
+    if [ "$now" != "$disks" ] || [ "$DEVICES_SEEN" != "$before" ]; then
+      quiet=0
+      disks=$now
+    else
+      quiet=$((quiet + 1))
+    fi
+    [ $quiet -ge 10 ] && ! usb_storage_pending && return 0
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
+
 job_value() { sed -n "s/^$1=//p" /tmp/job | head -n 1; }
 
 [ -n "$URL" ] && [ -n "$TOKEN" ] && [ -n "$MAC" ] || { console "missing rackboot.url, rackboot.token or the MAC on the kernel command line"; halt_forever; }
@@ -93,6 +126,7 @@ ip link set "$IFACE" up
 udhcpc -i "$IFACE" -t 10 -T 2 -q -n -s /etc/rackboot/udhcpc.sh >/dev/null 2>&1 || { console "no DHCP lease on $IFACE"; halt_forever; }
 
 # What this server is made of (inventory.sh): collected once, before anything is written, with LLDP heard for 3 s.
+settle_disks
 sh /etc/rackboot/inventory.sh 3 > /tmp/inventory 2>/dev/console
 console "inventory collected ($(wc -c < /tmp/inventory) bytes)"
 
