@@ -217,7 +217,9 @@ describe.skipIf(skip)('disk choice, inventory and LLDP on a server with four kin
 
   it('Inspect: the inventory holds what QEMU was given (DMI, every disk with its size, serial and WWN, the NIC) and the switch port LLDP announced', async () => {
     const { record, log } = await settle(() => api.call('nodes.inspect', { id: nodeId }));
-    expect(record.status, log.join('\n')).toBe('inspected');
+    // An inspection ends idle, its time on the node.
+    expect(record.status, log.join('\n')).toBe('idle');
+    expect((await api.call('nodes.list', {})).find((node) => node.id === nodeId)?.inspectedAt).toBeTruthy();
     const { inventory } = (await api.call('nodes.inventory', { id: nodeId }))!;
     expect(inventory.system).toEqual({ vendor: 'Rackboot-Labs', product: 'RB-2U-4D', serial: 'CHASSIS-0042', uuid: server.uuid.toLowerCase() });
     expect(inventory.bootMode).toBe('bios');

@@ -72,6 +72,8 @@ class FakeRack implements PowerControl, BootNetwork {
   retransmitListeners = new Set<(what: string, attempt: number) => void>();
   /** The agent's write stops after the first progress report for this long (ms). */
   writeStallMs = 0;
+  /** The HTTP server's progress step has not come yet when the agent reports its first bytes written. */
+  httpStepLags = false;
   /** The agent keeps reporting the same byte count and never finishes. */
   writeStuck = false;
   /** What each node's one disk is; by default a blank 8 GiB virtio disk. */
@@ -152,7 +154,7 @@ class FakeRack implements PowerControl, BootNetwork {
       // A refused deploy has no job any more: the agent writes nothing.
       if (job?.status !== 200 || job.body.startsWith('action=inspect')) return;
       served({ phase: 'started', status: 200, bytes: 0, total: 4096 });
-      served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
+      if (!this.httpStepLags) served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
       call('POST', 'progress', 'written=2048');
       if (this.writeStuck) {
         const repeat = setInterval(() => call('POST', 'progress', 'written=2048'), 20);
@@ -475,6 +477,8 @@ describe('orchestrator', () => {
     addNode('n1', '52:54:00:00:00:01', true);
     // The agent wrote half and then waits on the image server: the phase limit (and the stall warnings) are far away.
     rack.writeStallMs = 60_000;
+    // What the agent wrote was sent, though the HTTP server has not said so yet.
+    rack.httpStepLags = true;
     const engine = orchestrator({ timeoutScale: 1 });
     await engine.start('n1', 'img1');
     for (let i = 0; i < 200 && store.get('n1')?.phase !== 'writing-image'; i++) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -152,8 +152,10 @@ const seconds = (ms: number): number => Math.round(ms / 1000);
 function servicesStoppedReason(run: Running): string {
   const again = run.image ? 'start the boot services and deploy again' : 'start the boot services and inspect again';
   if (run.image && run.waiter.hasReached('writing-image')) {
+    // The HTTP server reports what it sent in steps; what the agent wrote had been sent, whatever the last step said.
+    const sent = Math.max(run.servedUpTo, run.agentWritten);
     return (
-      `The image server (Rackboot's boot services) was stopped while the image was being written: ${run.servedUpTo} of ${run.image.dataSize} bytes ` +
+      `The image server (Rackboot's boot services) was stopped while the image was being written: ${sent} of ${run.image.dataSize} bytes ` +
       `had been sent and the agent reported ${run.agentWritten} written, so the disk holds a partial image. To finish, ${again}.`
     );
   }
