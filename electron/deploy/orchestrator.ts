@@ -660,7 +660,8 @@ export class Orchestrator {
       await this.bmcStep(nodeId, bootTarget, 'booting-pxe', 'powering the server on', signal, () => this.deps.power.restart(bootTarget));
       await this.waitForServer(nodeId, run, signal);
       if (!run.image) {
-        for (const cleanup of cleanups.splice(0)) cleanup();
+        // The job stays offered until the server is off: the agent asks for it right after posting its inventory, and
+        // withdrawn, that request would read as a refused agent in the log.
         await this.bmcStep(nodeId, bootTarget, 'agent-connected', 'powering the server off after the inspection', signal, () => this.deps.power.powerOff(bootTarget));
         this.log(nodeId, 'info', 'inventory', 'Inspection done: inventory stored, server powered off, nothing written.');
         const record = await this.deps.store.apply(nodeId, { kind: 'inspected', at: new Date().toISOString() });
