@@ -1,7 +1,8 @@
 // A lab server built like a real one — a virtio disk, an AHCI SATA disk holding someone's ext4 data, a tiny NVMe disk,
 // a USB stick, DMI fields, a switch announcing itself over LLDP — inspected and deployed to through Rackboot's own API
-// (the headless app in the lab's laptop namespace). One server boots five times (TCG is slow): Inspect, then deploys
-// that show the disk choice and its refusals, a write the boot services' stop cuts short, and the erase-and-write.
+// (the headless app in the lab's laptop namespace). One server boots the deploy ramdisk five times and its new OS once
+// (TCG is slow): Inspect, then deploys that show the disk choice and its refusals, a write the boot services' stop cuts
+// short, and the erase-and-write.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
