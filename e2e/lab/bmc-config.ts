@@ -1,11 +1,15 @@
+import type { HardwareArgs } from './server-hardware';
 import { uuidToSmbiosBytes, IPMI_PORT, type Firmware, type NicRom, type ServerPlan } from './rack-plan';
 
 /** Text of the files one simulated server needs: ipmi_sim's lan.conf and command file, chassis-control's env. Pure. */
 
 export interface ServerFiles {
   dir: string;
+  /** The disk the server boots from (its only one, unless `hardware` gives it more). */
   diskPath: string;
   serialLogPath: string;
+  /** Disks and DMI fields beyond the default server's one virtio disk (server-hardware.ts). */
+  hardware?: HardwareArgs;
 }
 
 export interface ServerSettings {
@@ -75,6 +79,11 @@ export function serverEnv(server: ServerPlan, files: ServerFiles, settings: Serv
     MEMORY_MIB: String(settings.memoryMiB),
     PERSISTENT_BOOT_DEVICE: settings.persistentBootDevice ? 'yes' : 'no',
   };
+  if (files.hardware) {
+    vars.BOOT_DRIVE = files.hardware.bootDrive;
+    vars.BOOT_DEVICE = files.hardware.bootDevice;
+    vars.OTHER_ARGS = files.hardware.otherArgs.join(' ');
+  }
   return Object.entries(vars)
     .map(([key, value]) => `${key}='${value}'`)
     .join('\n')

@@ -68,6 +68,8 @@ power_on() {
         nic_rom=',romfile='
     fi
     event "power on: boot device $device, firmware $FIRMWARE, NIC ROM ${NIC_ROM:-ipxe}"
+    # OTHER_ARGS (a server with more hardware, server-hardware.ts): disk controllers (before the boot disk, which may sit
+    # on one), more disks, SMBIOS fields; plain words, split on spaces on purpose.
     # -nographic (with our own -serial) makes the firmware and iPXE print on the serial port as well.
     # ipmi_sim leaks descriptors (its SOL socket among them) into this script; QEMU gets none of them.
     # shellcheck disable=SC2086
@@ -76,8 +78,9 @@ power_on() {
         -uuid "$UUID" \
         -netdev "tap,id=net0,ifname=$TAP,script=no,downscript=no" \
         -device "virtio-net-pci,netdev=net0,mac=$MAC$nic_rom$nic_boot" \
-        -drive "file=$DISK,format=raw,if=none,id=disk0" \
-        -device "virtio-blk-pci,drive=disk0$disk_boot" \
+        ${OTHER_ARGS:-} \
+        -drive "file=$DISK,format=raw,if=none,id=${BOOT_DRIVE:-disk0}" \
+        -device "${BOOT_DEVICE:-virtio-blk-pci,drive=disk0}$disk_boot" \
         -boot strict=on \
         -chardev "socket,id=serial0,host=127.0.0.1,port=$SERIAL_PORT,logfile=$SERIAL_LOG,logappend=on" \
         -serial chardev:serial0 \

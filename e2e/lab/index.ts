@@ -7,3 +7,4 @@ export { clientUuid, dhcpMessageTypeName, dhcpMessages, parsePcap, type Captured
 export { uuidToSmbiosBytes, smbiosBytesToUuid, type Firmware, type NicRom } from './rack-plan';
 export { plainText, readSerial, serialLogSize, serverDiagnostics, waitForSerial, type WaitForSerialOptions } from './serial';
 export { findLabs, removeLab } from './teardown';
+export type { LabDisk, LabDiskBus, LabDiskSpec, ServerHardware } from './server-hardware';

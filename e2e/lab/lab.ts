@@ -22,6 +22,7 @@ import {
 } from './rack-plan';
 import { buildNetwork } from './rack-network';
 import { startSerialRelay, startServer, waitForBmc, type LabServer } from './rack-servers';
+import type { ServerHardware } from './server-hardware';
 import { defaultWorkDir, recordLabCreator, removeLab, removeLabSync } from './teardown';
 
 export type { LabServer } from './rack-servers';
@@ -42,6 +43,11 @@ export interface StartLabOptions {
   memoryMiB?: number;
   /** Size of each server's (sparse) raw disk, default 64; SERVER_SIZED_DISK_MIB for a disk Ironic's default rule takes. */
   diskMiB?: number;
+  /**
+   * Servers built like real ones: several disks of different kinds, each with its serial (and WWN), DMI fields. Given
+   * the server's name (server1, …); null keeps that server the default one (one virtio disk of `diskMiB`).
+   */
+  hardware?: (serverName: string) => ServerHardware | null;
   /** Keep a boot device override across power-ons instead of using it once (IPMI's default). */
   persistentBootDevice?: boolean;
   /**
@@ -119,7 +125,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     await startSerialRelay(rack, plan.servers, workDir);
     const servers = await Promise.all(
       plan.servers.map((server, index) =>
-        startServer(rack, server, workDir, settings, options.diskMiB ?? 64, !options.withoutIpmiSim?.includes(index)),
+        startServer(rack, server, workDir, settings, options.diskMiB ?? 64, options.hardware?.(server.name) ?? null, !options.withoutIpmiSim?.includes(index)),
       ),
     );
     await Promise.all(servers.filter((server) => server.ipmiSim).map((server) => waitForBmc(prov, server)));

@@ -7,6 +7,7 @@ import { lanConf, serverEnv, simEmu, type ServerFiles, type ServerSettings } fro
 import { ipmitool, type BmcAccess } from './ipmitool';
 import { IPMI_PORT, type Firmware, type ServerPlan } from './rack-plan';
 import type { SerialSource } from './serial';
+import { bootDiskOf, checkHardware, hardwareArgs, type LabDisk, type ServerHardware } from './server-hardware';
 
 /** The simulated servers of a rack: their files, their BMCs (ipmi_sim) and the serial relay between them. */
 
@@ -21,7 +22,10 @@ export interface LabServer extends SerialSource {
   uuid: string;
   /** The server NIC's tap on the rack bridge (in the rack namespace): set it down to unplug the cable. */
   tap: string;
+  /** The disk the server boots from after a deploy (its only one, unless the lab gave it more hardware). */
   diskPath: string;
+  /** Every disk, in the order given (one virtio disk at diskPath by default). */
+  disks: LabDisk[];
   serialLogPath: string;
   /** What chassis control did (power on with boot device, off, boot device changes), one line each. */
   eventsLogPath: string;
@@ -73,14 +77,23 @@ export async function startServer(
   workDir: string,
   settings: ServerSettings,
   diskMiB: number,
+  hardware: ServerHardware | null,
   ipmiSim = true,
 ): Promise<LabServer> {
   const dir = join(workDir, 'servers', server.name);
-  const files: ServerFiles = { dir, diskPath: join(dir, 'disk.raw'), serialLogPath: join(dir, 'serial.log') };
+  if (hardware) checkHardware(hardware);
+  const disks: LabDisk[] = hardware
+    ? hardware.disks.map((spec, index) => ({ ...spec, path: join(dir, `disk${index}-${spec.bus}.raw`) }))
+    : [{ bus: 'virtio', sizeMiB: diskMiB, serial: '', path: join(dir, 'disk.raw') }];
+  const args = hardware ? hardwareArgs(hardware, disks) : undefined;
+  const files: ServerFiles = { dir, diskPath: bootDiskOf(disks).path, serialLogPath: join(dir, 'serial.log'), hardware: args };
   await mkdir(join(dir, 'bmc-state'), { recursive: true });
-  const disk = await open(files.diskPath, 'w');
-  await disk.truncate(diskMiB * 1024 * 1024);
-  await disk.close();
+  // Sparse: a server-sized disk costs only what is written to it.
+  for (const spec of disks) {
+    const disk = await open(spec.path, 'w');
+    await disk.truncate(spec.sizeMiB * 1024 * 1024);
+    await disk.close();
+  }
   await writeFile(join(dir, 'lan.conf'), lanConf(server, files, settings));
   await writeFile(join(dir, 'sim.emu'), simEmu());
   await writeFile(join(dir, 'server.env'), serverEnv(server, files, settings));
@@ -102,6 +115,7 @@ export async function startServer(
     uuid: server.uuid,
     tap: server.tap,
     diskPath: files.diskPath,
+    disks,
     serialLogPath: files.serialLogPath,
     eventsLogPath: join(dir, 'events.log'),
     solPort: server.solPort,

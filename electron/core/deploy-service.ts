@@ -154,6 +154,8 @@ export class DeployService {
   }
 
   async stopServices(): Promise<ServicesStatus> {
+    // First, so a running deploy fails with this reason, not with the broken transfers the stop makes.
+    this.orchestrator?.servicesStopping();
     const services = this.services;
     this.services = null;
     this.network = null;

@@ -106,6 +106,28 @@ describe('deploy agent (busybox sh)', () => {
     expect(result.job).toContain('disk=/dev/vda');
     expect(inventories).toHaveLength(1);
   });
+
+  it.skipIf(!haveBusybox)('waits for a USB stick the kernel has not made a disk for yet, and not for other USB devices', async () => {
+    const usb = path.join(dir, 'usb');
+    const pending = async (): Promise<boolean> => {
+      const script = [agentFunction('usb_storage_pending', '/tmp/job', '/tmp/inventory').replaceAll('/sys/bus/usb/devices', usb), 'usb_storage_pending && echo pending || echo settled'].join('\n');
+      const { stdout } = await execFileAsync('busybox', ['sh', '-c', script]);
+      return stdout.trim() === 'pending';
+    };
+    const stick = path.join(usb, '2-1:1.0');
+    await mkdir(path.join(usb, '1-1:1.0'), { recursive: true });
+    // A keyboard (class 03) is no disk to wait for.
+    await writeFile(path.join(usb, '1-1:1.0', 'bInterfaceClass'), '03\n');
+    expect(await pending()).toBe(false);
+    await mkdir(stick, { recursive: true });
+    await writeFile(path.join(stick, 'bInterfaceClass'), '08\n');
+    expect(await pending()).toBe(true);
+    // usb-storage bound and scanning: a SCSI host and target, no disk yet.
+    await mkdir(path.join(stick, 'host2', 'target2:0:0', '2:0:0:0'), { recursive: true });
+    expect(await pending()).toBe(true);
+    await mkdir(path.join(stick, 'host2', 'target2:0:0', '2:0:0:0', 'block', 'sdb'), { recursive: true });
+    expect(await pending()).toBe(false);
+  });
 });
 
 const execFileAsync = promisify(execFile);

@@ -75,6 +75,8 @@ class FakeRack implements PowerControl, BootNetwork {
   retransmitListeners = new Set<(what: string, attempt: number) => void>();
   /** The agent's write stops after the first progress report for this long (ms). */
   writeStallMs = 0;
+  /** The HTTP server's progress step has not come yet when the agent reports its first bytes written. */
+  httpStepLags = false;
   /** The agent keeps reporting the same byte count and never finishes. */
   writeStuck = false;
   /** The LLDP report each node's agent sends after its job (none for nodes whose deploy ends first); empty by default. */
@@ -159,7 +161,7 @@ class FakeRack implements PowerControl, BootNetwork {
       // A refused deploy has no job any more: the agent writes nothing.
       if (job?.status !== 200 || job.body.startsWith('action=inspect')) return;
       served({ phase: 'started', status: 200, bytes: 0, total: 4096 });
-      served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
+      if (!this.httpStepLags) served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
       call('POST', 'progress', 'written=2048');
       if (this.writeStuck) {
         const repeat = setInterval(() => call('POST', 'progress', 'written=2048'), 20);
@@ -487,6 +489,50 @@ describe('orchestrator', () => {
       status: 'failed',
       failure: { phase: 'writing-image', reason: expect.stringContaining('The image write did not finish within 1.8 s') },
     });
+  });
+
+  it('fails a deploy in writing-image at once, with how far the image got, when the boot services are stopped mid-write', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    // The agent wrote half and then waits on the image server: the phase limit (and the stall warnings) are far away.
+    rack.writeStallMs = 60_000;
+    // What the agent wrote was sent, though the HTTP server has not said so yet.
+    rack.httpStepLags = true;
+    const engine = orchestrator({ timeoutScale: 1 });
+    await engine.start('n1', 'img1');
+    for (let i = 0; i < 200 && store.get('n1')?.phase !== 'writing-image'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stoppedAt = Date.now();
+    engine.servicesStopping();
+    expect(await settled('n1')).toMatchObject({
+      status: 'failed',
+      failure: {
+        phase: 'writing-image',
+        reason:
+          "The image server (Rackboot's boot services) was stopped while the image was being written: 2048 of 4096 bytes had been sent and the agent reported 2048 written, " +
+          'so the disk holds a partial image. To finish, start the boot services and deploy again.',
+      },
+    });
+    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    expect(logs.at(-1)?.message).toMatch(/^Deploy failed in writing-image: The image server/);
+  });
+
+  it('fails a deploy or inspection still booting when the boot services are stopped', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    addNode('n2', '52:54:00:00:00:02', true);
+    rack.silentNic.add('n1');
+    rack.silentNic.add('n2');
+    const engine = orchestrator({ timeoutScale: 1 });
+    await engine.start('n1', 'img1');
+    await engine.inspect('n2');
+    for (let i = 0; i < 200 && !(store.get('n1')?.phase === 'booting-pxe' && store.get('n2')?.phase === 'booting-pxe'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    engine.servicesStopping();
+    expect(await settled('n1')).toMatchObject({
+      status: 'failed',
+      failure: {
+        phase: 'booting-pxe',
+        reason: 'The network boot services were stopped before the image was written: the server can no longer boot the agent or reach Rackboot. To finish, start the boot services and deploy again.',
+      },
+    });
+    expect((await settled('n2')).failure?.reason).toMatch(/before the inspection finished: .* start the boot services and inspect again\.$/);
   });
 
   it('runs no more deploys at once than allowed and spaces power-ons apart', async () => {

@@ -153,6 +153,20 @@ function failureReason(error: unknown, run: Running): string {
 
 const seconds = (ms: number): number => Math.round(ms / 1000);
 
+/** Why a deploy stopped when the boot services did: how far the image got, when it was being written. */
+function servicesStoppedReason(run: Running): string {
+  const again = run.image ? 'start the boot services and deploy again' : 'start the boot services and inspect again';
+  if (run.image && run.waiter.hasReached('writing-image')) {
+    // The HTTP server reports what it sent in steps; what the agent wrote had been sent, whatever the last step said.
+    const sent = Math.max(run.servedUpTo, run.agentWritten);
+    return (
+      `The image server (Rackboot's boot services) was stopped while the image was being written: ${sent} of ${run.image.dataSize} bytes ` +
+      `had been sent and the agent reported ${run.agentWritten} written, so the disk holds a partial image. To finish, ${again}.`
+    );
+  }
+  return `The network boot services were stopped before ${run.image ? 'the image was written' : 'the inspection finished'}: the server can no longer boot the agent or reach Rackboot. To finish, ${again}.`;
+}
+
 /** Drives many nodes from BMC credentials to a running installed OS, each through the state machine. */
 export class Orchestrator {
   private readonly running = new Map<string, Running>();
@@ -206,6 +220,16 @@ export class Orchestrator {
     const run = this.running.get(nodeId);
     if (!run) return;
     run.controller.abort();
+  }
+
+  /**
+   * The boot services are being stopped (the operator, or a settings change that restarts them): every deploy or
+   * inspection that still needs them — DHCP, the deploy kernel, the agent API, the image — fails now with the reason,
+   * instead of waiting out its phase limit with stall warnings. One past the write (rebooting into its OS) needs none
+   * of them and waits on this no more: it finishes.
+   */
+  servicesStopping(): void {
+    for (const run of this.running.values()) run.waiter.fail(new Error(servicesStoppedReason(run)));
   }
 
   /** The agent API hands every accepted report here. */
@@ -672,7 +696,8 @@ export class Orchestrator {
       await this.waitForServer(nodeId, run, signal);
       if (!run.image) {
         await this.storeInventory(nodeId, run);
-        for (const cleanup of cleanups.splice(0)) cleanup();
+        // The job stays offered until the server is off: the agent asks for it right after posting its inventory, and
+        // withdrawn, that request would read as a refused agent in the log.
         await this.bmcStep(nodeId, bootTarget, 'agent-connected', 'powering the server off after the inspection', signal, () => this.deps.power.powerOff(bootTarget));
         this.log(nodeId, 'info', 'inventory', 'Inspection done: inventory stored, server powered off, nothing written.');
         const record = await this.deps.store.apply(nodeId, { kind: 'inspected', at: new Date().toISOString() });

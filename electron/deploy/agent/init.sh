@@ -70,19 +70,25 @@ load_drivers() {
 
 # The built-in ramdisk boots with no driver but its boot NIC's (iPXE fetched those by the NIC's bus id): the drivers of
 # every other device come from Rackboot, chosen by the modaliases the kernel shows, until no new device turns up. A
-# ramdisk that carries its own drivers gets 404, and the agent goes on with them.
+# ramdisk that carries its own drivers gets 404 and is not asked again; either way what the ramdisk holds is loaded.
+DRIVERS_ASKED=
+DRIVERS_FROM_RACKBOOT=yes
 fetch_drivers() {
-  asked=
-  while :; do
+  while [ -n "$DRIVERS_FROM_RACKBOOT" ]; do
     cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u > /tmp/modaliases
-    [ "$(cat /tmp/modaliases)" = "$asked" ] && return 0
-    asked=$(cat /tmp/modaliases)
-    wget -q -O /tmp/drivers.cpio --post-file /tmp/modaliases "$URL/deploy/drivers.cpio?mac=$MAC" 2>/dev/null || return 0
+    [ "$(cat /tmp/modaliases)" = "$DRIVERS_ASKED" ] && break
+    if ! answer=$(wget -q -O /tmp/drivers.cpio --post-file /tmp/modaliases "$URL/deploy/drivers.cpio?mac=$MAC" 2>&1); then
+      # Not found: this ramdisk brings its own. Anything else (the network) is asked again on the next call.
+      case "$answer" in *" 404 "*) DRIVERS_FROM_RACKBOOT= ;; esac
+      break
+    fi
+    DRIVERS_ASKED=$(cat /tmp/modaliases)
     (cd / && cpio -i -d -u < /tmp/drivers.cpio 2>/dev/null)
     rm -f /tmp/drivers.cpio
     DEVICES_SEEN=
     load_drivers
   done
+  load_drivers
 }
 
 # Waits up to 30 s in short steps: the NIC usually appears the moment its driver loads.
@@ -97,6 +103,39 @@ find_interface() {
     load_drivers
   done
   return 1
+}
+
+# A USB mass-storage interface (class 08) the kernel has made no disk for yet: usb-storage binds only once the stick
+# has enumerated, then waits delay_use (1 s) before it scans.
+usb_storage_pending() {
+  for class in /sys/bus/usb/devices/*:*/bInterfaceClass; do
+    [ "$(cat "$class" 2>/dev/null)" = 08 ] || continue
+    interface=${class%/bInterfaceClass}
+    ls -d "$interface"/host*/target*/*/block/* >/dev/null 2>&1 || return 0
+  done
+  return 1
+}
+
+# Disks that show up after the NIC (a USB stick; an HBA still scanning its ports) belong in the inventory: waits until
+# no new device or disk has turned up for about a second and no USB disk is still being scanned, 15 s at most.
+settle_disks() {
+  quiet=0
+  waited=0
+  disks=$(ls /sys/block)
+  while [ $waited -lt 150 ]; do
+    before=$DEVICES_SEEN
+    fetch_drivers
+    now=$(ls /sys/block)
+    if [ "$now" != "$disks" ] || [ "$DEVICES_SEEN" != "$before" ]; then
+      quiet=0
+      disks=$now
+    else
+      quiet=$((quiet + 1))
+    fi
+    [ $quiet -ge 10 ] && ! usb_storage_pending && return 0
+    sleep 0.1
+    waited=$((waited + 1))
+  done
 }
 
 job_value() { sed -n "s/^$1=//p" /tmp/job | head -n 1; }
@@ -115,6 +154,7 @@ console "drivers loaded: $(cut -d ' ' -f 1 /proc/modules | tr '\n' ' ')"
 ( sh /etc/rackboot/lldp.sh 3 > /tmp/lldp.partial 2>/dev/null; mv /tmp/lldp.partial /tmp/lldp ) &
 
 # What this server is made of (inventory.sh): collected once, before anything is written.
+settle_disks
 sh /etc/rackboot/inventory.sh > /tmp/inventory 2>/dev/console
 console "inventory collected ($(wc -c < /tmp/inventory) bytes)"
 
