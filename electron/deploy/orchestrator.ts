@@ -230,7 +230,8 @@ export class Orchestrator {
         this.log(job.nodeId, 'info', 'agent', report.line);
         break;
       case 'config-drive-written': {
-        const problem = run.configDrive?.check(report.regions) ?? 'the agent reported a config drive it was never given';
+        // check() answers null when every region read back as planned: no `??` here, it would turn that into a failure.
+        const problem = run.configDrive ? run.configDrive.check(report.regions) : 'the agent reported a config drive it was never given';
         if (problem) run.waiter.fail(new Error(`The config drive was not written: ${problem}.`));
         else this.log(job.nodeId, 'info', 'agent', 'Config drive written and read back intact.');
         break;
