@@ -89,8 +89,9 @@ class PhaseWaiter {
     return () => this.activityListeners.delete(listener);
   }
 
+  /** The first failure is the cause: what the agent reports after it (its result) must not hide it. */
   fail(error: Error): void {
-    this.failure = error;
+    this.failure ??= error;
     this.wake();
   }
 
