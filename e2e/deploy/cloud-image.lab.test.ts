@@ -127,14 +127,15 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
   }
 
   /** Logs in from the laptop's namespace with the key the wizard put on the config drive. */
-  async function ssh(lab: Lab, address: string, command: string): Promise<string> {
-    return run('ip', ['netns', 'exec', lab.prov.name, 'ssh', '-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', `debian@${address}`, command], { timeoutMs: 120_000 });
+  async function ssh(lab: Lab, address: string, command: string, timeoutMs = 120_000): Promise<string> {
+    return run('ip', ['netns', 'exec', lab.prov.name, 'ssh', '-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', `debian@${address}`, command], { timeoutMs });
   }
 
   async function expectIdentity(run: Run, address: string): Promise<void> {
     expect((await ssh(run.lab, address, 'hostname')).trim()).toBe(HOSTNAME);
-    // Exits non-zero, with what failed, unless every cloud-init stage ran without an error.
-    expect(await ssh(run.lab, address, 'sudo cloud-init status --wait')).toMatch(/status: done/);
+    // Exits non-zero, with what failed, unless every cloud-init stage ran without an error. SSH answers before
+    // cloud-init's last stage is over, which under TCG takes minutes more.
+    expect(await ssh(run.lab, address, 'sudo cloud-init status --wait', 10 * 60_000)).toMatch(/status: done/);
     const result = JSON.parse(await ssh(run.lab, address, 'cat /run/cloud-init/result.json')) as { v1: { datasource: string; errors: string[] } };
     expect(result.v1.errors).toEqual([]);
     expect(result.v1.datasource).toMatch(/^DataSourceConfigDrive .*\[source=\/dev\/vda\d\]/);
@@ -153,6 +154,8 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
       await deployAndWait(current, path.basename(image), 'cloud-static');
       await pwExpect(current.page.getByRole('log', { name: 'Live log' })).toContainText(`SSH answered on ${STATIC_ADDRESS}:22 (its static address)`);
       await expectIdentity(current, STATIC_ADDRESS);
+      // The gateway of network_data.json's route, on the NIC its link names by MAC.
+      expect(await ssh(current.lab, STATIC_ADDRESS, 'ip route show default')).toContain(`default via ${current.lab.provAddress} dev eth0`);
 
       // The same node and an MBR image with four primary partitions: refused before the server is even booted.
       const mbr = path.join(dir, 'four-primaries.raw');
@@ -161,7 +164,7 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
       const page = current.page;
       await page.getByRole('tab', { name: 'Image' }).click();
       await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(mbr);
-      await pwExpect(page.getByRole('table', { name: 'Images' })).toContainText('four-primaries.raw');
+      await pwExpect(page.getByRole('table', { name: 'Images' })).toContainText('four-primaries.raw', { timeout: 120_000 });
       await page.getByRole('tab', { name: 'Boot' }).click();
       await page.getByRole('checkbox', { name: 'Select rack-u7' }).check();
       await page.getByRole('combobox', { name: 'Image' }).click();

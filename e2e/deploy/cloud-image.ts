@@ -18,6 +18,8 @@ const SUITE = 'bookworm';
 const PACKAGES = [
   'linux-image-amd64', 'initramfs-tools', 'systemd-sysv', 'udev', 'cloud-init', 'openssh-server', 'ifupdown',
   'isc-dhcp-client', 'iproute2', 'netbase', 'sudo', 'e2fsprogs',
+  // cloud-init's ifupdown renderer adds routes (the default gateway) with `route` (post-up route add …).
+  'net-tools',
 ];
 /** Kept out of the image to keep it small: documentation, translations and drivers no server in the lab has. */
 const PATH_EXCLUDES = [
