@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { IPV4_PATTERN } from './ipv4';
 
@@ -72,11 +72,13 @@ export type UpSignal = z.infer<typeof upSignalSchema>;
 /** Where a `#cloud-config` user-data fails to parse as YAML, or null when it parses (or is not a #cloud-config). */
 export function cloudConfigProblem(userData: string): string | null {
   if (!/^#cloud-config[ \t]*\r?\n?/.test(userData)) return null;
-  const document = parseDocument(userData, { prettyErrors: false });
+  // The line counter gives every error its position; without it (prettyErrors off) errors carry only a byte offset.
+  const lines = new LineCounter();
+  const document = parseDocument(userData, { prettyErrors: false, lineCounter: lines });
   const error = document.errors[0];
   if (error) {
-    const at = error.linePos?.[0];
-    const where = at ? `line ${at.line}, column ${at.col}` : 'somewhere';
+    const at = lines.linePos(error.pos[0]);
+    const where = `line ${at.line}, column ${at.col}`;
     return `user-data is not valid YAML at ${where}: ${error.message.split('\n')[0]}`;
   }
   const value: unknown = document.toJS();

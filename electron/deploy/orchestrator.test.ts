@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +9,7 @@ import { DeployStore } from './deploy-store';
 import { Orchestrator, type OrchestratorOptions } from './orchestrator';
 import type { DeployLogLine } from './deploy-store';
 import type { Inventory } from '../../shared/inventory';
+import type { InstanceSettings } from '../../shared/instance';
 import type { BootNetwork, BootPlan, BootSignal, DeployTarget, DiskPolicy, PowerControl } from './ports';
 
 const GIB = 1024 ** 3;
@@ -85,6 +87,8 @@ class FakeRack implements PowerControl, BootNetwork {
   disks = new Map<string, { sizeBytes: number; holdsData: boolean }>();
   /** The job each node's agent was given. */
   jobs = new Map<string, string>();
+  /** Nodes whose agent reads back a config drive region other than the one it was given (a failing disk). */
+  configDriveCorrupt = new Set<string>();
   powerOffs: string[] = [];
 
   async verify(target: DeployTarget) {
@@ -138,6 +142,22 @@ class FakeRack implements PowerControl, BootNetwork {
     return () => this.watchers.delete(mac);
   }
 
+  /** What config-drive.sh does: asks for the plan for its disk, fetches the regions, reports their read-back sums. */
+  private configDrive(nodeId: string, auth: URLSearchParams): void {
+    const ask = (method: string, endpoint: string, extra: Record<string, string> = {}, body = '') =>
+      this.agent.handle({ method, path: `/agent/v1/${endpoint}`, query: new URLSearchParams({ ...Object.fromEntries(auth), ...extra }), body })!;
+    const sectors = (this.disks.get(nodeId)?.sizeBytes ?? 8 * GIB) / 512;
+    const plan = ask('GET', 'config-drive', { disk_sectors: String(sectors), sector_size: '512' }).body;
+    if (!plan.includes('config_drive=yes')) return;
+    const lbas = [...plan.matchAll(/^region=(\d+):/gm)].map((match) => match[1]!);
+    const sums = lbas.map((lba, index) => {
+      const data = Buffer.from(ask('GET', 'config-drive-region', { index: String(index) }).body.replace(/\n/g, ''), 'base64');
+      if (this.configDriveCorrupt.has(nodeId) && index === 0) data[0] = data[0]! ^ 0xff;
+      return `region=${lba}:${createHash('sha256').update(data).digest('hex')}`;
+    });
+    ask('POST', 'config-drive-written', {}, `${sums.join('\n')}\n`);
+  }
+
   private firmware(nodeId: string, mac: string): void {
     for (const waiter of this.captureWaiters.splice(0)) waiter(mac);
     const plan = this.prepared.get(mac);
@@ -175,6 +195,7 @@ class FakeRack implements PowerControl, BootNetwork {
           served({ phase: 'done', status: 206, bytes: 2048, total: 2048 });
         }
         call('POST', 'progress', 'written=4096');
+        this.configDrive(nodeId, q);
         call('POST', 'result', `sha256=${this.corruptDisk.has(nodeId) ? 'b'.repeat(64) : 'a'.repeat(64)}`);
       }, this.writeStallMs);
     }, 5);
@@ -183,6 +204,8 @@ class FakeRack implements PowerControl, BootNetwork {
 
 let dir: string;
 let rack: FakeRack;
+let instances: Map<string, InstanceSettings>;
+let imagePath: string;
 let store: DeployStore;
 let changes: DeployRecord[];
 let nodeMacs: Map<string, string | null>;
@@ -201,6 +224,8 @@ beforeEach(async () => {
   policies = new Map();
   inventories = new Map();
   erasesUsed = [];
+  instances = new Map();
+  imagePath = IMAGE.path;
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -210,9 +235,15 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
   const engine: Orchestrator = new Orchestrator(
     {
       store,
-      images: { get: (id) => (id === 'huge' ? { ...IMAGE, id, virtualSize: 5_000_000_000 } : IMAGE) },
+      images: { get: (id) => (id === 'huge' ? { ...IMAGE, id, virtualSize: 5_000_000_000 } : { ...IMAGE, path: imagePath }) },
       nodes: {
-        target: (nodeId) => ({ nodeId, name: nodeId, bmc: { address: `10.0.0.${nodeId.slice(1)}`, port: 623, user: 'root', password: 'pw' }, mac: nodeMacs.get(nodeId) ?? null }),
+        target: (nodeId) => ({
+          nodeId,
+          name: nodeId,
+          bmc: { address: `10.0.0.${nodeId.slice(1)}`, port: 623, user: 'root', password: 'pw' },
+          mac: nodeMacs.get(nodeId) ?? null,
+          ...(instances.has(nodeId) ? { instance: instances.get(nodeId)! } : {}),
+        }),
         setMac: async (nodeId, mac) => {
           nodeMacs.set(nodeId, mac);
         },
@@ -251,6 +282,7 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
   rack.agent = new AgentApi(
     (job, report) => engine.agentReport(job, report),
     (refusal) => refusal.mac && engine.agentRefused(refusal.mac, refusal.reason),
+    (job, disk) => engine.configDrivePlan(job, disk),
   );
   return engine;
 }
@@ -321,6 +353,45 @@ describe('disk choice and the data on it', () => {
     await engine.start('n2', 'img1');
     expect((await settled('n1')).failure?.reason).toMatch(/the image needs 5.0 GB \(5000000000 bytes\) but vda .* holds only 4294967296 bytes/);
     expect((await settled('n2')).failure?.reason).toMatch(/No disk to write to, nothing was written: no disk matches the root device hints \(serial=NOT-THERE\): vda: serial is “VDA-1”, not “NOT-THERE”/);
+  });
+});
+
+describe('config drive', () => {
+  const settings: InstanceSettings = {
+    hostname: 'web-07',
+    sshKeys: [],
+    network: { kind: 'dhcp' },
+    userData: '',
+    upSignal: { kind: 'ssh' },
+  };
+
+  beforeEach(async () => {
+    // An MBR image with one Linux partition: the config drive takes the second primary slot.
+    const image = Buffer.alloc(4096);
+    image[446 + 4] = 0x83;
+    image.writeUInt32LE(1, 446 + 8);
+    image.writeUInt32LE(7, 446 + 12);
+    image.writeUInt16LE(0xaa55, 510);
+    imagePath = path.join(dir, 'image.raw');
+    await writeFile(imagePath, image);
+    addNode('n1', '52:54:00:00:00:01', true);
+    instances.set('n1', settings);
+  });
+
+  it('is deployed once the agent reads back every region as planned', async () => {
+    await orchestrator().start('n1', 'img1');
+    const record = await settled('n1');
+    expect(record.failure).toBeNull();
+    expect(record.status).toBe('deployed');
+    expect(logs.map((line) => line.message)).toContain('Config drive written and read back intact.');
+  });
+
+  it('fails, naming the sectors, when a region reads back otherwise', async () => {
+    rack.configDriveCorrupt.add('n1');
+    await orchestrator().start('n1', 'img1');
+    const record = await settled('n1');
+    expect(record.status).toBe('failed');
+    expect(record.failure?.reason).toMatch(/The config drive was not written: the config drive sectors at \d+ do not read back as written/);
   });
 });
 

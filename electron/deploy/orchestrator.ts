@@ -90,8 +90,9 @@ class PhaseWaiter {
     return () => this.activityListeners.delete(listener);
   }
 
+  /** The first failure is the cause: what the agent reports after it (its result) must not hide it. */
   fail(error: Error): void {
-    this.failure = error;
+    this.failure ??= error;
     this.wake();
   }
 
@@ -262,7 +263,8 @@ export class Orchestrator {
         this.log(job.nodeId, 'info', 'agent', report.line);
         break;
       case 'config-drive-written': {
-        const problem = run.configDrive?.check(report.regions) ?? 'the agent reported a config drive it was never given';
+        // check() answers null when every region read back as planned: no `??` here, it would turn that into a failure.
+        const problem = run.configDrive ? run.configDrive.check(report.regions) : 'the agent reported a config drive it was never given';
         if (problem) run.waiter.fail(new Error(`The config drive was not written: ${problem}.`));
         else this.log(job.nodeId, 'info', 'agent', 'Config drive written and read back intact.');
         break;

@@ -33,7 +33,7 @@ export function ImageStep(): React.JSX.Element {
   return (
     <Stack spacing={2}>
       <Typography variant="body2" color="text.secondary">
-        The image is written to the server’s disk as it is: a raw disk image, or one compressed with gzip.{' '}
+        A whole-disk image: raw, compressed with gzip, xz or zstd, or qcow2 (a distribution’s cloud image). Only its data is sent to the server; the rest of its disk reads as zeros.{' '}
         {isDesktop() ? 'Choose the file, or drop it anywhere on this window.' : 'Upload the file, or drop it anywhere on this window.'}{' '}
         Rackboot computes its SHA-256 and checks that the disk holds exactly these bytes after the write.
       </Typography>
