@@ -107,13 +107,14 @@ describe('deploy agent (busybox sh)', () => {
     expect(inventories).toHaveLength(1);
   });
 
-  it.skipIf(!haveBusybox)('waits for a USB stick the kernel has not made a disk for yet, and not for other USB devices', async () => {
-    const usb = path.join(dir, 'usb');
+  it.skipIf(!haveBusybox)('waits for a disk the kernel has found but not made a block device of: a USB stick, a SCSI disk, an NVMe controller starting', async () => {
+    const sys = path.join(dir, 'sys');
     const pending = async (): Promise<boolean> => {
-      const script = [agentFunction('usb_storage_pending', '/tmp/job', '/tmp/inventory').replaceAll('/sys/bus/usb/devices', usb), 'usb_storage_pending && echo pending || echo settled'].join('\n');
+      const script = [agentFunction('disk_pending', '/tmp/job', '/tmp/inventory').replaceAll('/sys/', `${sys}/`), 'disk_pending && echo pending || echo settled'].join('\n');
       const { stdout } = await execFileAsync('busybox', ['sh', '-c', script]);
       return stdout.trim() === 'pending';
     };
+    const usb = path.join(sys, 'bus/usb/devices');
     const stick = path.join(usb, '2-1:1.0');
     await mkdir(path.join(usb, '1-1:1.0'), { recursive: true });
     // A keyboard (class 03) is no disk to wait for.
@@ -126,6 +127,24 @@ describe('deploy agent (busybox sh)', () => {
     await mkdir(path.join(stick, 'host2', 'target2:0:0', '2:0:0:0'), { recursive: true });
     expect(await pending()).toBe(true);
     await mkdir(path.join(stick, 'host2', 'target2:0:0', '2:0:0:0', 'block', 'sdb'), { recursive: true });
+    expect(await pending()).toBe(false);
+
+    // A SATA disk (SCSI type 0) sd has not attached yet; a CD-ROM (type 5) is no disk to wait for.
+    const scsi = path.join(sys, 'bus/scsi/devices');
+    await mkdir(path.join(scsi, '1:0:0:0'), { recursive: true });
+    await writeFile(path.join(scsi, '1:0:0:0', 'type'), '5\n');
+    expect(await pending()).toBe(false);
+    await mkdir(path.join(scsi, '0:0:0:0'), { recursive: true });
+    await writeFile(path.join(scsi, '0:0:0:0', 'type'), '0\n');
+    expect(await pending()).toBe(true);
+    await mkdir(path.join(scsi, '0:0:0:0', 'block', 'sda'), { recursive: true });
+    expect(await pending()).toBe(false);
+
+    const nvme = path.join(sys, 'class/nvme/nvme0');
+    await mkdir(nvme, { recursive: true });
+    await writeFile(path.join(nvme, 'state'), 'connecting\n');
+    expect(await pending()).toBe(true);
+    await writeFile(path.join(nvme, 'state'), 'live\n');
     expect(await pending()).toBe(false);
   });
 });

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RawHandler } from '../../pxe/http/server';
-import type { BuiltinDrivers } from '../../deploy/builtin-drivers';
 import { readBody } from '../../lib/read-body';
 
 /** Where iPXE fetches the boot NIC's drivers (`?busid=`) and where the agent posts its devices' modaliases. */
@@ -10,13 +9,19 @@ export const DRIVERS_PATH = '/deploy/drivers.cpio';
 const MAX_MODALIASES_BODY = 1024 * 1024;
 const MODALIAS = /^[\x21-\x7e]{1,256}$/;
 
+/** The drivers a server is sent, as cpio archives (deploy/builtin-drivers.ts). */
+export interface DriverPacks {
+  forModaliases(modaliases: readonly string[]): Promise<Buffer>;
+  forBootNic(busid: string): Promise<Buffer>;
+}
+
 /**
  * Sends each server the drivers of the built-in ramdisk its devices match, as cpio archives: to iPXE the boot NIC's,
  * to the agent the rest. `drivers()` is null while the deploy settings name another ramdisk (which carries its own):
  * the requests then get 404, and the agent goes on with what its initrd holds. A drivers folder that cannot be read
  * is told to `onError` (the servers then wait, retrying, for it to be built again).
  */
-export function driversHttpHandler(drivers: () => Promise<BuiltinDrivers | null>, onError: (message: string) => void): RawHandler {
+export function driversHttpHandler(drivers: () => Promise<DriverPacks | null>, onError: (message: string) => void): RawHandler {
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (url.pathname !== NIC_DRIVERS_PATH && url.pathname !== DRIVERS_PATH) return false;
     const send = (status: number, body: Buffer | string, type = 'text/plain; charset=utf-8'): true => {

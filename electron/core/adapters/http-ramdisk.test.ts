@@ -71,14 +71,15 @@ describe('built-in deploy ramdisk source', () => {
       { extents: async () => [], extentMapPath: (id) => path.join(dir, `${id}.extents`) },
     );
 
-  it('serves the built-in kernel and its initrd with the agent appended', async () => {
+  it('serves the built-in kernel and its initrd with the agent appended, and names the boot NIC drivers\' initrd', async () => {
     const ramdisk = path.join(dir, 'ramdisk');
-    await mkdir(ramdisk);
+    await mkdir(path.join(ramdisk, 'drivers'), { recursive: true });
     await writeFile(path.join(ramdisk, 'vmlinuz'), 'built-in kernel');
     await writeFile(path.join(ramdisk, 'initrd.cpio.gz'), 'built-in base');
     await writeFile(path.join(ramdisk, 'manifest.json'), JSON.stringify(TEST_MANIFEST));
     const served = new Map<string, string>();
-    const { kernelUrlPath, initrdUrlPath } = await source(served).paths();
+    const { kernelUrlPath, initrdUrlPath, nicDriversUrlPath } = await source(served).paths();
+    expect(nicDriversUrlPath).toBe('/deploy/nic-drivers.cpio');
     expect(served.get(kernelUrlPath)).toBe(path.join(ramdisk, 'vmlinuz'));
     const initrd = await readFile(served.get(initrdUrlPath)!);
     expect(initrd.subarray(0, 13).toString()).toBe('built-in base');
@@ -92,5 +93,5 @@ describe('built-in deploy ramdisk source', () => {
 
 const TEST_MANIFEST = {
   key: '0123456789abcdef', distribution: 'Debian 12.15 (bookworm)', kernelRelease: '6.1.0-57-amd64', kernelVersion: '6.1.158',
-  drivers: 400, modules: 450, firmwareFiles: 300, firmwareMissing: [], kernelBytes: 15, initrdBytes: 13, packages: [], signatureChecked: true,
+  drivers: 400, modules: 450, firmwareFiles: 300, firmwareMissing: [], kernelBytes: 15, initrdBytes: 13, driversBytes: 0, packages: [], signatureChecked: true,
 };

@@ -105,36 +105,49 @@ find_interface() {
   return 1
 }
 
-# A USB mass-storage interface (class 08) the kernel has made no disk for yet: usb-storage binds only once the stick
-# has enumerated, then waits delay_use (1 s) before it scans.
-usb_storage_pending() {
+# A disk the kernel has found but not yet made a block device of: a USB mass-storage interface (class 08, which
+# usb-storage scans only after delay_use, 1 s), a SCSI/SATA disk sd has not attached yet (it probes in the background),
+# or an NVMe controller still starting (its namespaces come once it is live).
+disk_pending() {
   for class in /sys/bus/usb/devices/*:*/bInterfaceClass; do
     [ "$(cat "$class" 2>/dev/null)" = 08 ] || continue
     interface=${class%/bInterfaceClass}
     ls -d "$interface"/host*/target*/*/block/* >/dev/null 2>&1 || return 0
   done
+  for device in /sys/bus/scsi/devices/*:*:*:*; do
+    [ "$(cat "$device/type" 2>/dev/null)" = 0 ] || continue
+    [ -d "$device/block" ] || return 0
+  done
+  for state in /sys/class/nvme/*/state; do
+    [ -e "$state" ] && [ "$(cat "$state")" != live ] && return 0
+  done
   return 1
 }
 
+# Centiseconds since boot, without a fork.
+now_cs() {
+  read -r up _ < /proc/uptime
+  echo "${up%.*}${up#*.}"
+}
+
 # Disks that show up after the NIC (a USB stick; an HBA still scanning its ports) belong in the inventory: waits until
-# no new device or disk has turned up for about a second and no USB disk is still being scanned, 15 s at most.
+# no disk is pending and no new device or disk has turned up for half a second, 15 s at most.
 settle_disks() {
-  quiet=0
-  waited=0
+  start=$(now_cs)
+  changed=$start
   disks=$(ls /sys/block)
-  while [ $waited -lt 150 ]; do
+  while :; do
     before=$DEVICES_SEEN
     fetch_drivers
     now=$(ls /sys/block)
+    at=$(now_cs)
     if [ "$now" != "$disks" ] || [ "$DEVICES_SEEN" != "$before" ]; then
-      quiet=0
       disks=$now
-    else
-      quiet=$((quiet + 1))
+      changed=$at
     fi
-    [ $quiet -ge 10 ] && ! usb_storage_pending && return 0
+    [ $((at - changed)) -ge 50 ] && ! disk_pending && return 0
+    [ $((at - start)) -ge 1500 ] && return 0
     sleep 0.1
-    waited=$((waited + 1))
   done
 }
 
