@@ -423,4 +423,25 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
     expect(finalStates(run).get('rf1')).toMatchObject({ step: 'manageable', change: 'updated' });
     expect((await nodeRows()).find((row) => row.name === 'rf1')!.uuid).toBe(created.uuid);
   });
+
+  it.skipIf(redfishMissing !== null)('imports a Redfish node from Ironic as Redfish: address, port, user, MAC and GUID; a password never', async () => {
+    await enrolRf1();
+    const fresh = path.join(dir, 'technician-rf');
+    const run = await runCli(lab, ['import', '--url', ironic.noauthUrl, '--nodes', 'rf1', '--data-dir', fresh]);
+    expect(run.code, run.output).toBe(0);
+    const store = await NodeStore.open(fresh, await KeyFileSecretBox.load(path.join(fresh, 'secret.key')));
+    const [node] = store.list();
+    expect(node).toMatchObject({
+      name: 'rf1',
+      bmcProtocol: 'redfish',
+      bmcAddress: '127.0.0.1',
+      redfishPort: Number(new URL(redfishBmc!.url).port),
+      redfishSystemId: null,
+      bmcUser: RF_USER,
+      mac: RF_MAC,
+      systemGuid: RF_UUID,
+      hasPassword: false,
+      tlsTrust: null,
+    });
+  });
 });

@@ -81,7 +81,7 @@ export class IronicService {
     });
   }
 
-  /** Adds the IPMI nodes Ironic lists (or the named ones) to Rackboot's inventory, without passwords. */
+  /** Adds the IPMI and Redfish nodes Ironic lists (or the named ones) to Rackboot's inventory, without passwords. */
   async import(request: z.output<typeof ironicImportRequestSchema>): Promise<IronicImportResult> {
     const outcomes = await this.withApi(request.connection, 4, (api) => readIronicNodes(api, request.names));
     const result: IronicImportResult = { added: [], skipped: [] };
@@ -95,7 +95,9 @@ export class IronicService {
         const added = await this.deps.nodes.add({
           name: node.name,
           bmcAddress: node.bmc.address,
-          bmcPort: node.bmc.port,
+          ...(node.bmc.protocol === 'redfish'
+            ? { bmcProtocol: 'redfish' as const, redfishPort: node.bmc.port, redfishSystemId: node.bmc.systemId }
+            : { bmcProtocol: 'ipmi' as const, bmcPort: node.bmc.port }),
           bmcUser: node.bmc.username,
           bmcPassword: '',
           mac: node.mac,

@@ -166,8 +166,20 @@ describe('fromIronicNode', () => {
     });
   });
 
+  it('takes a Redfish node\'s BMC from its URL or bare host, with its system; the certificate is left to be pinned', () => {
+    const redfish = (info: Record<string, unknown>) => fromIronicNode({ ...record, driver: 'redfish', driver_info: { redfish_username: 'root', redfish_password: '******', ...info } }, []);
+    expect(redfish({ redfish_address: 'https://10.1.91.8:8443', redfish_system_id: '/redfish/v1/Systems/System.Embedded.1', redfish_verify_ca: false })).toMatchObject({
+      ok: true,
+      node: { bmc: { protocol: 'redfish', address: '10.1.91.8', port: 8443, systemId: '/redfish/v1/Systems/System.Embedded.1', username: 'root' } },
+    });
+    expect(redfish({ redfish_address: 'ilo-r1-u07.lab' })).toMatchObject({ ok: true, node: { bmc: { address: 'ilo-r1-u07.lab', port: 443, systemId: null } } });
+    expect(redfish({ redfish_address: 'https://[fd00::8]', redfish_system_id: '/redfish/v1/Systems/../../x' })).toMatchObject({ ok: true, node: { bmc: { address: 'fd00::8', systemId: null } } });
+    expect(redfish({ redfish_address: 'http://10.1.91.8' })).toMatchObject({ ok: false, reason: expect.stringMatching(/not https/) });
+    expect(redfish({})).toMatchObject({ ok: false, reason: expect.stringMatching(/redfish_address/) });
+    expect(redfish({ redfish_address: 'https://exa mple' })).toMatchObject({ ok: false, reason: expect.stringMatching(/no URL or host/) });
+  });
+
   it('says why a node cannot come in', () => {
-    expect(fromIronicNode({ ...record, driver: 'redfish' }, [])).toMatchObject({ ok: false, reason: expect.stringMatching(/Redfish/) });
     expect(fromIronicNode({ ...record, driver: 'idrac' }, [])).toMatchObject({ ok: false, reason: expect.stringMatching(/idrac/) });
     expect(fromIronicNode({ ...record, name: null, driver_info: {} }, [])).toMatchObject({ ok: false, name: record.uuid, reason: expect.stringMatching(/ipmi_address/) });
   });

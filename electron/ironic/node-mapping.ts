@@ -1,5 +1,6 @@
 import type { Inventory, InventoryDisk, RootDeviceHints } from '../../shared/inventory';
 import { SIZE_HINT_PATTERN } from '../../shared/inventory';
+import { redfishSystemIdSchema } from '../../shared/redfish';
 
 /**
  * Rackboot's view of a server ↔ Ironic's node and port records. Pure: values in, values out. Only what Rackboot knows
@@ -249,7 +250,10 @@ export interface IronicPortRecord {
 /** What an import can give Rackboot: the password never, as Ironic masks it. */
 export interface ImportedNode {
   name: string;
-  bmc: { protocol: 'ipmi'; address: string; port: number; username: string };
+  bmc:
+    | { protocol: 'ipmi'; address: string; port: number; username: string }
+    /** `systemId` null: the BMC's only system. The certificate is pinned at the first Test connection, as for any node. */
+    | { protocol: 'redfish'; address: string; port: number; systemId: string | null; username: string };
   mac: string | null;
   systemGuid: string | null;
   rootDeviceHints: RootDeviceHints | null;
@@ -288,9 +292,35 @@ export function fromIronicNode(record: IronicNodeRecord, ports: readonly IronicP
       },
     };
   }
-  const reason =
-    record.driver === 'redfish'
-      ? 'it is a Redfish node, and this Rackboot enrols BMCs over IPMI only: enrol it by hand once Redfish is supported'
-      : `its driver "${record.driver}" is not one Rackboot drives (ipmi): enrol it by hand`;
-  return { ok: false, name, reason };
+  if (record.driver === 'redfish') {
+    const bmc = redfishBmc(record.driver_info);
+    if (typeof bmc === 'string') return { ok: false, name, reason: bmc };
+    return { ok: true, node: { name, bmc, ...common } };
+  }
+  return { ok: false, name, reason: `its driver "${record.driver}" is not one Rackboot drives (ipmi, redfish): enrol it by hand` };
+}
+
+/**
+ * The Redfish BMC of Ironic's driver_info: `redfish_address` is a URL (https://host[:port], as sushy takes it) or a bare
+ * host; `redfish_system_id` a path under /redfish/v1/Systems/. Why not, in words, when it is neither.
+ */
+function redfishBmc(info: Record<string, unknown>): Extract<ImportedNode['bmc'], { protocol: 'redfish' }> | string {
+  const raw = info['redfish_address'];
+  if (typeof raw !== 'string' || !raw.trim()) return 'Ironic has no redfish_address for it: add the BMC address in Ironic or enrol it by hand';
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw.trim()) ? raw.trim() : `https://${raw.trim()}`);
+  } catch {
+    return `its redfish_address "${raw.slice(0, 80)}" is no URL or host: correct it in Ironic or enrol it by hand`;
+  }
+  if (url.protocol !== 'https:') return `its redfish_address "${raw.slice(0, 80)}" is not https: Rackboot speaks Redfish over TLS only; enrol it by hand`;
+  const systemId: unknown = info['redfish_system_id'];
+  const username = info['redfish_username'];
+  return {
+    protocol: 'redfish',
+    address: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : 443,
+    systemId: redfishSystemIdSchema.safeParse(systemId).data ?? null,
+    username: typeof username === 'string' ? username : '',
+  };
 }
