@@ -123,6 +123,8 @@ export class DeployService {
     const plans = new BootPlans(
       (mac) => this.deps.nodes.list().some((node) => node.mac === mac),
       (mac) => this.deps.nodes.list().some((node) => node.mac === mac && node.instance?.network.kind === 'dhcp'),
+      // A BMC on the provisioning network answers at its address: a server leased it would lose its deploy to it.
+      () => new Set(this.deps.nodes.list().map((node) => node.bmcAddress)),
     );
     const services = await ProvisioningServices.start(
       {

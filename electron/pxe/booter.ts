@@ -22,6 +22,8 @@ export interface Booter {
   isClaimed(mac: string): boolean;
   /** Whether full-mode DHCP gives this MAC an address (and no boot) when it should not boot: a deployed server's OS. */
   servesAddress?(mac: string): boolean;
+  /** Addresses the rack already uses (the BMCs Rackboot knows): its DHCP never hands them out. */
+  addressesInUse?(): ReadonlySet<string>;
 }
 
 /** What the services saw a MAC that should boot do, in the order a PXE boot does it. */

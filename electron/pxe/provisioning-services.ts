@@ -126,6 +126,7 @@ export class ProvisioningServices {
         policy,
         leaseFile: config.mode === 'full' ? path.join(config.stateDir, 'leases.json') : null,
         privilegedUdp: options.privilegedUdp ?? null,
+        addressesInUse: () => booter.addressesInUse?.() ?? new Set<string>(),
         ...(config.dhcpPorts ? { ports: config.dhcpPorts } : {}),
       });
       await dhcp.start();

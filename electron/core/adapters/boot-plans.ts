@@ -20,6 +20,7 @@ export class BootPlans implements Booter {
   constructor(
     private readonly claimed: (mac: string) => boolean,
     private readonly addressed: (mac: string) => boolean = () => false,
+    private readonly inUse: () => ReadonlySet<string> = () => new Set(),
   ) {}
 
   shouldBoot(mac: string): boolean {
@@ -39,6 +40,10 @@ export class BootPlans implements Booter {
 
   servesAddress(mac: string): boolean {
     return this.addressed(mac);
+  }
+
+  addressesInUse(): ReadonlySet<string> {
+    return this.inUse();
   }
 
   /** The engine's port over these plans and the services that ask them; one per start of the services. */

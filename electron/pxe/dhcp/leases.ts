@@ -26,7 +26,8 @@ export class LeasePool {
 
   constructor(
     range: { start: string; end: string },
-    private readonly excluded: ReadonlySet<string>,
+    /** Addresses never leased: ours, and those the rack already uses (asked afresh for each offer and binding). */
+    private readonly excluded: () => ReadonlySet<string>,
     leases: readonly Lease[] = [],
   ) {
     const first = parseIpv4(range.start);
@@ -49,9 +50,9 @@ export class LeasePool {
     return lease !== undefined && lease.mac !== mac && lease.expiresAt > now;
   }
 
-  private usable(address: string, mac: string, now: number): boolean {
+  private usable(address: string, mac: string, now: number, excluded: ReadonlySet<string>): boolean {
     const declinedUntil = this.declined.get(address) ?? 0;
-    return !this.excluded.has(address) && declinedUntil <= now && !this.heldByOther(address, mac, now);
+    return !excluded.has(address) && declinedUntil <= now && !this.heldByOther(address, mac, now);
   }
 
   private leaseOf(mac: string): Lease | undefined {
@@ -72,16 +73,17 @@ export class LeasePool {
   }
 
   private chooseAddress({ mac, fixedAddress, requestedAddress, now }: OfferRequest): string | null {
-    if (fixedAddress !== null) return this.usable(fixedAddress, mac, now) ? fixedAddress : null;
+    const excluded = this.excluded();
+    if (fixedAddress !== null) return this.usable(fixedAddress, mac, now, excluded) ? fixedAddress : null;
     const previous = this.leaseOf(mac);
-    if (previous && this.inPool(previous.address) && this.usable(previous.address, mac, now)) return previous.address;
-    if (requestedAddress !== null && this.inPool(requestedAddress) && this.usable(requestedAddress, mac, now)) {
+    if (previous && this.inPool(previous.address) && this.usable(previous.address, mac, now, excluded)) return previous.address;
+    if (requestedAddress !== null && this.inPool(requestedAddress) && this.usable(requestedAddress, mac, now, excluded)) {
       return requestedAddress;
     }
     let oldestExpired: Lease | null = null;
     for (let value = this.first; value <= this.last; value++) {
       const address = numberToIp(value);
-      if (!this.usable(address, mac, now)) continue;
+      if (!this.usable(address, mac, now, excluded)) continue;
       const lease = this.byAddress.get(address);
       if (!lease) return address;
       if (!oldestExpired || lease.expiresAt < oldestExpired.expiresAt) oldestExpired = lease;
@@ -95,7 +97,7 @@ export class LeasePool {
    */
   commit(mac: string, address: string, nodeId: string | null, fixedAddress: string | null, leaseSeconds: number, now: number): Lease | null {
     const allowed = fixedAddress !== null ? address === fixedAddress : this.inPool(address);
-    if (!allowed || !this.usable(address, mac, now)) return null;
+    if (!allowed || !this.usable(address, mac, now, this.excluded())) return null;
     this.forget(mac);
     const lease: Lease = { mac, address, nodeId, state: 'bound', expiresAt: now + leaseSeconds * 1000 };
     this.byAddress.set(address, lease);

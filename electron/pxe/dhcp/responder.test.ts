@@ -24,7 +24,7 @@ function responder(mode: 'full' | 'proxy', answer: 'enrolled' | 'all-pxe' = 'enr
     tftpServer: SERVER,
     ipxeScriptUrl: (mac) => `http://${SERVER}:8080/ipxe/${mac}`,
   });
-  const leases = mode === 'full' ? new LeasePool(pool, new Set([SERVER])) : null;
+  const leases = mode === 'full' ? new LeasePool(pool, () => new Set([SERVER])) : null;
   return new Responder({ mode, serverAddress: SERVER, pool: mode === 'full' ? pool : null, clientPort: 68 }, policy, leases);
 }
 

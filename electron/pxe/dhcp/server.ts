@@ -26,6 +26,8 @@ export interface DhcpServerOptions {
   ports?: DhcpPorts;
   /** Where ports 67/4011 come from when this process may not bind them (the privileged helper). */
   privilegedUdp?: PrivilegedUdpSource | null;
+  /** Addresses on this network that something already has (enrolled servers' BMCs): never offered to a client. */
+  addressesInUse?: () => ReadonlySet<string>;
   now?: () => number;
 }
 
@@ -72,7 +74,8 @@ export class DhcpServer {
     if (problem) throw new Error(problem);
     if (settings.mode === 'full' && settings.pool) {
       const persisted = leaseFile ? await loadLeases(leaseFile) : [];
-      this.pool = new LeasePool(settings.pool, new Set([settings.serverAddress]), persisted);
+      const inUse = this.options.addressesInUse ?? (() => new Set<string>());
+      this.pool = new LeasePool(settings.pool, () => new Set([settings.serverAddress, ...inUse()]), persisted);
     }
     const responder = new Responder(
       { mode: settings.mode, serverAddress: settings.serverAddress, pool: settings.pool, clientPort: this.ports.client },
