@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bmcCredentialsSchema } from './bmc';
-import { HARDWARE_INFO_MAX_CHARACTERS, hardwareInfoTextSchema, nodeInputSchema, nodeUpdateSchema } from './nodes';
+import { credentialsProblem, HARDWARE_INFO_MAX_CHARACTERS, hardwareInfoTextSchema, nodeInputSchema, nodeUpdateSchema } from './nodes';
 
 const server = { name: 'r1', bmcAddress: '10.1.91.4', bmcUser: 'root', bmcPassword: 'Pa55word' };
 
@@ -26,8 +26,13 @@ describe('BMC credentials', () => {
     expect(bmcCredentialsSchema.safeParse({ address: '10.0.0.1', user: 'root', password: 'a\u0000' }).success).toBe(false);
   });
 
-  it('counts IPMI limits in bytes, and still takes printable names and passwords', () => {
-    expect(nodeInputSchema.safeParse({ ...server, bmcUser: 'é'.repeat(9) }).success).toBe(false);
+  it('counts IPMI limits in bytes for an IPMI node, Redfish\'s wider ones for the rest, and takes printable names and passwords', () => {
+    expect(credentialsProblem('é'.repeat(9), 'x', 'ipmi')).toMatch(/16 bytes.*Redfish/);
+    expect(credentialsProblem('root', 'a'.repeat(21), 'ipmi')).toMatch(/20 bytes.*Redfish/);
+    expect(credentialsProblem('root', 'a'.repeat(40), 'redfish')).toBeNull();
+    expect(credentialsProblem('é'.repeat(9), 'a'.repeat(40), 'auto')).toBeNull();
+    expect(credentialsProblem('root', 'a'.repeat(256), 'redfish')).toMatch(/255 bytes/);
+    expect(nodeInputSchema.safeParse({ ...server, bmcUser: 'x'.repeat(256) }).success).toBe(false);
     expect(nodeInputSchema.safeParse({ ...server, bmcUser: 'ADMIN user_1-x.y', bmcPassword: 'p@ss w0rd!~"\'<>{}' }).success).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { cleaningSchema, rootDeviceHintsSchema } from './inventory';
 import { IPV4_PATTERN } from './ipv4';
 import { instanceSettingsSchema } from './instance';
 import { macSchema } from './mac';
-import { bmcProtocolSchema, bmcProtocolSeenSchema, redfishSystemIdSchema, tlsTrustSchema } from './redfish';
+import { bmcProtocolSchema, bmcProtocolSeenSchema, redfishSystemIdSchema, tlsTrustSchema, type BmcProtocol } from './redfish';
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An IPv4 address or a host name, already trimmed. */
@@ -37,10 +37,22 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-/** What is wrong with a BMC user name, or null. IPMI counts user names in bytes, and non-ASCII characters take several. */
-export function bmcUserProblem(user: string): string | null {
+/** IPMI 2.0's limits (RAKP carries 16 bytes of user name; the key is the password padded to 20 bytes). */
+export const IPMI_MAX_USER_BYTES = 16;
+export const IPMI_MAX_PASSWORD_BYTES = 20;
+/** Redfish has no limit of its own; BMCs allow 16–40 characters. This bounds what is stored and sent. */
+const REDFISH_MAX_CREDENTIAL_BYTES = 255;
+
+/**
+ * What is wrong with a BMC user name, or null. IPMI counts user names in bytes, and non-ASCII characters take several;
+ * a node driven over Redfish (or auto, which tries Redfish first) may have a longer one.
+ */
+export function bmcUserProblem(user: string, protocol: BmcProtocol = 'ipmi'): string | null {
   if (user === '') return 'BMC user is required';
-  if (utf8Length(user) > 16) return 'IPMI user names are at most 16 bytes (16 plain characters, fewer with accents)';
+  if (protocol === 'ipmi' && utf8Length(user) > IPMI_MAX_USER_BYTES) {
+    return 'IPMI user names are at most 16 bytes (16 plain characters, fewer with accents); a longer one needs the Redfish protocol';
+  }
+  if (utf8Length(user) > REDFISH_MAX_CREDENTIAL_BYTES) return 'BMC user names are at most 255 bytes';
   if (CONTROL_CHARACTER.test(user)) {
     return 'the BMC user name contains a control character (such as NUL, a tab or a line break): type it again without';
   }
@@ -48,8 +60,11 @@ export function bmcUserProblem(user: string): string | null {
 }
 
 /** What is wrong with a BMC password, or null; the message never repeats the password. */
-export function bmcPasswordProblem(password: string): string | null {
-  if (utf8Length(password) > 20) return 'IPMI 2.0 passwords are at most 20 bytes (20 plain characters, fewer with accents)';
+export function bmcPasswordProblem(password: string, protocol: BmcProtocol = 'ipmi'): string | null {
+  if (protocol === 'ipmi' && utf8Length(password) > IPMI_MAX_PASSWORD_BYTES) {
+    return 'IPMI 2.0 passwords are at most 20 bytes (20 plain characters, fewer with accents); a longer one needs the Redfish protocol';
+  }
+  if (utf8Length(password) > REDFISH_MAX_CREDENTIAL_BYTES) return 'BMC passwords are at most 255 bytes';
   if (CONTROL_CHARACTER.test(password)) {
     return 'the BMC password contains a control character (such as NUL, a tab or a line break), which a BMC does not take: type it again without';
   }
@@ -63,8 +78,14 @@ const refuseWith =
     if (message !== null) context.addIssue({ code: 'custom', message });
   };
 
-export const bmcUserSchema = z.string().superRefine(refuseWith(bmcUserProblem));
-export const bmcPasswordSchema = z.string().superRefine(refuseWith(bmcPasswordProblem));
+/** The limits every protocol shares; IPMI's tighter ones are checked with the node's protocol (credentialsProblem). */
+export const bmcUserSchema = z.string().superRefine(refuseWith((user) => bmcUserProblem(user, 'redfish')));
+export const bmcPasswordSchema = z.string().superRefine(refuseWith((password) => bmcPasswordProblem(password, 'redfish')));
+
+/** Why these credentials cannot drive a node with this protocol, or null; the message never repeats the password. */
+export function credentialsProblem(user: string, password: string | null, protocol: BmcProtocol): string | null {
+  return bmcUserProblem(user, protocol) ?? (password === null ? null : bmcPasswordProblem(password, protocol));
+}
 
 const nodeFields = {
   name: z.string().trim().min(1, 'name is required').max(64, 'name is at most 64 characters'),

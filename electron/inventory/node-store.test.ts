@@ -57,6 +57,16 @@ describe('NodeStore', () => {
     expect(store.passwordOf(view.id)).toBe('n3w');
   });
 
+  it('takes a Redfish password longer than IPMI allows, and refuses to switch that node to IPMI', async () => {
+    const store = await openStore();
+    const long = 'Correct-Horse-Battery-Staple-42';
+    await expect(store.add({ ...server, bmcProtocol: 'ipmi', bmcPassword: long })).rejects.toThrow(/IPMI 2.0 passwords are at most 20 bytes.*Redfish/);
+    const node = await store.add({ ...server, bmcProtocol: 'redfish', bmcPassword: long });
+    expect(store.passwordOf(node.id)).toBe(long);
+    await expect(store.update({ id: node.id, changes: { bmcProtocol: 'ipmi' } })).rejects.toThrow(/at most 20 bytes/);
+    expect((await store.update({ id: node.id, changes: { bmcProtocol: 'ipmi', bmcPassword: 'short' } })).bmcProtocol).toBe('ipmi');
+  });
+
   it('refuses a second node with the same BMC, name or MAC', async () => {
     const store = await openStore();
     await store.add({ ...server, mac: '52:54:00:00:00:01' });

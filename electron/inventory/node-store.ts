@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  credentialsProblem,
   nodeInputSchema,
   nodeUpdateSchema,
   type ImportProblem,
@@ -7,7 +8,7 @@ import {
   type NodeDelta,
   type NodeView,
 } from '../../shared/nodes';
-import type { BmcProtocolSeen } from '../../shared/redfish';
+import type { BmcProtocol, BmcProtocolSeen } from '../../shared/redfish';
 import { UserFacingError } from '../lib/user-facing-error';
 import { formatHardwareInfo, hardwareInfoLines, parseHardwareInfoLine, reportedEntry } from './hardware-info';
 import { NodeFiles, type NodeChange, type StoredNode } from './node-files';
@@ -71,7 +72,7 @@ export class NodeStore {
     return Array.from(this.nodes.values(), toView);
   }
 
-  /** The password, for the IPMI layer only. */
+  /** The password, for the BMC clients only (IPMI, Redfish). */
   passwordOf(id: string): string {
     return this.open(this.find(id).sealedPassword);
   }
@@ -88,6 +89,7 @@ export class NodeStore {
     const parsed = nodeInputSchema.parse(input);
     return this.mutate(() => {
       this.assertNameFree(parsed.name);
+      assertCredentialsFit(parsed.bmcUser, parsed.bmcPassword, parsed.bmcProtocol);
       this.assertBmcFree(parsed.bmcAddress, parsed.bmcPort);
       if (parsed.mac) this.assertMacFree(parsed.mac);
       const now = new Date().toISOString();
@@ -130,6 +132,10 @@ export class NodeStore {
         updatedAt: new Date().toISOString(),
       };
       if (next.name !== current.name) this.assertNameFree(next.name, id);
+      // A protocol switched to IPMI must fit the credentials kept as well as those typed now.
+      if (changes.bmcUser !== undefined || bmcPassword !== undefined || changes.bmcProtocol !== undefined) {
+        assertCredentialsFit(next.bmcUser, bmcPassword ?? this.open(next.sealedPassword), next.bmcProtocol);
+      }
       if (next.bmcAddress !== current.bmcAddress || next.bmcPort !== current.bmcPort) {
         this.assertBmcFree(next.bmcAddress, next.bmcPort, id);
       }
@@ -428,4 +434,10 @@ function* nodesAfter(nodes: Map<string, StoredNode>, changes: NodeChange[]): Gen
 function toView(node: StoredNode): NodeView {
   const { sealedPassword, ...rest } = node;
   return { ...rest, hasPassword: sealedPassword !== '' };
+}
+
+/** IPMI's 16/20-byte limits hold for a node driven over IPMI only; Redfish (and auto, Redfish first) takes longer ones. */
+function assertCredentialsFit(user: string, password: string, protocol: BmcProtocol): void {
+  const problem = credentialsProblem(user, password, protocol);
+  if (problem) throw new UserFacingError('bmc-credentials', `${problem[0]!.toUpperCase()}${problem.slice(1)}.`);
 }
