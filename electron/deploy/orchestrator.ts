@@ -144,6 +144,11 @@ interface Running {
   configDrive: ConfigDriveJob | null;
 }
 
+/** A deploy (of `image`) or an inspection (null) before anything has happened. */
+function newRun(image: Image | null): Running {
+  return { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
+}
+
 /** The error's message; a silent-agent timeout after a refusal says the agent called, not that its NIC had no driver. */
 function failureReason(error: unknown, run: Running): string {
   if (error instanceof PhaseTimeout && error.phase === 'agent-connected' && run.agentRefusal) {
@@ -198,7 +203,7 @@ export class Orchestrator {
       resumable ? previous : initialRecord(nodeId, now),
     );
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
+    const run = newRun(image);
     run.waiter.mark(from);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, from));
@@ -211,7 +216,7 @@ export class Orchestrator {
     const now = new Date().toISOString();
     const record = await this.deps.store.apply(nodeId, { kind: 'start', deployId: randomUUID(), imageId: null, from: 'enrolled', at: now }, initialRecord(nodeId, now));
     this.deps.onChange(record);
-    const run: Running = { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image: null, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
+    const run = newRun(null);
     this.running.set(nodeId, run);
     void this.whenTurn(() => this.drive(nodeId, run, 'enrolled'));
     return record;
@@ -531,7 +536,6 @@ export class Orchestrator {
     void this.deps.store.appendLog(nodeId, line).catch(() => undefined);
   }
 
-  /** From the power-on to the image verified on the disk: each phase waited for, a silent stretch reported. */
   /**
    * The switch ports the agent heard over LLDP, which it reports apart once its listening window ends so that no
    * deploy waits for a silent switch: added to this boot's inventory, which is then stored with the node.
@@ -564,6 +568,7 @@ export class Orchestrator {
     return run.inventoryStored;
   }
 
+  /** From the power-on to the image verified on the disk: each phase waited for, a silent stretch reported. */
   private async waitForServer(nodeId: string, run: Running, signal: AbortSignal): Promise<void> {
     const { waiter } = run;
     const phases = run.image ? (['dhcp', 'bootloader', 'ramdisk', 'agent-connected', 'writing-image', 'verifying'] as const) : (['dhcp', 'bootloader', 'ramdisk', 'agent-connected'] as const);
