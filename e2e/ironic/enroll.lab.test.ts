@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory, InventoryDisk } from '../../shared/inventory';
 import type { IronicNodeProgress } from '../../shared/ironic';
 import { InventoryStore } from '../../electron/inventory/inventory-store';
+import { disk as inventoryDisk } from '../../electron/inventory/test-fixtures';
 import { NodeStore } from '../../electron/inventory/node-store';
 import { KeyFileSecretBox } from '../../electron/inventory/secret-box';
 import { CHROMIUM_ARGS } from '../../playwright.config';
@@ -37,26 +38,9 @@ const RF_UUID = randomUUID();
 const RF_MAC = '52:54:00:7f:00:01';
 const GiB = 1024 ** 3;
 
+/** A disk as QEMU shows it to the agent: only what the hand-off reads differs between them. */
 function disk(name: string, serial: string, sizeBytes: number, more: Partial<InventoryDisk> = {}): InventoryDisk {
-  return {
-    name,
-    byPath: null,
-    model: 'QEMU HARDDISK',
-    vendor: 'QEMU',
-    serial,
-    wwn: null,
-    hctl: null,
-    sizeBytes,
-    rotational: false,
-    transport: 'virtio',
-    removable: false,
-    readOnly: false,
-    virtualMedia: false,
-    partitionTable: null,
-    partitions: [],
-    filesystem: null,
-    ...more,
-  };
+  return inventoryDisk({ name, byPath: null, model: 'QEMU HARDDISK', vendor: 'QEMU', serial, hctl: null, sizeBytes, transport: 'virtio', ...more });
 }
 
 /**

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory, InventoryDisk } from '../../shared/inventory';
+import { disk as inventoryDisk } from '../inventory/test-fixtures';
 import { chooseRootDisk, fromIronicNode, fromIronicRootDevice, ironicNameProblem, toIronicNode, toIronicRootDevice, type HandoffNode } from './node-mapping';
 
 const GiB = 1024 ** 3;
 
 function disk(name: string, sizeGiB: number, extra: Partial<InventoryDisk> = {}): InventoryDisk {
-  return {
-    name,
-    byPath: `pci-0000:00:1f.2-ata-${name}`,
-    model: `Model ${name}`,
-    vendor: 'ATA',
-    serial: `SN-${name}`,
-    wwn: null,
-    hctl: null,
-    sizeBytes: sizeGiB * GiB + 12345,
-    rotational: false,
-    transport: 'sata',
-    removable: false,
-    readOnly: false,
-    virtualMedia: false,
-    partitionTable: null,
-    partitions: [],
-    filesystem: null,
-    ...extra,
-  };
+  return inventoryDisk({ name, byPath: `pci-0000:00:1f.2-ata-${name}`, model: `Model ${name}`, serial: `SN-${name}`, hctl: null, sizeBytes: sizeGiB * GiB + 12345, ...extra });
 }
 
 const inventory: Inventory = {
