@@ -55,6 +55,10 @@ describe('the drivers a server is sent', () => {
     expect((await fetch(`${url}/deploy/drivers.cpio`, { method: 'POST', body: 'x'.repeat(300) })).status).toBe(400);
     const huge = await fetch(`${url}/deploy/drivers.cpio`, { method: 'POST', body: 'a\n'.repeat(600_000) }).catch(() => null);
     expect(huge === null || huge.status === 413).toBe(true);
+    // Under the size limit, but each line would be matched against every alias: refused before any matching.
+    const many = await fetch(`${url}/deploy/drivers.cpio`, { method: 'POST', body: 'a\n'.repeat(400_000) });
+    expect(many.status).toBe(413);
+    expect(await many.text()).toMatch(/more than 4096 modaliases/);
     expect((await fetch(`${url}/deploy/vmlinuz`)).status).toBe(418);
   });
 

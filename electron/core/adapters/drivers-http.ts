@@ -7,6 +7,8 @@ export const NIC_DRIVERS_PATH = '/deploy/nic-drivers.cpio';
 export const DRIVERS_PATH = '/deploy/drivers.cpio';
 /** One modalias per line; a server with a few hundred devices sends a few tens of KiB. */
 const MAX_MODALIASES_BODY = 1024 * 1024;
+/** Each modalias is matched against every alias of the kernel (thousands): more lines than a server has devices only costs the laptop CPU. */
+const MAX_MODALIASES = 4096;
 const MODALIAS = /^[\x21-\x7e]{1,256}$/;
 
 /** The drivers a server is sent, as cpio archives (deploy/builtin-drivers.ts). */
@@ -36,6 +38,7 @@ export function driversHttpHandler(drivers: () => Promise<DriverPacks | null>, o
     const body = wanted === 'POST' ? await readBody(req, MAX_MODALIASES_BODY) : '';
     if (body === null) return send(413, 'too many modaliases\n');
     const modaliases = (body ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
+    if (modaliases.length > MAX_MODALIASES) return send(413, `more than ${MAX_MODALIASES} modaliases: no server has that many devices\n`);
     if (!modaliases.every((modalias) => MODALIAS.test(modalias))) return send(400, 'one modalias per line, printable ASCII\n');
     try {
       const source = await drivers();
