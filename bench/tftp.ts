@@ -1,7 +1,7 @@
 // TFTP throughput against reference servers, 64 MiB over a veth between two namespaces, `atftp` as the client.
 //   tftp_ratio    = ours / dnsmasq at blksize 1468           (dnsmasq has no windowsize)
 //   tftp_ws_ratio = ours / atftpd at blksize 1468 + windowsize 16
-// Needs root and the Debian packages atftp, atftpd, dnsmasq-base. Run alone: `npx tsx bench/tftp.ts`.
+// Needs root and the Debian packages atftp and dnsmasq-base (atftpd: bench/atftpd.ts). Run alone: `npx tsx bench/tftp.ts`.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPxeLab, Harness, SERVER_ADDRESS, type PxeLab } from '../e2e/pxe/lab';
 import { isRoot } from '../e2e/support/netns';
+import { atftpdPath } from './atftpd';
 
 export interface TftpBenchResult {
   tftp_ratio: number;
@@ -48,7 +49,7 @@ export async function measureTftp(): Promise<TftpBenchResult> {
       );
       const windowed = await withReference(
         lab,
-        'atftpd',
+        await atftpdPath(),
         ['--daemon', '--no-fork', '--bind-address', REFERENCE_ADDRESS, '--logfile', '/dev/null', dir],
         () => alternate(lab, WINDOWED),
       );

@@ -7,7 +7,9 @@ PACKAGES=(
   iproute2            # network namespaces for every network test
   openipmi ipmitool freeipmi-tools   # BMC simulator and reference IPMI clients
   qemu-system-x86 ovmf ipxe ipxe-qemu # simulated servers, UEFI firmware, iPXE loaders and NIC ROMs
-  dnsmasq-base tftp-hpa atftp atftpd curl isc-dhcp-client udhcpc  # reference DHCP/TFTP peers
+  # Reference DHCP/TFTP peers. Not atftpd: ironic-conductor depends on tftpd-hpa, which conflicts with it, so apt
+  # refuses the whole list; the TFTP benchmark unpacks atftpd's package into its cache instead (bench/atftpd.ts).
+  dnsmasq-base tftp-hpa atftp curl isc-dhcp-client udhcpc
   busybox-static cpio gzip kmod tcpdump  # deploy ramdisk, module dependencies (depmod) and packet capture
   syslinux syslinux-common syslinux-efi mtools dosfstools  # the BIOS + UEFI bootable test image the deploy tests write
   iputils-arping                      # the address-in-use probe (arping -D) of the network setup
@@ -53,4 +55,4 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 restore_policy
 trap - EXIT
 # Debian starts these as system services on install; the tests start their own instances.
-for service in atftpd tftpd-hpa lldpd; do service "$service" stop >/dev/null 2>&1 || true; done
+for service in tftpd-hpa lldpd; do service "$service" stop >/dev/null 2>&1 || true; done
