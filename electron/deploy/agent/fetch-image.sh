@@ -1,6 +1,6 @@
 #!/bin/sh
 # Rackboot deploy agent: writes the image's data extents to the disk, zeroes its holes, and survives a bad link
-# (busybox sh, nc, wget, and the static helper `extents`). Usage: fetch-image.sh DATA_URL MAP_URL DATA_SIZE
+# (busybox sh, wget, and the static helper `extents`). Usage: fetch-image.sh DATA_URL MAP_URL DATA_SIZE
 # VIRTUAL_SIZE DISK, with AGENT_API (…/agent/v1) and AGENT_QUERY (mac=…&token=…) for reports. MAP_URL gives the data
 # extents ("OFFSET LENGTH" lines); DATA_URL their bytes one after the other (DATA_SIZE in all). Exits 0 once every
 # data byte is on the disk and every other byte of VIRTUAL_SIZE reads as zero; non-zero with the reason on stdout
@@ -8,8 +8,9 @@
 # zeroed) for verify-image.sh. Log lines go to stderr (the console) and to Rackboot.
 #
 # Busybox wget cannot resume a stream (its -c needs a file it can seek to the end of, and it refuses a 206 it did not
-# ask for), so the data request is written by hand and sent with nc; an interrupted transfer asks again with an HTTP
-# Range from the last data byte the helper wrote (docs/decisions.md, "Deploy: faults seen and named").
+# ask for), and busybox nc pipes a stream at a third of the socket's speed: the helper sends its own request and
+# writes the body straight from the socket; an interrupted transfer asks again with an HTTP Range from the last data
+# byte it wrote (docs/decisions.md, "Deploy: faults seen and named").
 URL=$1
 MAP_URL=$2
 SIZE=$3
@@ -36,58 +37,13 @@ URL_PATH=/${rest#*/}
 HOST=${HOSTPORT%:*}
 PORT=${HOSTPORT##*:}
 [ "$PORT" = "$HOSTPORT" ] && PORT=80
-CR=$(printf '\r')
-
-# request OFFSET: the HTTP request for the image from OFFSET on (the whole image for 0).
-request() {
-  printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: rackboot-agent\r\n' "$URL_PATH" "$HOSTPORT"
-  [ "$1" -gt 0 ] && printf 'Range: bytes=%s-\r\n' "$1"
-  printf '\r\n'
-}
-
-# body OFFSET: reads the response's status line and headers from stdin and leaves the body there. Exit 3 when the
-# server refused, 4 when it sent another range than asked. Writes nothing: the dd it is replaced by is watched through
-# this process's write counter.
-body() {
-  IFS= read -r status || exit 5
-  # shellcheck disable=SC2086
-  set -- $status "$1"
-  code=$2
-  shift $(($# - 1))
-  range=
-  while IFS= read -r line; do
-    line=${line%"$CR"}
-    [ -z "$line" ] && break
-    case "$line" in [Cc]ontent-[Rr]ange:*) range=${line#*: } ;; esac
-  done
-  if [ "$1" -gt 0 ]; then
-    [ "$code" = 206 ] || exit 3
-    case "$range" in "bytes $1-"*) ;; *) exit 4 ;; esac
-  else
-    [ "$code" = 200 ] || exit 3
-  fi
-}
-
-# connect OFFSET: sends the request and writes the raw response to stdout. nc's input stays open while nc runs: a
-# request whose sender half-closes the connection is dropped by Node's HTTP server.
-connect() {
-  {
-    request "$1"
-    until [ -s "$WORK/nc.pid" ]; do sleep 0.1; done
-    while kill -0 "$(cat "$WORK/nc.pid" 2>/dev/null)" 2>/dev/null; do sleep 0.2; done
-  } | sh -c 'echo $$ > "$1/nc.pid"; exec nc -w 10 "$2" "$3"' nc "$WORK" "$HOST" "$PORT"
-}
-
-hang_up() {
-  kill "$(cat "$WORK/nc.pid" 2>/dev/null)" 2>/dev/null
-}
 
 # attempt OFFSET: one connection, its body written by the helper from data byte OFFSET on, in the background: $! is
-# that helper (the last command of the pipeline, exec'd), whose write counter is the progress. It leaves the data
-# offset it reached in WORK/reached.
+# the helper, whose write counter is the progress. It leaves the data offset it reached in WORK/reached, also when
+# cut with SIGTERM.
 attempt() {
-  rm -f "$WORK/nc.pid" "$WORK/write.err" "$WORK/reached"
-  connect "$1" | { body "$1" && exec extents write "$DISK" "$WORK/map" "$1" >"$WORK/reached" 2>"$WORK/write.err"; } &
+  rm -f "$WORK/write.err" "$WORK/reached"
+  extents fetch "$HOST" "$PORT" "$URL_PATH" "$DISK" "$WORK/map" "$1" >"$WORK/reached" 2>"$WORK/write.err" &
 }
 
 # running PID: true while PID runs (a child that ended but was not reaped yet is not running).
@@ -98,7 +54,7 @@ running() {
 written_now() { sed -n 's/^wchar: //p' "/proc/$1/io" 2>/dev/null; }
 
 # watch PID BASE: reports progress while PID runs; after STALL_SECONDS without a new byte it says so and returns 1, and
-# the caller hangs up and resumes. Returns 0 when the writer ended on its own.
+# the caller cuts the connection (stops the helper) and resumes. Returns 0 when the writer ended on its own.
 watch() {
   last=
   still=0
@@ -145,13 +101,12 @@ fetch_data() {
   while [ "$offset" -lt "$SIZE" ]; do
     attempt "$offset"
     writer=$!
-    watch "$writer" "$offset"
-    hang_up
+    watch "$writer" "$offset" || kill "$writer" 2>/dev/null
     wait "$writer"
     status=$?
     case $status in
       1) echo "writing the image to $DISK failed: $(tail -n 1 "$WORK/write.err")"; return 1 ;;
-      3) echo "the server refused the image at $URL (from data byte $offset)"; return 1 ;;
+      3) echo "the server refused the image at $URL (from data byte $offset): $(tail -n 1 "$WORK/write.err")"; return 1 ;;
       4)
         log "the server sent another range than bytes $offset-; starting again from data byte 0"
         offset=0

@@ -19,7 +19,7 @@ import { ImageLibrary } from '../image-library';
 const SCRIPT = fileURLToPath(new URL('./fetch-image.sh', import.meta.url));
 const VERIFY = fileURLToPath(new URL('./verify-image.sh', import.meta.url));
 const HELPER = fileURLToPath(new URL('../../../dist/agent-tools/extents', import.meta.url));
-const APPLETS = ['sh', 'nc', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut'];
+const APPLETS = ['sh', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut'];
 const MIB = 1024 * 1024;
 
 const busybox = (() => {
@@ -36,7 +36,7 @@ type Fault = { kind: 'stall' | 'cut'; afterBytes: number } | null;
 /** A TCP relay in front of the server that stalls or cuts chosen connections after some response bytes. */
 async function faultyLink(target: number, faults: Fault[]): Promise<{ port: number; server: Server }> {
   let connections = 0;
-  // Half-open allowed: the agent's nc shuts its sending side after the request and still reads the answer.
+  // Half-open allowed: a client may shut its sending side after the request and still read the answer.
   const server = createServer({ allowHalfOpen: true }, (client) => {
     const fault = faults[connections] ?? null;
     connections += 1;
@@ -237,6 +237,19 @@ describe.skipIf(!busybox || !existsSync(HELPER))('agent image write (fetch-image
     const { fetched } = await deploy(path.join(dir, 'image.raw'), [], '/dev/full');
     expect(fetched.code).not.toBe(0);
     expect(fetched.stdout).toMatch(/^writing the image to \/dev\/full failed: writing to the disk failed at byte 0: No space left on device\n$/);
+  });
+
+  it('gives up at once when the server refuses the image data, with the answer it got', async () => {
+    await writeFile(path.join(dir, 'image.raw'), sparseDisk());
+    const image = await library.add({ path: path.join(dir, 'image.raw'), bootMode: 'bios' });
+    const source = new HttpRamdiskSource(http, { kind: 'append', kernel: 'unused', initrd: 'unused' }, dir, library);
+    const { mapUrlPath } = await source.imageUrlPaths(image);
+    const disk = path.join(dir, 'disk');
+    await writeFile(disk, Buffer.alloc(image.virtualSize));
+    const result = await run(SCRIPT, [`${http.serverOrigin}/images/none/data`, `${http.serverOrigin}${mapUrlPath}`, String(image.dataSize), String(image.virtualSize), disk]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toMatch(/^the server refused the image at http:\/\/127\.0\.0\.1:\d+\/images\/none\/data \(from data byte 0\): the server answered HTTP\/1\.1 404 Not Found$/m);
+    expect((await readFile(disk)).every((byte) => byte === 0)).toBe(true);
   });
 
   it('gives up at once when the server refuses the image', async () => {
