@@ -1,8 +1,21 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { DEPLOY_PHASES, deployRecordSchema, type DeployRecord } from '../shared/deploy';
 import type { Lab, LabServer } from '../e2e/lab';
 
 const CLI = path.resolve('dist/electron/cli.mjs');
+const execFileAsync = promisify(execFile);
+
+/**
+ * Builds what `rackboot deploy` runs from this tree: the agent's static helpers (and the addons), the CLI, and the
+ * built-in ramdisk it deploys with (cached by its inputs). The native build must succeed: a deploy needs the helpers.
+ */
+export async function buildDeployCli(): Promise<void> {
+  await execFileAsync(process.execPath, ['scripts/build-native.mjs'], { env: { ...process.env, RACKBOOT_REQUIRE_NATIVE: '1' } });
+  await execFileAsync(process.execPath, ['scripts/build-main.mjs']);
+  await execFileAsync('npx', ['tsx', 'scripts/build-ramdisk.ts']);
+}
 
 export interface TimedDeploy {
   code: number;

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PacketCapture, ensureKernel, parsePcap, startLab, type Kernel, type Lab, type LabServer } from '../e2e/lab';
 import { buildTestImage } from '../e2e/deploy/test-image';
 import { builtinRamdiskManifestSchema } from '../shared/deploy';
 import { isRoot } from '../e2e/support/netns';
-import { deployedAt, hardwareInfo, phaseDurations, powerOnToAgent, timedDeploy } from './deploy-cli';
+import { buildDeployCli, deployedAt, hardwareInfo, phaseDurations, powerOnToAgent, timedDeploy } from './deploy-cli';
 import { startReferenceDeployServer, startRouterAdvertiser, type FloorTiming } from './reference-deploy';
 
 /**
@@ -18,7 +16,6 @@ import { startReferenceDeployServer, startRouterAdvertiser, type FloorTiming } f
  * and compared under the condition Rackboot's own run had (seen on the wire); when Rackboot sent none, its deploy is
  * measured once more with a reference RA beside it (a line of its own, not in the result).
  */
-const execFileAsync = promisify(execFile);
 const seconds = (ms: number): number => Math.round(ms) / 1000;
 
 async function powerOffAndWipe(lab: Lab, servers: LabServer[]): Promise<void> {
@@ -84,9 +81,7 @@ if (!isRoot()) {
   console.error('deploy bench needs root: it runs the virtual rack (network namespaces, ipmi_sim, QEMU).');
   process.exit(1);
 }
-// The CLI under test is the one built from this tree, with the built-in ramdisk it carries (cached by its inputs).
-await execFileAsync(process.execPath, ['scripts/build-main.mjs']);
-await execFileAsync('npx', ['tsx', 'scripts/build-ramdisk.ts']);
+await buildDeployCli();
 const builtin = builtinRamdiskManifestSchema.parse(JSON.parse(await readFile('dist/ramdisk/manifest.json', 'utf8')));
 const ramdiskMiB = (builtin.kernelBytes + builtin.initrdBytes) / 1048576;
 console.log(`built-in ramdisk: kernel ${builtin.kernelRelease}, ${builtin.drivers} drivers, ${builtin.firmwareFiles} firmware files, kernel + initrd ${ramdiskMiB.toFixed(1)} MiB`);

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildInitramfs, serialLogSize, waitForSerial, type Kernel, type Lab, type LabServer } from '../e2e/lab';
 import { LOGIN_PROMPT } from '../e2e/deploy/test-image';
@@ -74,11 +74,26 @@ export async function startRouterAdvertiser(lab: Lab): Promise<{ stop: () => Pro
   };
 }
 
+export interface ReferenceDeployOptions {
+  routerAdvertisements: boolean;
+  /** How long power-on → image written may take; 120 s unless said (a large image needs more). */
+  writeTimeoutMs?: number;
+}
+
+/** `image` served from `target`: a hard link where the file system allows one (a 4 GiB image is not copied). */
+async function placeImage(image: string, target: string): Promise<void> {
+  await rm(target, { force: true });
+  await link(image, target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EXDEV') throw error;
+    return copyFile(image, target);
+  });
+}
+
 export async function startReferenceDeployServer(
   lab: Lab,
   kernel: Kernel,
   image: string,
-  options: { routerAdvertisements: boolean },
+  options: ReferenceDeployOptions,
 ): Promise<ReferenceDeployServer> {
   const url = `http://${lab.provAddress}:${HTTP_PORT}`;
   const www = path.join(lab.workDir, `floor-www-${options.routerAdvertisements ? 'ra' : 'nora'}`);
@@ -86,7 +101,7 @@ export async function startReferenceDeployServer(
   const initrd = await buildInitramfs({ kernel, modules: ['virtio_pci', 'virtio_net', 'virtio_blk'], init: writerInit(`${url}/image.raw`) });
   await copyFile(kernel.vmlinuzPath, path.join(www, 'vmlinuz'));
   await copyFile(initrd, path.join(www, 'initrd.gz'));
-  await copyFile(image, path.join(www, 'image.raw'));
+  await placeImage(image, path.join(www, 'image.raw'));
   await writeFile(path.join(www, 'boot.ipxe'), `#!ipxe\nkernel ${url}/vmlinuz initrd=initrd.gz console=ttyS0,115200 quiet\ninitrd ${url}/initrd.gz\nboot\n`);
 
   const httpd = lab.prov.spawn('busybox', ['httpd', '-f', '-p', `${lab.provAddress}:${HTTP_PORT}`, '-h', www], { stdio: 'ignore' });
@@ -111,7 +126,7 @@ export async function startReferenceDeployServer(
       const writeStarted = Date.now();
       await lab.ipmitool(server, 'chassis', 'bootdev', 'pxe');
       await lab.ipmitool(server, 'chassis', 'power', 'on');
-      await waitForSerial(server, new RegExp(WRITTEN_MARKER), { from: writeFrom, timeoutMs: 120_000 });
+      await waitForSerial(server, new RegExp(WRITTEN_MARKER), { from: writeFrom, timeoutMs: options.writeTimeoutMs ?? 120_000 });
       const writeSeconds = (Date.now() - writeStarted) / 1000;
 
       const bootFrom = await serialLogSize(server);
