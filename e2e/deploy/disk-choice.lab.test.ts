@@ -274,10 +274,11 @@ describe.skipIf(skip)('disk choice, inventory and LLDP on a server with four kin
       const { record, log } = await settle(
         () => api.call('deploy.start', { nodeIds: [nodeId], imageId }),
         async (running) => {
-          // Once the agent runs, slow the cable, so the write is still going when the services stop.
-          if (!slowed && (running.phase === 'agent-connected' || running.phase === 'writing-image')) {
+          // Once the server boots the ramdisk, slow the cable, so the write is still going when the services stop: the
+          // agent writes this image in well under a second, between two looks at the record.
+          if (!slowed && (running.phase === 'ramdisk' || running.phase === 'agent-connected' || running.phase === 'writing-image')) {
             slowed = true;
-            await lab.rack.exec('tc', ['qdisc', 'add', 'dev', server.tap, 'root', 'tbf', 'rate', '2mbit', 'burst', '32k', 'latency', '400ms']);
+            await lab.rack.exec('tc', ['qdisc', 'add', 'dev', server.tap, 'root', 'tbf', 'rate', '8mbit', 'burst', '32k', 'latency', '400ms']);
           }
           if (stoppedAt || running.phase !== 'writing-image' || running.bytesWritten === 0) return;
           stoppedAt = Date.now();
