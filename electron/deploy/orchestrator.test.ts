@@ -77,6 +77,9 @@ class FakeRack implements PowerControl, BootNetwork {
   retransmitListeners = new Set<(what: string, attempt: number) => void>();
   /** The agent's write stops after the first progress report for this long (ms). */
   writeStallMs = 0;
+  /** Console bytes the installed OS prints at once after the reboot, then silence for silentBootMs before "login:". */
+  consoleBytes: number[] = [];
+  silentBootMs = 0;
   /** The HTTP server's progress step has not come yet when the agent reports its first bytes written. */
   httpStepLags = false;
   /** The agent keeps reporting the same byte count and never finishes. */
@@ -269,10 +272,13 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
       },
       agent: { offer: (job: AgentJob) => rack.agent.offer(job), withdraw: (mac) => rack.agent.withdraw(mac) },
       upCheck: {
-        waitUntilUp: async (target) => {
+        waitUntilUp: async (target, _signal, onOutput) => {
+          for (const bytes of rack.consoleBytes) onOutput?.(bytes);
+          if (rack.silentBootMs > 0) await new Promise((resolve) => setTimeout(resolve, rack.silentBootMs));
           rack.active.delete(target.nodeId);
           return 'serial console showed the login prompt';
         },
+        signalAwaited: async () => '"login:" on its serial console',
       },
       onChange: (record) => changes.push(record),
       onLog: (_nodeId, line) => logs.push(line),
@@ -549,6 +555,24 @@ describe('orchestrator', () => {
     expect(messages).toContain('warn The image transfer broke at data byte 2048 of 4096: the client closed the connection after 2048 of 4096 bytes.');
     expect(messages).toContain('info The agent resumes the image: serving its data from byte 2048 of 4096 (HTTP Range).');
     expect(messages).toContainEqual(expect.stringMatching(/^info Moving again after 0 s: the agent reports 2048 of 4096 bytes written/));
+  });
+
+  it('says what it waits for after the reboot, and speaks of console output only where some came', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.silentBootMs = 250;
+    await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    let messages = logs.map((line) => `${line.level} ${line.message}`);
+    expect(messages).toContain('info Waiting for the installed OS: "login:" on its serial console.');
+    expect(messages).toContain('warn Waiting for the installed OS ("login:" on its serial console): not seen 0 s after the reboot.');
+    expect(messages.filter((message) => message.includes('console output'))).toEqual([]);
+
+    logs.length = 0;
+    rack.consoleBytes = [120, 480];
+    await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start('n1', 'img1');
+    expect((await settled('n1')).status).toBe('deployed');
+    messages = logs.map((line) => `${line.level} ${line.message}`);
+    expect(messages).toContain('warn Waiting for the installed OS ("login:" on its serial console): no new console output for 0 s (480 bytes seen since the reboot).');
   });
 
   it('times out a write whose agent keeps reporting the same byte count', async () => {

@@ -596,9 +596,18 @@ export class Orchestrator {
 
   /** Waits for the installed OS, saying so when its console stays silent. */
   private async waitUntilUp(nodeId: string, target: DeployTarget, signal: AbortSignal): Promise<string> {
+    const awaited = await this.deps.upCheck.signalAwaited(target);
+    this.log(nodeId, 'info', 'deploy', `Waiting for the installed OS: ${awaited}.`);
     let seen = 0;
     const stall = new StallWatch(this.stallWarningMs, (silent) =>
-      this.log(nodeId, 'warn', 'deploy', `Waiting for the installed OS: no new console output for ${seconds(silent)} s (${seen} bytes seen since the reboot).`),
+      this.log(
+        nodeId,
+        'warn',
+        'deploy',
+        seen > 0
+          ? `Waiting for the installed OS (${awaited}): no new console output for ${seconds(silent)} s (${seen} bytes seen since the reboot).`
+          : `Waiting for the installed OS (${awaited}): not seen ${seconds(silent)} s after the reboot.`,
+      ),
     );
     try {
       return await this.withLimit('deployed', signal, (limited) =>

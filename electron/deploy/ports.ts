@@ -90,6 +90,8 @@ export interface UpCheck {
    * the bytes seen so far whenever more arrive, so a silent console can be reported.
    */
   waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string>;
+  /** What waitUntilUp will take as "up" for this target, for the log ("an SSH banner at 10.0.0.5:22"). */
+  signalAwaited(target: DeployTarget): Promise<string>;
 }
 
 /** What a node says about its disks: which one takes the OS, whether what it holds may go, what to wipe first. */

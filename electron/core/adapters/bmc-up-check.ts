@@ -15,6 +15,10 @@ const STEADY_READS = 3;
 export class RedfishBootProgressUpCheck implements UpCheck {
   constructor(private readonly bmc: BmcService) {}
 
+  async signalAwaited(): Promise<string> {
+    return 'its BMC reporting the OS running (Redfish boot progress, or powered on steadily; no serial console to read)';
+  }
+
   async waitUntilUp(target: DeployTarget, signal: AbortSignal): Promise<string> {
     const client = this.bmc.redfishClient(target.nodeId);
     let steady = 0;
@@ -40,8 +44,15 @@ export class ProtocolUpCheck implements UpCheck {
     private readonly redfish: UpCheck = new RedfishBootProgressUpCheck(bmc),
   ) {}
 
+  async signalAwaited(target: DeployTarget): Promise<string> {
+    return (await this.checkFor(target)).signalAwaited(target);
+  }
+
   async waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string> {
-    const protocol = await this.bmc.protocolOf(target.nodeId);
-    return (protocol === 'redfish' ? this.redfish : this.sol).waitUntilUp(target, signal, onOutput);
+    return (await this.checkFor(target)).waitUntilUp(target, signal, onOutput);
+  }
+
+  private async checkFor(target: DeployTarget): Promise<UpCheck> {
+    return (await this.bmc.protocolOf(target.nodeId)) === 'redfish' ? this.redfish : this.sol;
   }
 }

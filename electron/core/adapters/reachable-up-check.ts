@@ -40,6 +40,17 @@ export class ReachableUpCheck implements UpCheck {
     private readonly leasedAddress: (mac: string) => string | null,
   ) {}
 
+  async signalAwaited(target: DeployTarget): Promise<string> {
+    const instance = target.instance;
+    if (!instance || instance.upSignal.kind === 'serial') {
+      const awaited = await this.serial.signalAwaited(target);
+      return instance?.upSignal.kind === 'serial' ? `${awaited}, ${instance.upSignal.console} at ${instance.upSignal.speed} baud` : awaited;
+    }
+    const network = instance.network;
+    if (network.kind === 'static') return `an SSH banner at its static address ${network.address}:${SSH_PORT}`;
+    return `an SSH banner on port ${SSH_PORT} at the address our DHCP leases to ${target.mac ?? 'its MAC'}`;
+  }
+
   async waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string> {
     const instance = target.instance;
     if (!instance || instance.upSignal.kind === 'serial') {

@@ -15,6 +15,10 @@ export class SolMarkerUpCheck implements UpCheck {
     private readonly marker: RegExp = /login:/,
   ) {}
 
+  async signalAwaited(): Promise<string> {
+    return `"${this.marker.source}" on its serial console (Serial-over-LAN)`;
+  }
+
   async waitUntilUp(target: DeployTarget, signal: AbortSignal, onOutput?: (bytesSeen: number) => void): Promise<string> {
     let text = '';
     let seen = 0;
