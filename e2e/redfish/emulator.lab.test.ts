@@ -134,6 +134,37 @@ describe.skipIf(missing !== null)('Redfish against sushy-tools', () => {
     }
   }, 60_000);
 
+  it('after a power order, follows the state until the BMC has carried it out (the emulator applies orders 1–11 s later)', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-redfish-power-'));
+    const core: Core = await createCore({ dataDir, secrets: await KeyFileSecretBox.load(path.join(dataDir, 'secret.key')), shell: 'headless', version: 'test' });
+    try {
+      const added = await core.call('nodes.add', { name: 'u1', bmcAddress: '127.0.0.1', bmcPort: 1, bmcUser: USER, bmcPassword: PASSWORD, redfishPort: port, bmcProtocol: 'redfish' });
+      if (!added.ok) throw new Error(added.error.message);
+      const nodeId = added.output.id;
+      await core.call('nodes.update', { id: nodeId, changes: { tlsTrust: sushy.pin } });
+      const before = await core.call('bmc.test', { nodeId });
+      if (!before.ok || before.output.powerOn === null) throw new Error(before.ok ? 'no power state' : before.error.message);
+      const ordered = !before.output.powerOn;
+      const seen: boolean[] = [];
+      core.bus.on('power.changed', (event) => {
+        if (event.nodeId === nodeId) seen.push(event.powerOn);
+      });
+      const answer = await core.call('bmc.power', { nodeId, action: ordered ? 'on' : 'off' });
+      if (!answer.ok) throw new Error(answer.error.message);
+      // Right after the order the emulator still reports the state before it; nobody asks again, yet the change comes.
+      expect(answer.output.powerOn).toBe(!ordered);
+      const deadline = Date.now() + 20_000;
+      while (seen.at(-1) !== ordered) {
+        expect(Date.now(), `power states reported: ${seen.join(', ')}`).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(seen[0]).toBe(!ordered);
+    } finally {
+      await core.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses a BMC whose certificate changed, until the new one is accepted', async () => {
     const pinned = sushy.pin;
     await sushy.stop();

@@ -17,6 +17,7 @@ import {
 import { DiscoveryTally, mergeDiscoveries } from './bmc-discovery';
 import type { EventBus } from './event-bus';
 import { UserFacingError } from '../lib/user-facing-error';
+import { followPowerOrder, POWER_FOLLOW_DELAYS_MS, poweredOnAfter } from './power-follow';
 
 export interface BmcCredentials {
   address: string;
@@ -151,28 +152,34 @@ export class BmcService {
     }
   }
 
+  /**
+   * Gives a power order and reports the state right after it; the state is read again in the background until the
+   * BMC has carried the order out (followPowerOrder), so the window does not keep showing the state before it.
+   */
   async power(nodeId: string, action: ChassisAction): Promise<boolean> {
-    let powerOn: boolean;
-    if ((await this.protocolOf(nodeId)) === 'redfish') {
-      const client = this.redfishClient(nodeId);
-      await client.power(REDFISH_ORDERS[action]);
-      powerOn = await client.powerOn();
-    } else {
-      const client = this.client(nodeId);
-      await client.chassisControl(action);
-      powerOn = (await client.getChassisStatus()).powerOn;
-    }
-    this.bus.emit('power.changed', { nodeId, powerOn });
+    if ((await this.protocolOf(nodeId)) === 'redfish') await this.redfishClient(nodeId).power(REDFISH_ORDERS[action]);
+    else await this.client(nodeId).chassisControl(action);
+    const powerOn = await this.powerState(nodeId);
+    const report = (now: boolean): void => this.bus.emit('power.changed', { nodeId, powerOn: now });
+    void followPowerOrder(() => this.readPower(nodeId), report, {
+      expected: poweredOnAfter(action),
+      seen: powerOn,
+      delaysMs: POWER_FOLLOW_DELAYS_MS,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+    });
     return powerOn;
   }
 
   async powerState(nodeId: string): Promise<boolean> {
-    const powerOn =
-      (await this.protocolOf(nodeId)) === 'redfish'
-        ? await this.redfishClient(nodeId).powerOn()
-        : (await this.client(nodeId).getChassisStatus()).powerOn;
+    const powerOn = await this.readPower(nodeId);
     this.bus.emit('power.changed', { nodeId, powerOn });
     return powerOn;
+  }
+
+  private async readPower(nodeId: string): Promise<boolean> {
+    return (await this.protocolOf(nodeId)) === 'redfish'
+      ? this.redfishClient(nodeId).powerOn()
+      : (await this.client(nodeId).getChassisStatus()).powerOn;
   }
 
   async setBootDevice(nodeId: string, device: SettableBootDevice, persistent: boolean, efi: boolean): Promise<void> {
