@@ -18,6 +18,7 @@ import { DiscoveryTally, mergeDiscoveries } from './bmc-discovery';
 import type { EventBus } from './event-bus';
 import { UserFacingError } from '../lib/user-facing-error';
 import { followPowerOrder, POWER_FOLLOW_DELAYS_MS, poweredOnAfter } from './power-follow';
+import { credentialsProblem } from '../../shared/nodes';
 
 export interface BmcCredentials {
   address: string;
@@ -35,6 +36,22 @@ export interface BmcCredentials {
 const AUTO_PROBE_MS = 2500;
 
 const REDFISH_ORDERS: Record<ChassisAction, PowerOrder> = { on: 'on', off: 'off', cycle: 'restart', reset: 'restart', soft: 'soft-off' };
+
+/**
+ * IPMI's 16/20-byte limits, for credentials about to go over IPMI. The node store lets longer ones in for a node that
+ * is Redfish or auto; where auto found no Redfish service, IPMI would cut the password short and the BMC would call it
+ * wrong, so this says what happened instead.
+ */
+function fitForIpmi(credentials: BmcCredentials): BmcCredentials {
+  const problem = credentialsProblem(credentials.user, credentials.password, 'ipmi');
+  if (!problem) return credentials;
+  const why = credentials.protocol === 'ipmi' ? '' : `No Redfish service answered at ${credentials.address}:${credentials.redfishPort}, so this BMC is driven over IPMI, and `;
+  const sentence = `${why}${problem}.`;
+  throw new UserFacingError(
+    'bmc-credentials',
+    `${sentence[0]!.toUpperCase()}${sentence.slice(1)} Turn on the BMC's Redfish (HTTPS) service or make it reachable from this laptop, or set shorter credentials on the BMC and here.`,
+  );
+}
 
 /**
  * Power, boot device, console and discovery for enrolled nodes, over IPMI or Redfish as each node says: the BMC
@@ -66,7 +83,7 @@ export class BmcService {
 
   /** The IPMI client of a node (SOL, retransmit events); for an IPMI node only. */
   client(nodeId: string): IpmiClient {
-    return this.pool.getClient(this.credentials(nodeId));
+    return this.pool.getClient(fitForIpmi(this.credentials(nodeId)));
   }
 
   redfishClient(nodeId: string): RedfishClient {
@@ -102,7 +119,7 @@ export class BmcService {
   }
 
   private async testIpmi(credentials: BmcCredentials): Promise<BmcTestResult> {
-    const client = this.pool.getClient(credentials);
+    const client = this.pool.getClient(fitForIpmi(credentials));
     const deviceId = await client.getDeviceId();
     const guid = await client.getSystemGuid().catch(() => null);
     const status = await client.getChassisStatus();

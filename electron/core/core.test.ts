@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,5 +47,28 @@ describe('deploy.log', () => {
 
   it('answers that the server is unknown for a well-formed id no server has', async () => {
     expect(await core.call('deploy.log', { nodeId: 'no-such-node' })).toMatchObject({ ok: false, error: { code: 'node-not-found' } });
+  });
+});
+
+describe('bmc.test', () => {
+  it('says why a long password cannot go over IPMI when auto found no Redfish service, instead of cutting it short', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const password = 'a-redfish-length-password-of-36-bytes';
+    const added = await core.call('nodes.add', { name: 'rack-u2', bmcAddress: '127.0.0.1', bmcPort: closed, bmcUser: 'admin', bmcPassword: password, redfishPort: closed });
+    const node = (added as { ok: true; output: NodeView }).output;
+    expect(node.bmcProtocol).toBe('auto');
+    const answer = await core.call('bmc.test', { nodeId: node.id });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: {
+        message: `No Redfish service answered at 127.0.0.1:${closed}, so this BMC is driven over IPMI, and IPMI 2.0 passwords are at most 20 bytes (20 plain characters, fewer with accents); a longer one needs the Redfish protocol. Turn on the BMC's Redfish (HTTPS) service or make it reachable from this laptop, or set shorter credentials on the BMC and here.`,
+      },
+    });
+    expect(JSON.stringify(answer)).not.toContain(password);
   });
 });
