@@ -225,11 +225,11 @@ static int command_fetch(const char *host, const char *port, const char *path, c
   start_at(from);
   struct sigaction stop = {.sa_handler = stop_on_term};
   sigaction(SIGTERM, &stop, NULL);
+  char range[48] = "";
+  if (from > 0) snprintf(range, sizeof range, "Range: bytes=%llu-\r\n", (unsigned long long)from);
   char request[4096];
-  int length = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: rackboot-agent\r\n", path, host, port);
-  if (from > 0) length += snprintf(request + length, sizeof request - (size_t)length, "Range: bytes=%llu-\r\n", (unsigned long long)from);
-  length += snprintf(request + length, sizeof request - (size_t)length, "\r\n");
-  if (length >= (int)sizeof request) {
+  int length = snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: rackboot-agent\r\n%s\r\n", path, host, port, range);
+  if (length < 0 || length >= (int)sizeof request) {
     fprintf(stderr, "the image path is too long for a request\n");
     return 3;
   }
