@@ -293,6 +293,13 @@ function orchestrator(options: Partial<OrchestratorOptions> = {}): Orchestrator 
   return engine;
 }
 
+/** Deploys a node with stall warnings after 100 ms; the log as "level message" lines. */
+async function deployWithStallWarnings(nodeId: string): Promise<string[]> {
+  await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start(nodeId, 'img1');
+  expect((await settled(nodeId)).status).toBe('deployed');
+  return logs.map((line) => `${line.level} ${line.message}`);
+}
+
 function addNode(id: string, mac: string, known = false): void {
   rack.macs.set(id, mac);
   nodeMacs.set(id, known ? mac : null);
@@ -546,9 +553,7 @@ describe('orchestrator', () => {
   it('warns when the image write stops moving, with the bytes so far on both sides, and says when it moves again', async () => {
     addNode('n1', '52:54:00:00:00:01', true);
     rack.writeStallMs = 250;
-    await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start('n1', 'img1');
-    expect((await settled('n1')).status).toBe('deployed');
-    const messages = logs.map((line) => `${line.level} ${line.message}`);
+    const messages = await deployWithStallWarnings('n1');
     expect(messages).toContain(
       'warn No progress for 0 s waiting for verifying: the agent reports 2048 of 4096 bytes written; the HTTP server has sent the image\'s data up to byte 2048 of 4096.',
     );
@@ -560,18 +565,14 @@ describe('orchestrator', () => {
   it('says what it waits for after the reboot, and speaks of console output only where some came', async () => {
     addNode('n1', '52:54:00:00:00:01', true);
     rack.silentBootMs = 250;
-    await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start('n1', 'img1');
-    expect((await settled('n1')).status).toBe('deployed');
-    let messages = logs.map((line) => `${line.level} ${line.message}`);
+    let messages = await deployWithStallWarnings('n1');
     expect(messages).toContain('info Waiting for the installed OS: "login:" on its serial console.');
     expect(messages).toContain('warn Waiting for the installed OS ("login:" on its serial console): not seen 0 s after the reboot.');
     expect(messages.filter((message) => message.includes('console output'))).toEqual([]);
 
     logs.length = 0;
     rack.consoleBytes = [120, 480];
-    await orchestrator({ timeoutScale: 1, stallWarningMs: 100 }).start('n1', 'img1');
-    expect((await settled('n1')).status).toBe('deployed');
-    messages = logs.map((line) => `${line.level} ${line.message}`);
+    messages = await deployWithStallWarnings('n1');
     expect(messages).toContain('warn Waiting for the installed OS ("login:" on its serial console): no new console output for 0 s (480 bytes seen since the reboot).');
   });
 
