@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { labCacheDir } from '../e2e/lab';
+import { downloadDebianPackage, labCacheDir } from '../e2e/lab';
 import { run } from '../e2e/support/netns';
 
 /**
@@ -23,10 +23,7 @@ export async function atftpdPath(): Promise<string> {
   await mkdir(versions, { recursive: true });
   const work = await mkdtemp(path.join(versions, '.download-'));
   try {
-    await run('sh', ['-c', 'cd "$1" && apt-get download -q "atftpd=$2"', 'sh', work, version]);
-    const deb = (await readdir(work)).find((name) => name.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download atftpd=${version} produced no .deb in ${work}.`);
-    await run('dpkg-deb', ['-x', path.join(work, deb), path.join(work, 'tree')]);
+    await run('dpkg-deb', ['-x', await downloadDebianPackage(`atftpd=${version}`, work), path.join(work, 'tree')]);
     await rm(dir, { recursive: true, force: true });
     await rename(path.join(work, 'tree'), dir);
   } finally {

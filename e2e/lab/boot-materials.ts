@@ -72,14 +72,20 @@ export async function ensureKernelPackageFile(kernel: Kernel): Promise<string> {
   const packageName = (await readFile(join(root, 'complete'), 'utf8')).trim();
   const work = await mkdtemp(join(root, '.download-'));
   try {
-    await run('sh', ['-c', 'cd "$1" && apt-get download -q "$2"', 'sh', work, packageName]);
-    const deb = (await readdir(work)).find((name) => name.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${packageName} produced no .deb in ${work}.`);
-    await rename(join(work, deb), file);
+    await rename(await downloadDebianPackage(packageName, work), file);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   return file;
+}
+
+/** Downloads one Debian package (`name` or `name=version`) with apt into `dir`; the .deb's path. */
+export async function downloadDebianPackage(spec: string, dir: string): Promise<string> {
+  // apt-get download writes into the working directory.
+  await run('apt-get', ['download', '-q', spec], { cwd: dir });
+  const deb = (await readdir(dir)).find((name) => name.endsWith('.deb'));
+  if (!deb) throw new Error(`apt-get download ${spec} produced no .deb in ${dir}.`);
+  return join(dir, deb);
 }
 
 async function currentKernelPackage(): Promise<string> {
@@ -94,12 +100,8 @@ async function currentKernelPackage(): Promise<string> {
 async function downloadKernel(packageName: string, kernelsDir: string, root: string): Promise<void> {
   const work = await mkdtemp(join(kernelsDir, `.${packageName}-`));
   try {
-    // apt-get download writes into the working directory; run it there through sh to set the cwd.
-    await run('sh', ['-c', 'cd "$1" && apt-get download -q "$2"', 'sh', work, packageName]);
-    const deb = (await readdir(work)).find((name) => name.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${packageName} produced no .deb in ${work}.`);
     const tree = join(work, 'tree');
-    await run('dpkg', ['-x', join(work, deb), tree]);
+    await run('dpkg', ['-x', await downloadDebianPackage(packageName, work), tree]);
     const { version } = await describeKernel(tree);
     await run('depmod', ['-b', tree, version]);
     await writeFile(join(tree, 'complete'), `${packageName}\n`);
