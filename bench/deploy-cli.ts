@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEPLOY_PHASES, deployRecordSchema, type DeployRecord } from '../shared/deploy';
@@ -84,4 +85,19 @@ export function phaseDurations(record: DeployRecord): [string, number][] {
 export function powerOnToAgent(record: DeployRecord): number {
   const at = (phase: string): number => Date.parse(record.history.find((entry) => entry.phase === phase)?.at ?? '');
   return (at('agent-connected') - at('booting-pxe')) / 1000;
+}
+
+/** Powers the servers off and empties their disks, so every deploy writes to a disk as empty as the lab made it. */
+export async function powerOffAndWipe(lab: Lab, servers: LabServer[]): Promise<void> {
+  for (const server of servers) {
+    await lab.ipmitool(server, 'chassis', 'power', 'off');
+    const deadline = Date.now() + 15_000;
+    while (!(await lab.ipmitool(server, 'chassis', 'power', 'status')).includes('is off')) {
+      if (Date.now() > deadline) throw new Error(`${server.name} did not power off`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const size = (await stat(server.diskPath)).size;
+    await truncate(server.diskPath, 0);
+    await truncate(server.diskPath, size);
+  }
 }

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PacketCapture, ensureKernel, parsePcap, startLab, type Kernel, type Lab, type LabServer } from '../e2e/lab';
 import { buildTestImage } from '../e2e/deploy/test-image';
 import { builtinRamdiskManifestSchema } from '../shared/deploy';
 import { isRoot } from '../e2e/support/netns';
-import { buildDeployCli, deployedAt, hardwareInfo, phaseDurations, powerOnToAgent, timedDeploy } from './deploy-cli';
+import { buildDeployCli, deployedAt, hardwareInfo, phaseDurations, powerOffAndWipe, powerOnToAgent, timedDeploy } from './deploy-cli';
 import { startReferenceDeployServer, startRouterAdvertiser, type FloorTiming } from './reference-deploy';
 
 /**
@@ -17,21 +17,6 @@ import { startReferenceDeployServer, startRouterAdvertiser, type FloorTiming } f
  * measured once more with a reference RA beside it (a line of its own, not in the result).
  */
 const seconds = (ms: number): number => Math.round(ms) / 1000;
-
-async function powerOffAndWipe(lab: Lab, servers: LabServer[]): Promise<void> {
-  for (const server of servers) {
-    await lab.ipmitool(server, 'chassis', 'power', 'off');
-    const deadline = Date.now() + 15_000;
-    while (!(await lab.ipmitool(server, 'chassis', 'power', 'status')).includes('is off')) {
-      if (Date.now() > deadline) throw new Error(`${server.name} did not power off`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    // Every deploy writes to a disk as empty as the lab made it.
-    const size = (await stat(server.diskPath)).size;
-    await truncate(server.diskPath, 0);
-    await truncate(server.diskPath, size);
-  }
-}
 
 /**
  * Runs `rackboot deploy` for `servers`; returns seconds from the CLI's start to the last `deployed`, from power-on to

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { ensureKernel, labCacheDir, startLab, type Kernel, type Lab, type LabServer } from '../e2e/lab';
 import { buildTestImage } from '../e2e/deploy/test-image';
 import { isRoot } from '../e2e/support/netns';
-import { buildDeployCli, deployedAt, hardwareInfo, phaseDurations, timedDeploy } from './deploy-cli';
+import { buildDeployCli, deployedAt, hardwareInfo, phaseDurations, powerOffAndWipe, timedDeploy } from './deploy-cli';
 import { startReferenceDeployServer } from './reference-deploy';
 
 /**
@@ -56,18 +56,6 @@ async function buildImages(bootable: string): Promise<{ raw: string; qcow2: stri
   await rename(`${qcow2}.partial`, qcow2);
   await rename(partial, raw);
   return { raw, qcow2 };
-}
-
-async function powerOffAndWipe(lab: Lab, server: LabServer): Promise<void> {
-  await lab.ipmitool(server, 'chassis', 'power', 'off');
-  const deadline = Date.now() + 15_000;
-  while (!(await lab.ipmitool(server, 'chassis', 'power', 'status')).includes('is off')) {
-    if (Date.now() > deadline) throw new Error(`${server.name} did not power off`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  const size = (await stat(server.diskPath)).size;
-  await truncate(server.diskPath, 0);
-  await truncate(server.diskPath, size);
 }
 
 interface Deployed {
@@ -125,9 +113,9 @@ const keepAlive = setInterval(() => undefined, 60_000);
 try {
   const server = lab.servers[0]!;
   const sparse = await deploy(lab, server, qcow2, 'qcow2');
-  await powerOffAndWipe(lab, server);
+  await powerOffAndWipe(lab, [server]);
   const whole = await writtenWhole(lab, server, raw, kernel);
-  await powerOffAndWipe(lab, server);
+  await powerOffAndWipe(lab, [server]);
   const ownRaw = await deploy(lab, server, raw, 'raw');
   console.log(`rackboot deploy of the raw file: ${ownRaw.total} s (qcow2 / this: ${(sparse.total / ownRaw.total).toFixed(2)})`);
   const round = (value: number): number => Math.round(value * 100) / 100;
