@@ -82,6 +82,8 @@ class FakeRack implements PowerControl, BootNetwork {
   silentBootMs = 0;
   /** The HTTP server's progress step has not come yet when the agent reports its first bytes written. */
   httpStepLags = false;
+  /** The stalled first connection ends on the server only after the resumed one has sent everything (a dead link). */
+  stalledConnectionEndsLate = false;
   /** The agent keeps reporting the same byte count and never finishes. */
   writeStuck = false;
   /** The LLDP report each node's agent sends after its job (none for nodes whose deploy ends first); empty by default. */
@@ -183,8 +185,8 @@ class FakeRack implements PowerControl, BootNetwork {
       if (job?.status === 200 && lldp !== null) setTimeout(() => call('POST', 'lldp', lldp), 1);
       // A refused deploy has no job any more: the agent writes nothing.
       if (job?.status !== 200 || job.body.startsWith('action=inspect')) return;
-      served({ phase: 'started', status: 200, bytes: 0, total: 4096 });
-      if (!this.httpStepLags) served({ phase: 'progress', status: 200, bytes: 2048, total: 4096 });
+      served({ transfer: 'first', phase: 'started', status: 200, bytes: 0, total: 4096 });
+      if (!this.httpStepLags) served({ transfer: 'first', phase: 'progress', status: 200, bytes: 2048, total: 4096 });
       call('POST', 'progress', 'written=2048');
       if (this.writeStuck) {
         const repeat = setInterval(() => call('POST', 'progress', 'written=2048'), 20);
@@ -193,9 +195,11 @@ class FakeRack implements PowerControl, BootNetwork {
       }
       setTimeout(() => {
         if (this.writeStallMs > 0) {
-          served({ phase: 'failed', status: 200, bytes: 2048, total: 4096, error: 'the client closed the connection after 2048 of 4096 bytes' });
-          served({ phase: 'started', status: 206, bytes: 0, total: 2048 });
-          served({ phase: 'done', status: 206, bytes: 2048, total: 2048 });
+          const stalledEnds = (): void => served({ transfer: 'first', phase: 'failed', status: 200, bytes: 2048, total: 4096, error: 'the client closed the connection after 2048 of 4096 bytes' });
+          if (!this.stalledConnectionEndsLate) stalledEnds();
+          served({ transfer: 'resumed', phase: 'started', status: 206, bytes: 0, total: 2048 });
+          served({ transfer: 'resumed', phase: 'done', status: 206, bytes: 2048, total: 2048 });
+          if (this.stalledConnectionEndsLate) stalledEnds();
         }
         call('POST', 'progress', 'written=4096');
         this.configDrive(nodeId, q);
@@ -560,6 +564,15 @@ describe('orchestrator', () => {
     expect(messages).toContain('warn The image transfer broke at data byte 2048 of 4096: the client closed the connection after 2048 of 4096 bytes.');
     expect(messages).toContain('info The agent resumes the image: serving its data from byte 2048 of 4096 (HTTP Range).');
     expect(messages).toContainEqual(expect.stringMatching(/^info Moving again after 0 s: the agent reports 2048 of 4096 bytes written/));
+  });
+
+  it('says nothing of a connection the agent gave up on that the server sees end only after the resume finished', async () => {
+    addNode('n1', '52:54:00:00:00:01', true);
+    rack.writeStallMs = 250;
+    rack.stalledConnectionEndsLate = true;
+    const messages = await deployWithStallWarnings('n1');
+    expect(messages).toContain('info The agent resumes the image: serving its data from byte 2048 of 4096 (HTTP Range).');
+    expect(messages.filter((message) => message.includes('broke'))).toEqual([]);
   });
 
   it('says what it waits for after the reboot, and speaks of console output only where some came', async () => {

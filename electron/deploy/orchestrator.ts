@@ -140,13 +140,15 @@ interface Running {
   agentWritten: number;
   /** How far into the image file the boot HTTP server has sent it (a resumed request starts past 0). */
   servedUpTo: number;
+  /** The image response the agent asked for last: an earlier one it gave up on may end late, and tells nothing new. */
+  imageTransfer: string | null;
   /** The config drive the agent writes after the image, when the node has instance settings. */
   configDrive: ConfigDriveJob | null;
 }
 
 /** A deploy (of `image`) or an inspection (null) before anything has happened. */
 function newRun(image: Image | null): Running {
-  return { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, configDrive: null };
+  return { controller: new AbortController(), waiter: new PhaseWaiter(), job: null, image, inventory: null, lldpReported: false, inventoryStored: null, eraseConfirmed: false, agentRefusal: null, agentWritten: 0, servedUpTo: 0, imageTransfer: null, configDrive: null };
 }
 
 /** The error's message; a silent-agent timeout after a refusal says the agent called, not that its NIC had no driver. */
@@ -495,6 +497,9 @@ export class Orchestrator {
   /** The boot HTTP server's view of the image going to this node: resumes and breaks are logged, bytes are progress. */
   private imageTransfer(nodeId: string, run: Running, imagePath: string, signal: Extract<BootSignal, { kind: 'http' }>): void {
     if (signal.path !== imagePath || !run.image) return;
+    if (signal.phase === 'started') run.imageTransfer = signal.transfer;
+    // On a link that dropped everything the server learns of a connection the agent cut long after the agent resumed.
+    else if (signal.transfer !== run.imageTransfer) return;
     const start = signal.status === 206 && signal.total !== null ? run.image.dataSize - signal.total : 0;
     if (signal.phase === 'started' && signal.status === 206) {
       this.log(nodeId, 'info', 'http', `The agent resumes the image: serving its data from byte ${start} of ${run.image.dataSize} (HTTP Range).`);

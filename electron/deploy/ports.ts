@@ -46,8 +46,8 @@ export type BootSignal =
   | { kind: 'dhcp' }
   | { kind: 'bootloader'; file: string }
   | { kind: 'ramdisk'; file: string }
-  /** A file the boot HTTP server sends this MAC (the image among them): status 206 is a Range request. */
-  | { kind: 'http'; path: string; phase: 'started' | 'progress' | 'done' | 'failed' | 'refused'; status: number; bytes: number; total: number | null; error?: string };
+  /** A file the boot HTTP server sends this MAC (the image among them): status 206 is a Range request; `transfer` tells one response's events from another's. */
+  | { kind: 'http'; transfer: string; path: string; phase: 'started' | 'progress' | 'done' | 'failed' | 'refused'; status: number; bytes: number; total: number | null; error?: string };
 
 export interface BootPlan {
   mac: string;

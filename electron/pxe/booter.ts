@@ -33,8 +33,8 @@ export type BootActivity =
   | { kind: 'bootloader'; file: string }
   /** The spec's kernel starts downloading. */
   | { kind: 'kernel'; file: string }
-  /** A file the boot HTTP server sends this MAC: status 206 is a Range request. */
-  | { kind: 'http'; path: string; phase: 'started' | 'progress' | 'done' | 'failed' | 'refused'; status: number; bytes: number; total: number | null; error?: string };
+  /** A file the boot HTTP server sends this MAC: status 206 is a Range request; `transfer` tells one response's events from another's. */
+  | { kind: 'http'; transfer: string; path: string; phase: 'started' | 'progress' | 'done' | 'failed' | 'refused'; status: number; bytes: number; total: number | null; error?: string };
 
 /** The MAC a capture bound to a machine, and why it is that machine's. */
 export interface CapturedClient {

@@ -168,7 +168,7 @@ export class ProvisioningServices {
         options.onEvent({ kind: 'transfer', event });
         if (!event.mac) return;
         const { path: file, phase, status, bytes, total, error } = event;
-        services.signal(event.mac, { kind: 'http', path: file, phase, status, bytes, total, ...(error === undefined ? {} : { error }) });
+        services.signal(event.mac, { kind: 'http', transfer: event.id, path: file, phase, status, bytes, total, ...(error === undefined ? {} : { error }) });
         if (phase !== 'started') return;
         if (event.path.startsWith('/ipxe/')) services.signal(event.mac, { kind: 'bootloader', file: event.path });
         else if (event.path === booter.bootSpec(event.mac)?.kernelUrl) services.signal(event.mac, { kind: 'kernel', file: event.path });

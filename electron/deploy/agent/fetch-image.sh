@@ -20,14 +20,72 @@ STALL_SECONDS=${STALL_SECONDS:-10}
 WORK=${AGENT_WORK:-/tmp}/fetch-image
 mkdir -p "$WORK"
 
-# report PATH BODY: best effort, in the background: on a link that drops everything a report hangs as long as the
-# download does, and must not keep the stall from being noticed.
-report() {
-  [ -n "$AGENT_API" ] && wget -q -O /dev/null --post-data "$2" "$AGENT_API/$1?$AGENT_QUERY" 2>/dev/null &
+OUTBOX=$WORK/outbox
+: > "$OUTBOX"
+rm -f "$WORK/closing"
+
+# running PID: true while PID runs (a child that ended but was not reaped yet is not running). No fork: it is asked
+# five times a second.
+running() {
+  state=
+  read -r _ _ state _ 2>/dev/null < "/proc/$1/stat"
+  case "$state" in '' | Z) return 1 ;; esac
 }
+
+# post PATH BODY: one report, given up after 5 s: busybox 1.35's `wget -T` segfaults, and a connect over a link that
+# drops everything waits minutes.
+post() {
+  [ -n "$AGENT_API" ] || return 0
+  wget -q -O /dev/null --post-data "$2" "$AGENT_API/$1?$AGENT_QUERY" 2>/dev/null &
+  poster=$!
+  waited=0
+  while running "$poster" && [ "$waited" -lt 25 ]; do
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  kill "$poster" 2>/dev/null
+  wait "$poster"
+}
+
+# report PATH BODY: progress, best effort and in the background: the next count replaces a lost one, and a report must
+# not keep a stall from being noticed. Not on stdout, which the caller reads to its end for a refusal.
+report() { post "$1" "$2" >/dev/null & }
+
+# The log lines go to Rackboot in order, each until it passes (courier): what the agent says while the link drops
+# everything (the stall, the resume) reaches the window once the link is back.
 log() {
   echo "rackboot-agent: $*" >&2
-  report log "$*"
+  [ -n "$AGENT_API" ] && echo "$*" >> "$OUTBOX"
+}
+
+# courier: sends OUTBOX's lines one after the other, a line again 1 s after it failed. Once WORK/closing exists it
+# ends with the last line sent, or after 5 more failures (the agent's own reports say the rest).
+courier() {
+  sent=0
+  failures=0
+  while :; do
+    if [ "$sent" -lt "$(wc -l < "$OUTBOX")" ]; then
+      if post log "$(sed -n "$((sent + 1))p" "$OUTBOX")"; then
+        sent=$((sent + 1))
+        continue
+      fi
+      [ -e "$WORK/closing" ] && failures=$((failures + 1))
+      [ "$failures" -ge 5 ] && return 1
+      sleep 1
+      continue
+    fi
+    [ -e "$WORK/closing" ] && return 0
+    sleep 0.2
+  done
+}
+courier >/dev/null &
+COURIER=$!
+
+# finish STATUS: the log lines said so far reach Rackboot before this script's caller speaks again, then exits STATUS.
+finish() {
+  : > "$WORK/closing"
+  wait "$COURIER"
+  exit "$1"
 }
 
 rest=${URL#http://}
@@ -44,14 +102,6 @@ PORT=${HOSTPORT##*:}
 attempt() {
   rm -f "$WORK/write.err" "$WORK/reached"
   extents fetch "$HOST" "$PORT" "$URL_PATH" "$DISK" "$WORK/map" "$1" >"$WORK/reached" 2>"$WORK/write.err" &
-}
-
-# running PID: true while PID runs (a child that ended but was not reaped yet is not running). No fork: it is asked
-# five times a second.
-running() {
-  state=
-  read -r _ _ state _ 2>/dev/null < "/proc/$1/stat"
-  case "$state" in '' | Z) return 1 ;; esac
 }
 
 written_now() { sed -n 's/^wchar: //p' "/proc/$1/io" 2>/dev/null; }
@@ -133,16 +183,16 @@ fetch_data() {
   return 0
 }
 
-fetch_map || exit 1
-fetch_data || exit 1
+fetch_map || finish 1
+fetch_data || finish 1
 # The last count goes before the holes are zeroed, so Rackboot sees the data complete while that runs.
 report progress "written=$SIZE"
 extents zero "$DISK" "$WORK/map" "$VIRTUAL_SIZE" >"$WORK/zero" 2>"$WORK/zero.err" || {
   echo "zeroing the image's holes on $DISK failed: $(tail -n 1 "$WORK/zero.err")"
-  exit 1
+  finish 1
 }
 case "$(cat "$WORK/zero")" in
   *method=write-zeroes*) log "holes zeroed by the disk's write-zeroes ($(sed -n 's/^zeroed=\([0-9]*\).*/\1/p' "$WORK/zero") bytes; the disk guarantees they read as zero)" ;;
   *) log "holes zeroed by writing zeros ($(sed -n 's/^zeroed=\([0-9]*\).*/\1/p' "$WORK/zero") bytes; they will be read back)" ;;
 esac
-wait
+finish 0

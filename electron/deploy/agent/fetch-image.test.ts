@@ -19,7 +19,7 @@ import { ImageLibrary } from '../image-library';
 const SCRIPT = fileURLToPath(new URL('./fetch-image.sh', import.meta.url));
 const VERIFY = fileURLToPath(new URL('./verify-image.sh', import.meta.url));
 const HELPER = fileURLToPath(new URL('../../../dist/agent-tools/extents', import.meta.url));
-const APPLETS = ['sh', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut'];
+const APPLETS = ['sh', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut', 'wc'];
 const MIB = 1024 * 1024;
 
 const busybox = (() => {
@@ -97,6 +97,8 @@ describe.skipIf(!busybox || !existsSync(HELPER))('agent image write (fetch-image
   let agentLog: string[];
   let progress: number[];
   let library: ImageLibrary;
+  /** The agent API answers log lines with 503, as a laptop behind a dead link would give no answer at all. */
+  let logRefused: boolean;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rackboot-fetch-image-'));
@@ -112,7 +114,13 @@ describe.skipIf(!busybox || !existsSync(HELPER))('agent image write (fetch-image
       if (!url.pathname.startsWith('/agent/')) return false;
       let body = '';
       for await (const chunk of req) body += (chunk as Buffer).toString();
-      if (url.pathname.endsWith('/log')) agentLog.push(body);
+      if (url.pathname.endsWith('/log')) {
+        if (logRefused) {
+          res.writeHead(503).end();
+          return true;
+        }
+        agentLog.push(body);
+      }
       if (url.pathname.endsWith('/progress')) progress.push(Number(body.replace('written=', '')));
       res.writeHead(200).end('ok\n');
       return true;
@@ -120,6 +128,7 @@ describe.skipIf(!busybox || !existsSync(HELPER))('agent image write (fetch-image
     await http.listen();
     library = await ImageLibrary.open(dir);
     link = null;
+    logRefused = false;
   });
 
   afterEach(async () => {
@@ -203,6 +212,28 @@ describe.skipIf(!busybox || !existsSync(HELPER))('agent image write (fetch-image
     const ranges = transfers.filter((event) => event.path === dataUrlPath && event.phase === 'started' && event.status === 206);
     expect(ranges).toHaveLength(1);
     expect(ranges[0]!.total).toBeLessThan(image.dataSize - MIB);
+  });
+
+  it('delivers what it said while Rackboot could not hear it, in order, once Rackboot answers again', async () => {
+    const raw = sparseDisk();
+    await writeFile(path.join(dir, 'image.raw'), raw);
+    logRefused = true;
+    http.onTransfer((event) => {
+      if (event.phase === 'started' && event.status === 206) logRefused = false;
+    });
+    const { fetched } = await deploy(path.join(dir, 'image.raw'), [{ kind: 'stall', afterBytes: MIB + 5000 }]);
+    expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+    const said = fetched.stderr.split('\n').filter((line) => line.startsWith('rackboot-agent: ')).map((line) => line.slice('rackboot-agent: '.length));
+    expect(said).toHaveLength(3);
+    expect(agentLog).toEqual(said);
+  });
+
+  it('ends when Rackboot never takes its log lines, a few seconds after the write', async () => {
+    await writeFile(path.join(dir, 'image.raw'), sparseDisk());
+    logRefused = true;
+    const { fetched } = await deploy(path.join(dir, 'image.raw'), []);
+    expect(fetched.code, fetched.stderr + fetched.stdout).toBe(0);
+    expect(agentLog).toEqual([]);
   });
 
   it('resumes a transfer whose connection broke again and again, inside an extent and at its edges', async () => {
