@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium, expect as pwExpect, type Browser, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from '../../playwright.config';
+import { startServices } from '../ui/wizard-flow';
 import { SERVER_SIZED_DISK_MIB, startLab, type Lab, type LabServer } from '../lab';
 import { isRoot, run } from '../support/netns';
 import { inNamespace, startHeadlessAppInLab } from '../ui/lab-app';
@@ -104,9 +105,7 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
     await pwExpect(images).toContainText('qcow2');
 
     await page.getByRole('tab', { name: 'MAC' }).click();
-    await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
-    await page.getByRole('button', { name: 'Start services' }).click();
-    await pwExpect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+    await startServices(page, lab.dhcpPool);
     if (firmware === 'uefi') await page.getByRole('button', { name: 'UEFI' }).click();
     await page.getByRole('button', { name: 'Capture MAC of rack-u7' }).click();
     await pwExpect(page.getByRole('table', { name: 'MAC addresses' })).toContainText(server.mac, { timeout: 180_000 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, expect as pwExpect, type Browser, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from '../../playwright.config';
+import { startServices } from '../ui/wizard-flow';
 import { DEPLOY_PHASES } from '../../shared/deploy';
 import { DeployStore } from '../../electron/deploy/deploy-store';
 import { networkArgs, ramdiskArgs, runDeployCli } from '../deploy/deploy-cli';
@@ -199,13 +200,9 @@ describe.skipIf(missing !== null)('a rack of one IPMI server and one Redfish ser
     await pwExpect(page.getByRole('table', { name: 'Images' })).toContainText(path.basename(image), { timeout: 120_000 });
 
     await page.getByRole('tab', { name: 'MAC' }).click();
-    // The lab's pool, clear of the BMC addresses: wait for the panel's own default first, or it would replace ours.
-    const pool = page.getByRole('textbox', { name: 'Address pool' });
-    await pwExpect(pool).toHaveValue(/^\d+\.\d+\.\d+\.\d+-/);
-    await pool.fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
-    await pwExpect(pool).toHaveValue(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
-    await page.getByRole('button', { name: 'Start services' }).click();
-    await pwExpect(page.getByText(`DHCP full ${lab.dhcpPool.start}–${lab.dhcpPool.end}`)).toBeVisible({ timeout: 20_000 });
+    // The lab's pool, clear of the BMC addresses.
+    await startServices(page, lab.dhcpPool);
+    await pwExpect(page.getByText(`DHCP full ${lab.dhcpPool.start}–${lab.dhcpPool.end}`)).toBeVisible();
 
     await page.getByRole('tab', { name: 'Boot' }).click();
     await pwExpect(page.getByRole('alert', { name: 'Before deploying' })).toBeHidden();

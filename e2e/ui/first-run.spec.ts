@@ -13,7 +13,7 @@ import { isRoot } from '../support/netns';
 import { callApi, watchHeadlessApp, type HeadlessApp } from './headless-app';
 import { inNamespace } from './lab-app';
 import { keepScreenshot } from './screenshots';
-import { step } from './wizard-flow';
+import { startServices, step } from './wizard-flow';
 
 /**
  * A technician's first run in the browser (headless mode): the setup check on the empty app, images added by upload
@@ -235,9 +235,7 @@ test.describe('a first-time technician, from the setup check to a deployed serve
     await keepScreenshot(page, 'first-run-04-lab-setup');
 
     await (checkLine(page, 'The network boot services')).getByRole('button', { name: 'Start boot services' }).click();
-    await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
-    await page.getByRole('button', { name: 'Start services' }).click();
-    await expect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+    await startServices(page, lab.dhcpPool);
     await expect(page.getByRole('heading', { name: 'Ready to deploy' })).toBeVisible({ timeout: 30_000 });
     await keepScreenshot(page, 'first-run-05-ready');
 

@@ -21,6 +21,20 @@ export async function enrol(page: Page, name: string, server: Pick<LabServer, 'b
   await expect(dialog).toBeHidden();
 }
 
+/**
+ * Starts the boot services from the panel in view with the lab's address pool. When they do not start, the test fails
+ * with what the panel said (its error, or that it said none).
+ */
+export async function startServices(page: Page, pool: Lab['dhcpPool']): Promise<void> {
+  await page.getByRole('textbox', { name: 'Address pool' }).fill(`${pool.start}-${pool.end}`);
+  await page.getByRole('button', { name: 'Start services' }).click();
+  const running = page.getByText(/Network boot services are running on/);
+  const refusal = page.getByLabel('Network boot services').locator('.MuiAlert-standardError');
+  await running.or(refusal).waitFor({ timeout: 20_000 }).catch(() => undefined);
+  const said = (await refusal.allInnerTexts()).join(' / ') || 'no error shown';
+  await expect(running, `the boot services did not start (${said})`).toBeVisible({ timeout: 1_000 });
+}
+
 /** BMC step: enrol the server by its BMC and check the connection (which reads its System GUID). */
 async function bmcStep(page: Page, server: LabServer, shots: string): Promise<void> {
   await enrol(page, 'rack-u1', server);
@@ -50,9 +64,7 @@ async function macStep(page: Page, lab: Lab, server: LabServer, shots: string): 
   await step(page, 'MAC');
   await expect(page.getByRole('button', { name: 'Capture MAC of rack-u1' })).toBeDisabled();
   await expect(page.getByRole('alert', { name: 'Capture needs the services' })).toBeVisible();
-  await page.getByRole('textbox', { name: 'Address pool' }).fill(`${lab.dhcpPool.start}-${lab.dhcpPool.end}`);
-  await page.getByRole('button', { name: 'Start services' }).click();
-  await expect(page.getByText(/Network boot services are running on/)).toBeVisible({ timeout: 20_000 });
+  await startServices(page, lab.dhcpPool);
   await expect(page.getByRole('alert', { name: 'Capture needs the services' })).toBeHidden();
   await expect(page.getByRole('button', { name: 'BIOS (legacy)' })).toHaveAttribute('aria-pressed', 'true');
   await page.getByRole('button', { name: 'Capture MAC of rack-u1' }).click();

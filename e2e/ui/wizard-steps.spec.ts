@@ -89,3 +89,49 @@ test.describe('on a laptop whose NICs have no address yet', () => {
     }
   });
 });
+
+test.describe('on a laptop slow to list its NICs', () => {
+  test.skip(!isRoot(), 'needs root for a network namespace');
+
+  test('an address pool typed while the interfaces are still being read stays as typed', async () => {
+    const namespace = await Netns.create('rbpool');
+    await namespace.ip('link', 'add', 'prov0', 'type', 'veth', 'peer', 'name', 'switch0');
+    await namespace.ip('address', 'add', '10.66.0.1/24', 'dev', 'prov0');
+    await namespace.ip('link', 'set', 'prov0', 'up');
+    await namespace.ip('link', 'set', 'switch0', 'up');
+    const browser = await chromium.launch({ executablePath: await inNamespace(namespace, dataDir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
+    try {
+      app = await startHeadlessAppInNamespace(namespace, path.join(dataDir, 'data'));
+      const page = await browser.newPage();
+      // The answer to network.interfaces is held back until the pool is typed: a laptop slow to list its NICs.
+      let releaseInterfaces: () => void = () => undefined;
+      const typed = new Promise<void>((resolve) => (releaseInterfaces = resolve));
+      await page.routeWebSocket(/./, (socket) => {
+        const server = socket.connectToServer();
+        const held = new Set<number>();
+        socket.onMessage((message) => {
+          const request = JSON.parse(String(message)) as { id: number; method: string };
+          if (request.method === 'network.interfaces') held.add(request.id);
+          server.send(message);
+        });
+        server.onMessage((message) => {
+          const answer = JSON.parse(String(message)) as { id?: number };
+          if (answer.id !== undefined && held.has(answer.id)) void typed.then(() => socket.send(message));
+          else socket.send(message);
+        });
+      });
+      await page.goto(app.url);
+      await step(page, 'Boot');
+      const pool = page.getByRole('textbox', { name: 'Address pool' });
+      await pool.fill('10.66.0.150-10.66.0.160');
+      releaseInterfaces();
+      await expect(page.getByRole('button', { name: 'Start services' })).toBeEnabled();
+      await expect(pool).toHaveValue('10.66.0.150-10.66.0.160');
+    } finally {
+      await browser.close();
+      await app?.stop();
+      app = undefined;
+      await namespace.destroy();
+    }
+  });
+});

@@ -39,7 +39,8 @@ export function ServicesPanel(): React.JSX.Element {
       const preferred = usable.find((nic) => nic.recommended || nic.kind === 'bridge') ?? usable[0];
       if (preferred) {
         setNicName(preferred.name);
-        setPool(poolFor(ipv4Of(preferred)!.address));
+        // A pool typed while the interfaces were still being read stays.
+        setPool((typed) => typed || poolFor(ipv4Of(preferred)!.address));
       }
     });
   }, [client]);
