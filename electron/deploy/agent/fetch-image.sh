@@ -58,23 +58,25 @@ log() {
   [ -n "$AGENT_API" ] && echo "$*" >> "$OUTBOX"
 }
 
-# courier: sends OUTBOX's lines one after the other, a line again 1 s after it failed. Once WORK/closing exists it
-# ends with the last line sent, or after 5 more failures (the agent's own reports say the rest).
+# courier: sends OUTBOX's lines one after the other (read from its own descriptor, which stays at the end of what it
+# read: no fork while nothing new is said), a line again 1 s after it failed. Once WORK/closing exists it ends with the
+# last line sent, or after 5 more failures (the agent's own reports say the rest).
 courier() {
-  sent=0
+  exec 4< "$OUTBOX"
   failures=0
   while :; do
-    if [ "$sent" -lt "$(wc -l < "$OUTBOX")" ]; then
-      if post log "$(sed -n "$((sent + 1))p" "$OUTBOX")"; then
-        sent=$((sent + 1))
-        continue
-      fi
-      [ -e "$WORK/closing" ] && failures=$((failures + 1))
-      [ "$failures" -ge 5 ] && return 1
-      sleep 1
+    # Looked at before the read: every line said before the closing is in the file by then.
+    closing=
+    [ -e "$WORK/closing" ] && closing=1
+    if read -r line <&4; then
+      until post log "$line"; do
+        [ -e "$WORK/closing" ] && failures=$((failures + 1))
+        [ "$failures" -ge 5 ] && return 1
+        sleep 1
+      done
       continue
     fi
-    [ -e "$WORK/closing" ] && return 0
+    [ -n "$closing" ] && return 0
     sleep 0.2
   done
 }

@@ -19,7 +19,7 @@ import { ImageLibrary } from '../image-library';
 const SCRIPT = fileURLToPath(new URL('./fetch-image.sh', import.meta.url));
 const VERIFY = fileURLToPath(new URL('./verify-image.sh', import.meta.url));
 const HELPER = fileURLToPath(new URL('../../../dist/agent-tools/extents', import.meta.url));
-const APPLETS = ['sh', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut', 'wc'];
+const APPLETS = ['sh', 'sed', 'grep', 'tail', 'cat', 'wget', 'sleep', 'kill', 'rm', 'mkdir', 'echo', 'sha256sum', 'cut'];
 const MIB = 1024 * 1024;
 
 const busybox = (() => {
