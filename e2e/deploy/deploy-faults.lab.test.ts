@@ -114,8 +114,8 @@ describe.skipIf(skip)('deploy faults in the virtual rack', () => {
           dropped = true;
           faults = faults.then(async () => {
             await dropAll(true);
-            // The agent's writer first drains what its socket and pipe hold (MiBs behind the 4 it reported, written
-            // slowly under TCG), and only then sees no new byte for 10 s: the outage outlasts both.
+            // The agent's writer first drains what its socket holds, and only then sees no new byte for 10 s: the
+            // outage outlasts both. What the agent says during it reaches Rackboot once the link is back.
             await sleep(40_000);
             await dropAll(false);
             await sleep(8_000);
