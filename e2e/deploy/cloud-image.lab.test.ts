@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, expect as pwExpect, type Browser, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import { startServices } from '../ui/wizard-flow';
+import { startServices, step } from '../ui/wizard-flow';
 import { SERVER_SIZED_DISK_MIB, startLab, type Lab, type LabServer } from '../lab';
 import { isRoot, run } from '../support/netns';
 import { inNamespace, startHeadlessAppInLab } from '../ui/lab-app';
@@ -97,14 +97,14 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
     await pwExpect(dialog).toBeHidden();
 
     // The built-in deploy ramdisk and the default disk choice: nothing under Advanced is touched.
-    await page.getByRole('tab', { name: 'Image' }).click();
+    await step(page, 'Image');
     await page.getByRole('radio', { name: firmware === 'uefi' ? 'UEFI' : 'BIOS' }).check();
     await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(image);
     const images = page.getByRole('table', { name: 'Images' });
     await pwExpect(images).toContainText(path.basename(image), { timeout: 300_000 });
     await pwExpect(images).toContainText('qcow2');
 
-    await page.getByRole('tab', { name: 'MAC' }).click();
+    await step(page, 'MAC');
     await startServices(page, lab.dhcpPool);
     if (firmware === 'uefi') await page.getByRole('button', { name: 'UEFI' }).click();
     await page.getByRole('button', { name: 'Capture MAC of rack-u7' }).click();
@@ -114,7 +114,7 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
   /** Boot step: deploy, and wait for the SSH banner the timeline names. */
   async function deployAndWait(run: Run, imageName: string, shots: string): Promise<void> {
     const { page } = run;
-    await page.getByRole('tab', { name: 'Boot' }).click();
+    await step(page, 'Boot');
     await page.getByRole('checkbox', { name: 'Select rack-u7' }).check();
     await page.getByRole('combobox', { name: 'Image' }).click();
     await page.getByRole('option', { name: new RegExp(imageName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).click();
@@ -161,10 +161,10 @@ describe.skipIf(skip)('a cloud image deployed through the wizard comes up reacha
       await run('truncate', ['-s', '24M', mbr]);
       execFileSync('sfdisk', ['-q', mbr], { input: 'label: dos\nsize=4M\nsize=4M\nsize=4M\nsize=4M\n' });
       const page = current.page;
-      await page.getByRole('tab', { name: 'Image' }).click();
+      await step(page, 'Image');
       await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(mbr);
       await pwExpect(page.getByRole('table', { name: 'Images' })).toContainText('four-primaries.raw', { timeout: 120_000 });
-      await page.getByRole('tab', { name: 'Boot' }).click();
+      await step(page, 'Boot');
       await page.getByRole('checkbox', { name: 'Select rack-u7' }).check();
       await page.getByRole('combobox', { name: 'Image' }).click();
       await page.getByRole('option', { name: /four-primaries\.raw/ }).click();

@@ -15,6 +15,7 @@ import { startLab, type Lab } from '../lab';
 import { startSushy, sushyMissing, type Sushy } from '../redfish/sushy';
 import { isRoot } from '../support/netns';
 import { inNamespace, startHeadlessAppInLab } from '../ui/lab-app';
+import { step } from '../ui/wizard-flow';
 import { ironicInstalled, startIronic, type IronicServer } from './ironic-server';
 
 /**
@@ -280,7 +281,7 @@ describe.skipIf(skip)('hand-off to a real Ironic', () => {
       browser = await chromium.launch({ executablePath: await inNamespace(lab.prov, dir, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), args: CHROMIUM_ARGS });
       const page = await browser.newPage();
       await page.goto(app.url);
-      await page.getByRole('tab', { name: 'Boot' }).click();
+      await step(page, 'Boot');
       const panel = page.getByRole('region', { name: 'Hand off to Ironic' });
       await panel.getByLabel('Ironic API URL').fill(ironic.noauthUrl);
       await panel.getByLabel('Send server1').uncheck();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { chromium, expect as pwExpect, type Browser, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import { startServices } from '../ui/wizard-flow';
+import { startServices, step } from '../ui/wizard-flow';
 import { DEPLOY_PHASES } from '../../shared/deploy';
 import { DeployStore } from '../../electron/deploy/deploy-store';
 import { networkArgs, ramdiskArgs, runDeployCli } from '../deploy/deploy-cli';
@@ -195,16 +195,16 @@ describe.skipIf(missing !== null)('a rack of one IPMI server and one Redfish ser
   }, 180_000);
 
   it('deploys both at once, each through its own BMC protocol; the Redfish one says it has no serial console', async () => {
-    await page.getByRole('tab', { name: 'Image' }).click();
+    await step(page, 'Image');
     await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(image);
     await pwExpect(page.getByRole('table', { name: 'Images' })).toContainText(path.basename(image), { timeout: 120_000 });
 
-    await page.getByRole('tab', { name: 'MAC' }).click();
+    await step(page, 'MAC');
     // The lab's pool, clear of the BMC addresses.
     await startServices(page, lab.dhcpPool);
     await pwExpect(page.getByText(`DHCP full ${lab.dhcpPool.start}–${lab.dhcpPool.end}`)).toBeVisible();
 
-    await page.getByRole('tab', { name: 'Boot' }).click();
+    await step(page, 'Boot');
     await pwExpect(page.getByRole('alert', { name: 'Before deploying' })).toBeHidden();
     await page.getByRole('checkbox', { name: 'Select rack-u1' }).check();
     await page.getByRole('checkbox', { name: 'Select rack-u2' }).check();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { missingTools, randomPortBase, startIpmiSim, type SimInstance } from '../ipmi/ipmi-sim';
 import { startHeadlessApp, type HeadlessApp } from './headless-app';
+import { step } from './wizard-flow';
 import { keepScreenshot } from './screenshots';
 
 const missing = missingTools();
@@ -46,7 +47,7 @@ test('the console view shows the server’s serial output and sends keystrokes t
   await dialog.getByLabel('BMC password').fill('password');
   await dialog.getByRole('button', { name: 'Add server' }).click();
 
-  await page.getByRole('tab', { name: 'Boot' }).click();
+  await step(page, 'Boot');
   await page.getByRole('button', { name: 'Open console' }).click();
   const terminal = page.getByRole('region', { name: 'Serial console of sol-1' });
   await expect(terminal).toBeVisible();

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { callApi, startHeadlessApp, type HeadlessApp } from './headless-app';
+import { step } from './wizard-flow';
 import { keepScreenshot } from './screenshots';
 
 let dataDir: string;
@@ -164,7 +165,7 @@ test('an image added in the Image step shows its sizes and checksum, checks a SH
   await writeFile(path.join(dataDir, 'cloud.qcow2'), Buffer.concat([Buffer.from('QFI\xfb', 'latin1'), Buffer.alloc(64)]));
   app = await startHeadlessApp(dataDir);
   await page.goto(app.url);
-  await page.getByRole('tab', { name: 'Image' }).click();
+  await step(page, 'Image');
   await page.getByRole('radio', { name: 'UEFI' }).check();
   await page.getByRole('main').getByLabel('Image file to upload').setInputFiles(imagePath);
   const row = page.getByRole('table', { name: 'Images' }).getByRole('row', { name: /tiny\.raw/ });

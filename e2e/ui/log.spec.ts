@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FLOOD_MARKER, floodLine } from '../../electron/core/log-flood';
 import { callApi, startHeadlessApp, type HeadlessApp } from './headless-app';
+import { step } from './wizard-flow';
 
 let dataDir: string;
 let app: HeadlessApp | undefined;
@@ -20,7 +21,7 @@ test.afterEach(async () => {
 
 async function openLog(page: Page): Promise<void> {
   await page.goto(app!.url);
-  await page.getByRole('tab', { name: 'Boot' }).click();
+  await step(page, 'Boot');
   await expect(page.getByRole('log', { name: 'Live log' })).toBeVisible();
 }
 
