@@ -64,6 +64,41 @@ test('a step that needs another says what it needs and links to that step', asyn
   await expect(needs).toContainText('the OS image');
 });
 
+test('an empty app shows its steps once the setup check above them has answered, so nothing moves under a click', async ({ page }) => {
+  app = await startHeadlessApp(dataDir);
+  // The setup check's answer is held back: a laptop slow to look at its NICs and services.
+  let releaseCheck: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (releaseCheck = resolve));
+  await page.routeWebSocket(/./, (socket) => {
+    const server = socket.connectToServer();
+    const held = new Set<number>();
+    socket.onMessage((message) => {
+      const request = JSON.parse(String(message)) as { id: number; method: string };
+      if (request.method === 'setup.check') held.add(request.id);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const answer = JSON.parse(String(message)) as { id?: number };
+      if (answer.id !== undefined && held.has(answer.id)) void released.then(() => socket.send(message));
+      else socket.send(message);
+    });
+  });
+  await page.goto(app.url);
+  await expect(page.getByRole('heading', { name: 'What a deploy needs' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Loading' })).toBeVisible();
+  const addServer = page.getByRole('button', { name: 'Add server' });
+  await expect(addServer).toBeHidden();
+
+  releaseCheck();
+  await expect(page.getByRole('list', { name: 'Setup checks' }).getByRole('listitem')).toHaveCount(5);
+  await expect(addServer).toBeVisible();
+  const shownAt = await addServer.boundingBox();
+  await expect(page.getByRole('status', { name: 'Loading' })).toBeHidden();
+  expect(await addServer.boundingBox()).toEqual(shownAt);
+  await addServer.click();
+  await expect(page.getByRole('dialog', { name: 'Add a server' })).toBeVisible();
+});
+
 test.describe('on a laptop whose NICs have no address yet', () => {
   test.skip(!isRoot(), 'needs root for a network namespace');
 

@@ -2,6 +2,7 @@ import {
   AppBar,
   Box,
   Button,
+  CircularProgress,
   Container,
   CssBaseline,
   IconButton,
@@ -42,18 +43,26 @@ export function App(): React.JSX.Element {
   const step = STEPS[active]!;
   const setupOpen = useWizard((state) => state.setupOpen);
   const showSetup = useWizard((state) => state.showSetup);
-  const nodesLoaded = useNodes((state) => state.loaded);
+  const nodesSettled = useNodes((state) => state.loaded || state.loadError !== null);
+  const imagesLoaded = useImages((state) => state.loaded);
   const noServers = useNodes((state) => state.nodes.length === 0);
   const noImages = useImages((state) => state.images.length === 0);
   const emptyApp = noServers && noImages;
   const [firstLoad, setFirstLoad] = useState(true);
+  // The steps show once the page will not move under them: a click aimed at a step or a button while the setup
+  // check opened above it used to land on whatever slid there.
+  const [stepsShown, setStepsShown] = useState(false);
 
   // An empty app opens with what a deploy needs; afterwards the check waits for "Check setup".
   useEffect(() => {
-    if (!nodesLoaded || !firstLoad) return;
+    if (!nodesSettled || !imagesLoaded || !firstLoad) return;
     setFirstLoad(false);
     if (emptyApp) showSetup(true);
-  }, [nodesLoaded, firstLoad, emptyApp, showSetup]);
+  }, [nodesSettled, imagesLoaded, firstLoad, emptyApp, showSetup]);
+  // Also when the technician hides the check before it has answered.
+  useEffect(() => {
+    if (!firstLoad && !setupOpen) setStepsShown(true);
+  }, [firstLoad, setupOpen]);
 
   return (
     <ThemeProvider theme={theme}>
@@ -79,38 +88,47 @@ export function App(): React.JSX.Element {
       </AppBar>
       <ImageDropZone />
       <Container maxWidth="lg" sx={{ py: 3 }}>
-        {setupOpen && <SetupCheck />}
-        <Stepper nonLinear activeStep={active} aria-label="Provisioning steps" sx={{ mb: 3 }}>
-          {STEPS.map((entry, index) => (
-            <Step key={entry.label} completed={false}>
-              <StepButton onClick={() => setActive(index)}>{entry.label}</StepButton>
-            </Step>
-          ))}
-        </Stepper>
-        <Paper component="main" sx={{ p: 3 }} aria-labelledby="step-title">
-          <Typography id="step-title" variant="h5" component="h2" gutterBottom>
-            {step.title}
-          </Typography>
-          {active === 0 ? (
-            <BmcStep />
-          ) : active === 1 ? (
-            <MacStep />
-          ) : active === 2 ? (
-            <NetworkStep />
-          ) : active === 3 ? (
-            <ImageStep />
-          ) : (
-            <BootStep />
-          )}
-          <Box sx={{ display: 'flex', justifyContent: 'space-between', mt: 3 }}>
-            <Button disabled={active === 0} onClick={() => setActive(active - 1)}>
-              Back
-            </Button>
-            <Button variant="contained" disabled={active === STEPS.length - 1} onClick={() => setActive(active + 1)}>
-              Next
-            </Button>
+        {setupOpen && <SetupCheck onChecked={() => setStepsShown(true)} />}
+        {!stepsShown && (
+          <Box role="status" aria-label="Loading" sx={{ display: 'flex', justifyContent: 'center', py: 6 }}>
+            <CircularProgress />
           </Box>
-        </Paper>
+        )}
+        {stepsShown && (
+          <>
+            <Stepper nonLinear activeStep={active} aria-label="Provisioning steps" sx={{ mb: 3 }}>
+              {STEPS.map((entry, index) => (
+                <Step key={entry.label} completed={false}>
+                  <StepButton onClick={() => setActive(index)}>{entry.label}</StepButton>
+                </Step>
+              ))}
+            </Stepper>
+            <Paper component="main" sx={{ p: 3 }} aria-labelledby="step-title">
+              <Typography id="step-title" variant="h5" component="h2" gutterBottom>
+                {step.title}
+              </Typography>
+              {active === 0 ? (
+                <BmcStep />
+              ) : active === 1 ? (
+                <MacStep />
+              ) : active === 2 ? (
+                <NetworkStep />
+              ) : active === 3 ? (
+                <ImageStep />
+              ) : (
+                <BootStep />
+              )}
+              <Box sx={{ display: 'flex', justifyContent: 'space-between', mt: 3 }}>
+                <Button disabled={active === 0} onClick={() => setActive(active - 1)}>
+                  Back
+                </Button>
+                <Button variant="contained" disabled={active === STEPS.length - 1} onClick={() => setActive(active + 1)}>
+                  Next
+                </Button>
+              </Box>
+            </Paper>
+          </>
+        )}
       </Container>
     </ThemeProvider>
   );

@@ -33,7 +33,7 @@ function FixButton({ check, onEnrol }: { check: Check; onEnrol(): void }): React
  * the button that fixes what is missing. The core checks (setup.check); it runs again whenever servers, images or the
  * boot services change.
  */
-export function SetupCheck(): React.JSX.Element {
+export function SetupCheck({ onChecked }: { onChecked?: () => void }): React.JSX.Element {
   const client = useClient();
   const showSetup = useWizard((state) => state.showSetup);
   const onImageStep = useWizard((state) => state.active === 'Image');
@@ -45,6 +45,8 @@ export function SetupCheck(): React.JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [enrolling, setEnrolling] = useState(false);
   const latest = useRef(0);
+  const checked = useRef(onChecked);
+  checked.current = onChecked;
 
   const check = useCallback(async (): Promise<void> => {
     const run = ++latest.current;
@@ -58,7 +60,10 @@ export function SetupCheck(): React.JSX.Element {
     } catch (failure) {
       if (run === latest.current) setError(errorText(failure));
     } finally {
-      if (run === latest.current) setChecking(false);
+      if (run === latest.current) {
+        setChecking(false);
+        checked.current?.();
+      }
     }
   }, [client]);
 
