@@ -1,4 +1,4 @@
-import { chromium, expect, test } from '@playwright/test';
+import { chromium, expect, test, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,27 @@ import { enrol, step } from './wizard-flow';
 
 /** A BMC nobody answers for: these steps never talk to it. */
 const SERVER = { bmc: { address: '192.0.2.10', port: 623, user: 'root', password: 'password' } };
+
+/** Holds the app's answers to one method until the returned function is called; everything else passes as it comes. */
+async function holdAnswers(page: Page, method: string): Promise<() => void> {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.routeWebSocket(/./, (socket) => {
+    const server = socket.connectToServer();
+    const held = new Set<number>();
+    socket.onMessage((message) => {
+      const request = JSON.parse(String(message)) as { id: number; method: string };
+      if (request.method === method) held.add(request.id);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const answer = JSON.parse(String(message)) as { id?: number };
+      if (answer.id !== undefined && held.has(answer.id)) void released.then(() => socket.send(message));
+      else socket.send(message);
+    });
+  });
+  return release;
+}
 
 let dataDir: string;
 let app: HeadlessApp | undefined;
@@ -67,22 +88,7 @@ test('a step that needs another says what it needs and links to that step', asyn
 test('an empty app shows its steps once the setup check above them has answered, so nothing moves under a click', async ({ page }) => {
   app = await startHeadlessApp(dataDir);
   // The setup check's answer is held back: a laptop slow to look at its NICs and services.
-  let releaseCheck: () => void = () => undefined;
-  const released = new Promise<void>((resolve) => (releaseCheck = resolve));
-  await page.routeWebSocket(/./, (socket) => {
-    const server = socket.connectToServer();
-    const held = new Set<number>();
-    socket.onMessage((message) => {
-      const request = JSON.parse(String(message)) as { id: number; method: string };
-      if (request.method === 'setup.check') held.add(request.id);
-      server.send(message);
-    });
-    server.onMessage((message) => {
-      const answer = JSON.parse(String(message)) as { id?: number };
-      if (answer.id !== undefined && held.has(answer.id)) void released.then(() => socket.send(message));
-      else socket.send(message);
-    });
-  });
+  const releaseCheck = await holdAnswers(page, 'setup.check');
   await page.goto(app.url);
   await expect(page.getByRole('heading', { name: 'What a deploy needs' })).toBeVisible();
   await expect(page.getByRole('status', { name: 'Loading' })).toBeVisible();
@@ -139,22 +145,7 @@ test.describe('on a laptop slow to list its NICs', () => {
       app = await startHeadlessAppInNamespace(namespace, path.join(dataDir, 'data'));
       const page = await browser.newPage();
       // The answer to network.interfaces is held back until the pool is typed: a laptop slow to list its NICs.
-      let releaseInterfaces: () => void = () => undefined;
-      const typed = new Promise<void>((resolve) => (releaseInterfaces = resolve));
-      await page.routeWebSocket(/./, (socket) => {
-        const server = socket.connectToServer();
-        const held = new Set<number>();
-        socket.onMessage((message) => {
-          const request = JSON.parse(String(message)) as { id: number; method: string };
-          if (request.method === 'network.interfaces') held.add(request.id);
-          server.send(message);
-        });
-        server.onMessage((message) => {
-          const answer = JSON.parse(String(message)) as { id?: number };
-          if (answer.id !== undefined && held.has(answer.id)) void typed.then(() => socket.send(message));
-          else socket.send(message);
-        });
-      });
+      const releaseInterfaces = await holdAnswers(page, 'network.interfaces');
       await page.goto(app.url);
       await step(page, 'Boot');
       const pool = page.getByRole('textbox', { name: 'Address pool' });
